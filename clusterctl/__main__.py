@@ -1,0 +1,19 @@
+"""``python -m clusterctl`` and the ``clusterctl`` console script."""
+
+from __future__ import annotations
+
+import signal
+
+
+def main() -> None:
+    """Run the command line."""
+    # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    from clusterctl.cli import app
+
+    app(prog_name="clusterctl")
+
+
+if __name__ == "__main__":
+    main()

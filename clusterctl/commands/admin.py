@@ -1,0 +1,73 @@
+"""Looking after the store and the settings: ``check``, ``migrate``, ``config``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from clusterctl.app import App, app, context
+
+
+@app.command("check")
+def check_command(ctx: typer.Context) -> None:
+    """Validate the whole store: files parse, ids unique, dates valid, extensions consistent.
+
+    Lists every problem and exits 1 if there is any. Example: clusterctl check
+    """
+    from clusterctl.render import printable
+
+    store = context(ctx).store()
+    problems = store.check()
+    if problems:
+        for problem in problems:
+            typer.echo(f"problem: {printable(problem)}", err=True)
+        plural = "s" if len(problems) != 1 else ""
+        typer.echo(f"error: {len(problems)} problem{plural} in {store.root}", err=True)
+        raise typer.Exit(1)
+    count = len(store.summaries())
+    typer.echo(f"ok: {count} call{'s' if count != 1 else ''} in {store.root}, no problems")
+
+
+@app.command("migrate")
+def migrate_command(ctx: typer.Context) -> None:
+    """Upgrade a store written by an older clusterctl to the current schema (keeps a backup).
+
+    Example: clusterctl migrate
+    """
+    start, end, backup = context(ctx).store().migrate()
+    if backup is None:
+        typer.echo(f"schema version {end} is current; nothing to do")
+    else:
+        typer.echo(f"migrated schema {start} -> {end}; previous store kept in {backup}")
+
+
+config_app = App(help="Show the config file's location and settings.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("path")
+def config_path_command() -> None:
+    """Print where the config file is read from ($CLUSTERCTL_CONFIG overrides).
+
+    Example: clusterctl config path
+    """
+    from clusterctl.config import config_path
+
+    typer.echo(str(config_path()))
+
+
+@config_app.command("show")
+def config_show_command(ctx: typer.Context) -> None:
+    """Print the effective settings as JSON, secrets masked, and where the store is.
+
+    Example: clusterctl config show
+    """
+    from clusterctl.config import masked
+    from clusterctl.render import write_json
+
+    app_ctx = context(ctx)
+    settings = masked(app_ctx.config)
+    path, source = app_ctx.store_path()
+    settings["effective_store"] = {"path": str(path), "chosen_by": source}
+    write_json(settings, sys.stdout)

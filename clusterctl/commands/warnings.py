@@ -1,0 +1,128 @@
+"""The cron job: ``warn``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from clusterctl.app import AtOption, DisplayTzOption, app, context
+
+
+class WarnFormat(StrEnum):
+    """Output of ``warn``."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command("warn")
+def warn_command(
+    ctx: typer.Context,
+    thresholds: Annotated[
+        str | None,
+        typer.Option(
+            "--thresholds",
+            metavar="LIST",
+            help="Warn this long before each deadline, e.g. 14d,3d,12h "
+            "[default: config file, else 30d,14d,7d,2d,1d].",
+            show_default=False,
+        ),
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--email",
+            "-e",
+            metavar="ADDR",
+            help="Send one digest e-mail here (repeatable) [default: [warn].email in the config].",
+            show_default=False,
+        ),
+    ] = None,
+    no_email: Annotated[
+        bool, typer.Option("--no-email", help="Do not e-mail, even if the config names recipients.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", "-n", help="Show what would be sent; send and remember nothing."),
+    ] = False,
+    fmt: Annotated[
+        WarnFormat, typer.Option("--format", "-f", help="text (people, cron mail) or json.")
+    ] = WarnFormat.text,
+    at: AtOption = None,
+    tz: DisplayTzOption = None,
+) -> None:
+    """Warn about deadlines crossing a threshold; silent when nothing is due (for cron).
+
+    Each (call, stage, deadline, threshold) warning is delivered once; a deadline extension
+    re-arms them. Example crontab line: 0 7 * * * clusterctl warn --email team@example.org
+    """
+    from clusterctl import render, warn
+    from clusterctl.commands.transfer import thresholds_option
+    from clusterctl.store import Ledger
+
+    app_ctx = context(ctx)
+    now = app_ctx.now(at)
+    limits = thresholds_option(app_ctx, thresholds)
+    zone = app_ctx.display_zone(tz)
+    recipients = [] if no_email else list(email or app_ctx.config.warn_email)
+    settings = None
+    if recipients and not dry_run:
+        from clusterctl.config import smtp_settings
+        from clusterctl.mail import check_address
+
+        recipients = [check_address(r) for r in recipients]
+        settings = smtp_settings(app_ctx.config, os.environ)
+    store = app_ctx.store()
+    # Only calls with a deadline inside the widest threshold can warn: load just those.
+    now_ts = now.timestamp()
+    horizon = now_ts + max(limits).total_seconds()
+    candidates = [
+        s.id for s in store.summaries() if any(now_ts < d <= horizon for _, d, _ in s.stages)
+    ]
+    if dry_run:
+        delivered = Ledger.load(store.state_dir / "warnings-sent.json").sent
+        due = warn.due_warnings(store.get_many(candidates), limits, now, delivered)
+        _print_warnings(due, now, zone, fmt, app_ctx)
+        return
+    with store.warning_ledger() as ledger:
+        due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
+        if not due:
+            return
+        if settings is not None:
+            from clusterctl.mail import build_message, send_message
+
+            message = build_message(
+                sender=settings.sender,
+                recipients=recipients,
+                subject=warn.digest_subject(due, now),
+                body=warn.digest_body(due, now),
+                now=now,
+            )
+            send_message(settings, message, recipients)
+        _print_warnings(due, now, zone, fmt, app_ctx)
+        ledger.record((w.key for w in due), now)
+        if settings is not None:
+            plural = "s" if len(due) != 1 else ""
+            typer.echo(
+                render.printable(f"e-mailed {len(due)} warning{plural} to {', '.join(recipients)}"),
+                err=True,
+            )
+
+
+def _print_warnings(due, now, zone, fmt: WarnFormat, app_ctx) -> None:
+    from clusterctl import render, warn
+
+    if fmt is WarnFormat.json:
+        if due:
+            render.write_json([warn.to_json(w) for w in due], sys.stdout)
+        return
+    lines = render.warning_lines(due, now, zone)
+    console = app_ctx.console()
+    if console is None:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+    else:
+        render.print_warnings_table(due, now, zone, console)

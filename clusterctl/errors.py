@@ -1,0 +1,53 @@
+"""The one error hierarchy: every user-facing failure is a ClusterctlError with an exit code."""
+
+
+class ClusterctlError(Exception):
+    """Base error; the CLI prints ``error: <message>`` on stderr and exits with ``exit_code``."""
+
+    exit_code = 1
+
+
+class UsageError(ClusterctlError):
+    """A bad value given on the command line (date, duration, zone, id...)."""
+
+    exit_code = 2
+
+
+class TimeParseError(UsageError, ValueError):
+    """Text that is not an unambiguous, valid moment or duration."""
+
+
+class NotFoundError(ClusterctlError):
+    """An unknown call id."""
+
+    exit_code = 3
+
+
+class ConflictError(ClusterctlError):
+    """A change that clashes with what is stored (duplicate id, earlier extension...)."""
+
+    exit_code = 4
+
+
+class StoreError(ClusterctlError):
+    """The store cannot be read or written; the message names the file."""
+
+    exit_code = 5
+
+
+class LockTimeoutError(StoreError):
+    """Another clusterctl process holds the store's lock for too long."""
+
+    exit_code = 6
+
+
+class DeliveryError(ClusterctlError):
+    """E-mail could not be sent."""
+
+    exit_code = 7
+
+
+class ConfigError(ClusterctlError):
+    """The config file is malformed or unsafe."""
+
+    exit_code = 8

@@ -1,0 +1,191 @@
+"""Planning imports: which incoming calls are new, replaced, extended, unchanged or in conflict.
+
+Pure functions: they read existing calls through a lookup and return a plan; the store writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from clusterctl.errors import ConflictError
+from clusterctl.model import Call
+
+Lookup = Callable[[str], Call | None]
+PORTAL_REASON = "portal update"
+
+
+@dataclass
+class ImportPlan:
+    """What an import will write, and what it has to say about each call."""
+
+    writes: list[Call] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {
+            "new": 0,
+            "replaced": 0,
+            "extended": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "conflicting": 0,
+        }
+    )
+    messages: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, message: str | None = None) -> None:
+        """Count one call as ``kind`` and remember a per-call message."""
+        self.counts[kind] += 1
+        if message:
+            self.messages.append(message)
+
+    def summary(self) -> str:
+        """One line: how many calls fell in each category."""
+        order = ("new", "replaced", "extended", "updated", "unchanged", "conflicting")
+        parts = [f"{self.counts[k]} {k}" for k in order if self.counts[k] or k != "replaced"]
+        return ", ".join(parts)
+
+
+def unique_by_id(calls: Sequence[Call], source: str) -> None:
+    """Refuse a file that holds the same id twice (JSON/CSV import)."""
+    seen: set[str] = set()
+    for n, call in enumerate(calls, start=1):
+        if call.id in seen:
+            raise ConflictError(f"{source}: record {n}: id {call.id!r} appears twice in the file")
+        seen.add(call.id)
+
+
+def plan_records(
+    calls: Sequence[Call], lookup: Lookup, *, replace_existing: bool, source: str
+) -> ImportPlan:
+    """All-or-nothing plan for JSON/CSV import: an existing id is an error unless replacing."""
+    unique_by_id(calls, source)
+    plan = ImportPlan()
+    for n, call in enumerate(calls, start=1):
+        if lookup(call.id) is not None:
+            if not replace_existing:
+                raise ConflictError(
+                    f"{source}: record {n}: a call with id {call.id!r} already exists "
+                    "(use --replace to overwrite); nothing was imported"
+                )
+            plan.note("replaced", f"replaced {call.id}")
+        else:
+            plan.note("new", f"new {call.id}")
+        plan.writes.append(call)
+    return plan
+
+
+def _merged_field(local: Any, base: Any, incoming: Any) -> Any:
+    """Three-way merge of one field: keep a local change, else take the portal's value."""
+    if base is None:  # never imported before (added by hand): the user's value stands
+        return local
+    return incoming if local == base else local
+
+
+def _merged_tags(
+    local: tuple[str, ...], base: list[str] | None, incoming: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Apply the portal's tag changes to the local tags, keeping tags the user added or removed."""
+    if base is None:
+        return local
+    removed = set(base) - set(incoming)
+    added = [t for t in incoming if t not in base]
+    kept = [t for t in local if t not in removed]
+    return tuple(dict.fromkeys([*kept, *added]))
+
+
+def plan_portal(
+    calls: Sequence[Call], lookup: Lookup, *, now: datetime, allow_earlier: bool
+) -> ImportPlan:
+    """Merge portal topics into the store without losing local data.
+
+    A later deadline becomes an extension (reason 'portal update', source the topic url); an
+    earlier one is a conflict left alone unless ``allow_earlier``; local edits are kept.
+    """
+    plan = ImportPlan()
+    for incoming in calls:
+        existing = lookup(incoming.id)
+        if existing is None:
+            plan.writes.append(incoming)
+            plan.note("new", f"new {incoming.id}")
+            continue
+        merged, extended, conflicts = _merge_deadlines(existing, incoming, now, allow_earlier)
+        base = (
+            existing.extra.get("portal") if isinstance(existing.extra.get("portal"), dict) else {}
+        )
+        details = replace(
+            merged,
+            title=_merged_field(existing.title, base.get("title"), incoming.title),
+            programme=_merged_field(existing.programme, base.get("programme"), incoming.programme),
+            url=_merged_field(existing.url, base.get("url"), incoming.url),
+            opens=incoming.opens
+            if "opens" in base and _iso(existing.opens) == base["opens"]
+            else existing.opens,
+            tags=_merged_tags(existing.tags, base.get("tags"), incoming.tags),
+            extra={**existing.extra, "portal": incoming.extra.get("portal", {})},
+        )
+        plan.messages.extend(conflicts)
+        changed_details = _details(details) != _details(existing)
+        if conflicts:
+            plan.counts["conflicting"] += 1
+        if extended:
+            plan.note("extended", "; ".join(extended))
+        elif changed_details:
+            plan.note("updated", f"updated {incoming.id} (details from the portal)")
+        elif not conflicts:
+            plan.note("unchanged")
+        if details != existing or details.extra != existing.extra:
+            plan.writes.append(details)
+    return plan
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _details(call: Call) -> tuple:
+    return (call.title, call.programme, call.url, call.opens, call.tags)
+
+
+def _merge_deadlines(
+    existing: Call, incoming: Call, now: datetime, allow_earlier: bool
+) -> tuple[Call, list[str], list[str]]:
+    from clusterctl.timeparse import format_moment
+
+    merged = existing
+    extended: list[str] = []
+    conflicts: list[str] = []
+    current = {v.label: v for v in existing.stage_views()}
+    for stage in incoming.stages:
+        view = current.get(stage.label)
+        if view is None:
+            conflicts.append(
+                f"conflict {existing.id}: the portal lists a stage {stage.label or '(single)'!r} "
+                "that the stored call does not have; left alone"
+            )
+            continue
+        if stage.original == view.deadline:
+            continue
+        earlier = stage.original < view.deadline
+        where = f" ({stage.label})" if stage.label else ""
+        if earlier and not allow_earlier:
+            conflicts.append(
+                f"conflict {existing.id}{where}: the portal says {format_moment(stage.original)}, "
+                f"earlier than the stored {format_moment(view.deadline)}; left alone "
+                "(use --allow-earlier to accept)"
+            )
+            continue
+        merged = merged.extend(
+            stage.original,
+            recorded=now,
+            stage=stage.label,
+            reason=PORTAL_REASON,
+            source=incoming.url,
+            allow_earlier=True,
+        )
+        extended.append(
+            f"extended {existing.id}{where}: {format_moment(view.deadline)} -> "
+            f"{format_moment(stage.original)}"
+        )
+    return merged, extended, conflicts

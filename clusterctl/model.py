@@ -1,0 +1,285 @@
+"""Calls, their deadline stages and extensions: pure domain logic, no I/O.
+
+Every datetime here is timezone-aware. Stage deadlines and ``opens`` carry the call's own
+``ZoneInfo``; ``Extension.recorded`` is in UTC. Comparisons are between exact instants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+from clusterctl.errors import ConflictError, UsageError
+
+#: What a call id may be: it becomes a file name, so it is restricted to a safe alphabet.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+ID_RULE = (
+    "an id is 1-120 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+)
+
+
+def validate_id(call_id: str) -> str:
+    """Return ``call_id`` if it is a valid id, else raise UsageError naming the rule."""
+    if not ID_PATTERN.fullmatch(call_id) or ".." in call_id:
+        raise UsageError(f"invalid id {call_id!r}: {ID_RULE}")
+    return call_id
+
+
+class Status(StrEnum):
+    """Where a call stands at a given moment."""
+
+    FORTHCOMING = "forthcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One deadline of a call (single-deadline calls have one stage labelled '')."""
+
+    label: str
+    original: datetime
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A recorded move of one stage's deadline from ``from_`` to ``to``."""
+
+    stage: str
+    from_: datetime
+    to: datetime
+    recorded: datetime
+    reason: str = ""
+    source: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class StageView:
+    """A stage with its effective deadline after extensions."""
+
+    label: str
+    original: datetime
+    deadline: datetime
+    extended: bool
+
+
+@dataclass(frozen=True)
+class Call:
+    """A funding call and its deadline history."""
+
+    id: str
+    title: str
+    timezone: str
+    stages: tuple[Stage, ...]
+    extensions: tuple[Extension, ...] = ()
+    programme: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    opens: datetime | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    # --- deadlines -------------------------------------------------------------------------
+
+    def stage_views(self) -> list[StageView]:
+        """Every stage with its effective deadline (the latest extension wins), in stage order."""
+        latest: dict[str, datetime] = {}
+        for ext in self.extensions:
+            latest[ext.stage] = ext.to
+        return [
+            StageView(
+                label=s.label,
+                original=s.original,
+                deadline=latest.get(s.label, s.original),
+                extended=s.label in latest,
+            )
+            for s in self.stages
+        ]
+
+    def next_stage(self, now: datetime) -> StageView | None:
+        """The soonest stage whose effective deadline is still ahead of ``now``."""
+        ahead = [v for v in self.stage_views() if v.deadline > now]
+        return min(ahead, key=lambda v: v.deadline) if ahead else None
+
+    def last_stage(self) -> StageView:
+        """The stage whose effective deadline is the latest."""
+        return max(self.stage_views(), key=lambda v: v.deadline)
+
+    def status(self, now: datetime) -> Status:
+        """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
+        return self.summary().status(now.timestamp())
+
+    def summary(self) -> CallSummary:
+        """The compact, picklable form used for listing, filtering and sorting."""
+        return CallSummary(
+            id=self.id,
+            title=self.title,
+            programme=self.programme,
+            tags=self.tags,
+            timezone=self.timezone,
+            opens=None if self.opens is None else self.opens.timestamp(),
+            stages=tuple((v.label, v.deadline.timestamp(), v.extended) for v in self.stage_views()),
+            note=self.note,
+            extended=self.is_extended(),
+        )
+
+    def relevant_stage(self, now: datetime) -> StageView:
+        """The next stage ahead of ``now``, or the last one once the call has closed."""
+        return self.next_stage(now) or self.last_stage()
+
+    def is_extended(self) -> bool:
+        """True when any stage's deadline was ever moved."""
+        return bool(self.extensions)
+
+    def find_stage(self, label: str) -> Stage:
+        """The stage called ``label``; raise UsageError listing the labels otherwise."""
+        for stage in self.stages:
+            if stage.label == label:
+                return stage
+        names = ", ".join(repr(s.label) for s in self.stages)
+        raise UsageError(f"call {self.id} has no stage {label!r} (stages: {names})")
+
+    # --- changes (return new Calls) ---------------------------------------------------------
+
+    def extend(
+        self,
+        to: datetime,
+        *,
+        recorded: datetime,
+        stage: str | None = None,
+        reason: str = "",
+        source: str = "",
+        allow_earlier: bool = False,
+    ) -> Call:
+        """Return a copy with an extension of ``stage`` (default: the next open one) to ``to``."""
+        if stage is None:
+            view = self.next_stage(recorded)
+            if view is None:
+                if len(self.stages) > 1:
+                    raise UsageError(f"call {self.id} has no open stage; name one with --stage")
+                view = self.stage_views()[0]
+        else:
+            self.find_stage(stage)
+            view = next(v for v in self.stage_views() if v.label == stage)
+        if to == view.deadline:
+            raise ConflictError(
+                f"call {self.id}: the deadline is already {to.isoformat()}; nothing to extend"
+            )
+        if to < view.deadline and not allow_earlier:
+            raise ConflictError(
+                f"call {self.id}: {to.isoformat()} is earlier than the current deadline "
+                f"{view.deadline.isoformat()}; use --allow-earlier if it was brought forward"
+            )
+        ext = Extension(
+            stage=view.label,
+            from_=view.deadline,
+            to=to.astimezone(view.deadline.tzinfo),
+            recorded=recorded.astimezone(UTC),
+            reason=reason,
+            source=source,
+        )
+        return replace(self, extensions=(*self.extensions, ext))
+
+
+class CallSummary(NamedTuple):
+    """What listing needs of a call, as plain values (instants are POSIX timestamps).
+
+    ``stages`` holds ``(label, effective deadline, extended)`` per stage. The store caches these so
+    that listing 100,000 calls never builds full Call objects.
+    """
+
+    id: str
+    title: str
+    programme: str
+    tags: tuple[str, ...]
+    timezone: str
+    opens: float | None
+    stages: tuple[tuple[str, float, bool], ...]
+    note: str
+    extended: bool
+
+    def next_deadline(self, now: float) -> tuple[str, float, bool] | None:
+        """The soonest ``(label, deadline, extended)`` strictly after ``now``."""
+        ahead = [s for s in self.stages if s[1] > now]
+        return min(ahead, key=lambda s: s[1]) if ahead else None
+
+    def last_deadline(self) -> tuple[str, float, bool]:
+        """The stage with the latest effective deadline."""
+        return max(self.stages, key=lambda s: s[1])
+
+    def relevant_deadline(self, now: float) -> tuple[str, float, bool]:
+        """The next deadline, or the last one once the call has closed."""
+        return self.next_deadline(now) or self.last_deadline()
+
+    def status(self, now: float) -> Status:
+        """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
+        if self.opens is not None and now < self.opens:
+            return Status.FORTHCOMING
+        if self.last_deadline()[1] > now:
+            return Status.OPEN
+        return Status.CLOSED
+
+
+def make_stages(deadlines: Sequence[tuple[str, datetime]]) -> tuple[Stage, ...]:
+    """Stages from (label, deadline) pairs, in time order.
+
+    Several unlabelled deadlines are named 'Stage 1', 'Stage 2'... in time order; a single one
+    keeps the empty label. Labels must be unique.
+    """
+    if not deadlines:
+        raise UsageError("a call needs at least one --deadline")
+    ordered = sorted(deadlines, key=lambda pair: pair[1])
+    unlabelled = [pair for pair in ordered if not pair[0]]
+    if len(ordered) > 1 and unlabelled:
+        taken = {label for label, _ in ordered}
+        names = iter(f"Stage {n}" for n in range(1, 1000) if f"Stage {n}" not in taken)
+        ordered = [(label or next(names), when) for label, when in ordered]
+    labels = [label for label, _ in ordered]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"deadline labels must be unique: {labels}")
+    return tuple(Stage(label=label, original=when) for label, when in ordered)
+
+
+def sort_key(summary: CallSummary, now: float) -> tuple[int, float, str]:
+    """Upcoming deadlines first, soonest first; then closed calls, most recently closed first."""
+    upcoming = summary.next_deadline(now)
+    if upcoming is not None:
+        return (0, upcoming[1], summary.id)
+    return (1, -summary.last_deadline()[1], summary.id)
+
+
+def consistency_problems(call: Call) -> list[str]:
+    """Every internal inconsistency of one call, as one-line messages (for ``check``)."""
+    problems: list[str] = []
+    labels = [s.label for s in call.stages]
+    if not call.stages:
+        problems.append(f"{call.id}: has no deadline")
+    if len(set(labels)) != len(labels):
+        problems.append(f"{call.id}: stage labels are not unique: {labels}")
+    if (
+        call.stages
+        and call.opens is not None
+        and call.opens >= min(s.original for s in call.stages)
+    ):
+        problems.append(
+            f"{call.id}: opens {call.opens.isoformat()} is not before its first deadline"
+        )
+    current = {s.label: s.original for s in call.stages}
+    for n, ext in enumerate(call.extensions, start=1):
+        if ext.stage not in current:
+            problems.append(f"{call.id}: extension {n} names unknown stage {ext.stage!r}")
+            continue
+        if ext.from_ != current[ext.stage]:
+            problems.append(
+                f"{call.id}: extension {n} says it moved the deadline from "
+                f"{ext.from_.isoformat()}, but the deadline then was "
+                f"{current[ext.stage].isoformat()}"
+            )
+        current[ext.stage] = ext.to
+    return problems

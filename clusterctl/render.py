@@ -1,0 +1,357 @@
+"""Output: Rich tables for people, plain columns for pipes, stable JSON and CSV for scripts.
+
+User-typed text is data: it is printed through ``printable`` (control characters made visible) and
+as Rich ``Text`` objects, never as markup, so a title can neither restyle nor hijack the terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from clusterctl.model import Call, CallSummary, Status
+
+URGENT = timedelta(days=2)
+SOON = timedelta(days=7)
+TITLE_WIDTH = 60
+
+#: One palette for the whole program.
+STYLES = {
+    "urgent": "bold red",
+    "soon": "yellow",
+    "open": "green",
+    "forthcoming": "cyan",
+    "closed": "dim",
+    "extended": "magenta",
+    "id": "bold",
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "programme",
+    "url",
+    "tags",
+    "note",
+    "status",
+    "timezone",
+    "opens",
+    "deadline",
+    "deadline_label",
+    "extended",
+    "deadlines",
+    "extensions",
+)
+CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: line breaks become spaces, other controls visible escapes."""
+    text = _LINE_BREAKS.sub(" ", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def color_wanted(stream: IO[str], no_color: bool) -> bool:
+    """Colour only on a terminal, never with --no-color or NO_COLOR set (no-color.org)."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def make_console(*, stderr: bool = False, color: bool = True) -> Any:
+    """A Rich console bound to stdout or stderr, colour as decided by ``color_wanted``."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        file=stream,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One listing line, computed once and rendered by any of the human formats."""
+
+    id: str
+    title: str
+    programme: str
+    deadline: str
+    time_left: str
+    status: str
+    extended: bool
+    urgency: str  # "urgent", "soon" or ""
+
+
+def urgency(remaining: float | None) -> str:
+    """'urgent' within 2 days, 'soon' within 7 days, else ''."""
+    if remaining is None or remaining <= 0:
+        return ""
+    if remaining <= URGENT.total_seconds():
+        return "urgent"
+    if remaining <= SOON.total_seconds():
+        return "soon"
+    return ""
+
+
+def make_rows(
+    summaries: Iterable[CallSummary], now: datetime, display_zone: str | None
+) -> list[Row]:
+    """Rows for a listing as seen at ``now``, deadlines in the call's zone or ``display_zone``."""
+    from clusterctl.timeparse import format_moment, format_time_left, get_zone
+
+    now_ts = now.timestamp()
+    rows = []
+    for s in summaries:
+        label, ts, _ = s.relevant_deadline(now_ts)
+        deadline = datetime.fromtimestamp(ts, get_zone(s.timezone))
+        status = s.status(now_ts)
+        when = format_moment(deadline, display_zone)
+        if label:
+            when = f"{when} ({label})"
+        if status is Status.FORTHCOMING and s.opens is not None:
+            left = "opens " + format_time_left(datetime.fromtimestamp(s.opens, UTC), now)
+            left = left.replace("opens closed", "opened")
+        else:
+            left = format_time_left(deadline, now)
+        rows.append(
+            Row(
+                id=s.id,
+                title=printable(s.title),
+                programme=printable(s.programme),
+                deadline=when,
+                time_left=left,
+                status=str(status),
+                extended=s.extended,
+                urgency=urgency(ts - now_ts) if status is not Status.CLOSED else "",
+            )
+        )
+    return rows
+
+
+def _time_left_cell(row: Row) -> str:
+    marker = {"urgent": " !! urgent", "soon": " ! soon"}.get(row.urgency, "")
+    return row.time_left + marker
+
+
+def _extended_cell(row: Row) -> str:
+    return "extended" if row.extended else ""
+
+
+HEADERS = ("ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended")
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    return (
+        row.id,
+        row.title,
+        row.programme,
+        row.deadline,
+        _time_left_cell(row),
+        row.status,
+        _extended_cell(row),
+    )
+
+
+def print_rows_plain(rows: Sequence[Row], out: IO[str]) -> None:
+    """Aligned columns without borders or colour, for pipes and cron mail."""
+    table = [HEADERS, *(_cells(r) for r in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
+    lines = []
+    for line in table:
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        )
+    out.write("\n".join(lines) + "\n")
+
+
+def print_rows_table(rows: Sequence[Row], console: Any) -> None:
+    """A Rich table for a terminal; long titles are truncated (JSON keeps them whole)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(header_style="bold", expand=False)
+    for header in HEADERS:
+        kwargs: dict[str, Any] = {"no_wrap": True}
+        if header == "Title":
+            kwargs.update(max_width=TITLE_WIDTH, overflow="ellipsis")
+        table.add_column(header, **kwargs)
+    for row in rows:
+        status_style = STYLES.get(row.status, "")
+        table.add_row(
+            Text(row.id, style=STYLES["id"]),
+            Text(row.title),
+            Text(row.programme),
+            Text(row.deadline),
+            Text(_time_left_cell(row), style=STYLES.get(row.urgency, "")),
+            Text(row.status, style=status_style),
+            Text(_extended_cell(row), style=STYLES["extended"]),
+        )
+    console.print(table)
+
+
+# --- machine formats ------------------------------------------------------------------------------
+
+
+def write_json(value: Any, out: IO[str]) -> None:
+    """Pretty, key-order-stable JSON with a trailing newline (non-ASCII kept readable)."""
+    json.dump(value, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
+    """CSV with one row per call; list-valued columns hold JSON so that import is lossless."""
+    from clusterctl.codec import call_to_json
+
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for call in calls:
+        record = call_to_json(call, now)
+        row = dict(record)
+        for key in CSV_JSON_COLUMNS:
+            row[key] = json.dumps(record[key], ensure_ascii=False)
+        row["extended"] = "true" if record["extended"] else "false"
+        row["opens"] = record["opens"] or ""
+        writer.writerow(row)
+
+
+def read_calls_csv(text: str) -> list[dict[str, Any]]:
+    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
+    if missing:
+        raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
+    records = []
+    for n, row in enumerate(reader, start=2):
+        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        for key in CSV_JSON_COLUMNS:
+            if record.get(key):
+                try:
+                    record[key] = json.loads(record[key])
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"line {n}: column {key!r} is not JSON: {exc}") from None
+            else:
+                record[key] = []
+        records.append(record)
+    return records
+
+
+# --- one call ---------------------------------------------------------------------------------
+
+
+def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> list[tuple[str, str]]:
+    """(label, value) pairs describing one call with its full deadline and extension history."""
+    from clusterctl.timeparse import format_moment, format_time_left
+
+    def when(dt: datetime) -> str:
+        return format_moment(dt, display_zone)
+
+    lines: list[tuple[str, str]] = [
+        ("ID", call.id),
+        ("Title", printable(call.title)),
+        ("Programme", printable(call.programme) or "-"),
+        ("URL", printable(call.url) or "-"),
+        ("Tags", printable(", ".join(call.tags)) or "-"),
+        ("Status", str(call.status(now))),
+        ("Time zone", call.timezone),
+        ("Opens", when(call.opens) if call.opens else "-"),
+    ]
+    for view in call.stage_views():
+        name = f"Deadline ({view.label})" if view.label else "Deadline"
+        value = f"{when(view.deadline)}, {format_time_left(view.deadline, now)}"
+        if view.extended:
+            value += f" (extended; originally {when(view.original)})"
+        lines.append((name, value))
+    if call.note:
+        lines.append(("Note", printable(call.note)))
+    for n, ext in enumerate(call.extensions, start=1):
+        stage = f" [{ext.stage}]" if ext.stage else ""
+        text = f"{when(ext.from_)} -> {when(ext.to)}{stage}, recorded {when(ext.recorded)}"
+        if ext.reason:
+            text += f"; reason: {printable(ext.reason)}"
+        if ext.source:
+            text += f"; source: {printable(ext.source)}"
+        lines.append((f"Extension {n}", text))
+    return lines
+
+
+def print_detail(lines: Sequence[tuple[str, str]], console: Any | None, out: IO[str]) -> None:
+    """Label/value lines: a two-column Rich grid on a terminal, plain 'Label: value' otherwise."""
+    if console is None:
+        width = max(len(label) for label, _ in lines)
+        out.write("".join(f"{label.ljust(width)}  {value}\n" for label, value in lines))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for label, value in lines:
+        grid.add_row(Text(label), Text(value))
+    console.print(grid)
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+
+def _warning_cells(w: Any, now: datetime, zone: str | None) -> tuple[str, str, str, str, str]:
+    from clusterctl.timeparse import format_duration, format_moment, format_time_left
+
+    when = format_moment(w.deadline, zone) + (f" ({printable(w.stage)})" if w.stage else "")
+    note = "EXTENDED" if w.extended else ""
+    left = f"{format_time_left(w.deadline, now)} (under {format_duration(w.threshold)})"
+    return (w.call_id, printable(w.title), when, left, note)
+
+
+def warning_lines(warnings: Sequence[Any], now: datetime, zone: str | None) -> list[str]:
+    """One plain line per due warning: id, title, deadline, time left, extension mark."""
+    lines = []
+    for w in warnings:
+        call_id, title, when, left, note = _warning_cells(w, now, zone)
+        line = f"{call_id}  {title}  deadline {when}  {left}"
+        lines.append(f"{line}  {note}" if note else line)
+    return lines
+
+
+def print_warnings_table(
+    warnings: Sequence[Any], now: datetime, zone: str | None, console: Any
+) -> None:
+    """Due warnings as a Rich table on a terminal."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(header_style="bold")
+    for header in ("ID", "Title", "Deadline", "Time left", ""):
+        table.add_column(
+            header, no_wrap=header != "Title", max_width=TITLE_WIDTH if header == "Title" else None
+        )
+    for w in warnings:
+        cells = _warning_cells(w, now, zone)
+        remaining = (w.deadline - now).total_seconds()
+        table.add_row(
+            Text(cells[0], style=STYLES["id"]),
+            Text(cells[1]),
+            Text(cells[2]),
+            Text(cells[3], style=STYLES.get(urgency(remaining), "")),
+            Text(cells[4], style=STYLES["extended"]),
+        )
+    console.print(table)

@@ -1,0 +1,715 @@
+"""The one place that knows the files: layout, TOML format, schema, lock, atomic writes, cache.
+
+Layout of a store directory (everything but ``.state/`` is meant to be kept in git)::
+
+    clusterctl.toml         schema_version = 1  (marks the directory as a store)
+    calls/<ID>.toml         one call per file, so edits to different calls never touch one file
+    .gitignore              keeps .state/ out of git
+    .state/lock             advisory lock (flock) held across every read-modify-write
+    .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
+    .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
+
+A derived cache of call summaries lives in the user's cache directory, keyed by the store's real
+path. It is validated on every read against each file's (mtime, size, inode) and never trusted for
+files changed within ``RACY_SECONDS`` of the cache's creation, so it cannot give a stale answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from clusterctl.errors import ConflictError, LockTimeoutError, NotFoundError, StoreError
+from clusterctl.model import Call, CallSummary, validate_id
+
+try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
+    import tomli as tomllib
+except ImportError:  # pragma: no cover - tomli is a declared dependency
+    import tomllib  # type: ignore[no-redef]
+
+SCHEMA_VERSION = 1
+MARKER = "clusterctl.toml"
+CALLS_DIR = "calls"
+STATE_DIR = ".state"
+SUFFIX = ".toml"
+GITIGNORE = (
+    "# clusterctl's local state (lock, warnings ledger): never shared through git\n/.state/\n"
+)
+MAX_CALL_FILE_BYTES = 1 << 20
+#: A cached entry whose file changed this close to the cache's creation is re-read: file
+#: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
+RACY_SECONDS = 3.0
+CACHE_FORMAT = 2
+CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
+
+#: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
+MIGRATIONS: dict[int, Callable[[Path], None]] = {}
+
+
+# --- low-level file helpers ----------------------------------------------------------------
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    if exc.errno == errno.EFBIG:
+        return "file too large for this system's limits"
+    return exc.strerror or str(exc)
+
+
+@dataclass
+class _PendingWrite:
+    target: Path
+    temp: Path
+
+
+def _write_temp(path: Path, data: bytes) -> _PendingWrite:
+    """Write ``data`` to a temporary file beside the file that ``path`` names (or links to)."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return _PendingWrite(target=target, temp=Path(temp))
+
+
+def _commit_writes(writes: list[_PendingWrite], removals: Iterable[Path] = ()) -> None:
+    """Make every temp file durable, then rename each over its target and sync the directories."""
+    try:
+        if len(writes) == 1:
+            fd = os.open(writes[0].temp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        elif writes:
+            os.sync()  # one flush for a bulk import instead of one fsync per file
+        for write in writes:
+            os.replace(write.temp, write.target)
+    except BaseException:
+        for write in writes:
+            with contextlib.suppress(OSError):
+                os.unlink(write.temp)
+        raise
+    for path in removals:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    for directory in {w.target.parent for w in writes} | {p.parent for p in removals}:
+        _fsync_dir(directory)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    _commit_writes([_write_temp(path, data)])
+
+
+def _read_toml(path: Path, display: str) -> dict[str, Any]:
+    """Parse one TOML file; every failure becomes a StoreError naming the file (and line/column)."""
+    try:
+        if path.is_dir():
+            raise StoreError(f"{display}: is a directory, not a TOML file")
+        size = path.stat().st_size
+        if size > MAX_CALL_FILE_BYTES:
+            raise StoreError(f"{display}: too large ({size} bytes; at most {MAX_CALL_FILE_BYTES})")
+        raw = path.read_bytes()
+    except StoreError:
+        raise
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise StoreError(f"{display}: cannot read: {_describe_os_error(exc)}") from None
+    conflict = CONFLICT_MARKER.search(raw)
+    if conflict:
+        line = raw.count(b"\n", 0, conflict.start()) + 1
+        raise StoreError(
+            f"{display}: unresolved git merge conflict at line {line}, column 1; "
+            "resolve it by hand, then run clusterctl check"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise StoreError(f"{display}: not UTF-8 text (at line {line}, column {column})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StoreError(f"{display}: invalid TOML: {exc}") from None
+
+
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _dump_toml(record: dict[str, Any]) -> bytes:
+    """Deterministic TOML: plain keys first, then every list of tables as ``[[name]]`` blocks.
+
+    tomli-w alone inlines short tables and switches style as they grow, which rewrites whole
+    blocks in git diffs; one ``[[extensions]]`` block per entry keeps each change to new lines.
+    """
+    import tomli_w
+
+    head = {k: v for k, v in record.items() if not _is_table_list(v)}
+    blocks = [tomli_w.dumps(head)]
+    for key, tables in record.items():
+        if not _is_table_list(tables):
+            continue
+        for table in tables:
+            if any(isinstance(v, dict) or _is_table_list(v) for v in table.values()):
+                return tomli_w.dumps(record).encode(
+                    "utf-8"
+                )  # nested hand-made data: let tomli-w lay it out
+            blocks.append(f"\n[[{key}]]\n{tomli_w.dumps(table)}")
+    return "".join(blocks).encode("utf-8")
+
+
+# --- the store -----------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    """A store directory. Reads never create it; the first change does."""
+
+    root: Path
+    lock_timeout: float = 10.0
+    cache_dir: Path | None = None
+    _summaries: list[CallSummary] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def calls_dir(self) -> Path:
+        return self.root / CALLS_DIR
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def call_path(self, call_id: str) -> Path:
+        """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
+        return self.calls_dir / f"{validate_id(call_id)}{SUFFIX}"
+
+    def _display(self, path: Path) -> str:
+        return str(path)
+
+    # --- schema ------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """True when the store directory holds a store marker (or anything at all)."""
+        self._check_root()
+        return self.root.is_dir() and ((self.root / MARKER).exists() or self.calls_dir.exists())
+
+    def _check_root(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: is a file; a clusterctl store is a directory")
+
+    def schema_version(self) -> int:
+        """The schema version in the marker file; StoreError if missing or malformed."""
+        marker = self.root / MARKER
+        try:
+            data = _read_toml(marker, self._display(marker))
+        except FileNotFoundError:
+            raise StoreError(
+                f"{marker}: missing; {self.root} is not a clusterctl store "
+                f"(create one with clusterctl add, or point --store elsewhere)"
+            ) from None
+        version = data.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise StoreError(f"{marker}: 'schema_version' must be a whole number")
+        return version
+
+    def _require_schema(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.root / MARKER}: schema version {version} is newer than this clusterctl "
+                f"understands ({SCHEMA_VERSION}); upgrade clusterctl. Nothing was changed."
+            )
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.root / MARKER}: schema version {version} is older than "
+                f"{SCHEMA_VERSION}; run `clusterctl migrate` (a backup is kept)"
+            )
+
+    def _create(self) -> None:
+        self._check_root()
+        try:
+            self.calls_dir.mkdir(parents=True, exist_ok=True)
+            self.state_dir.mkdir(exist_ok=True)
+            marker = self.root / MARKER
+            if not marker.exists():
+                atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
+            gitignore = self.root / ".gitignore"
+            if not gitignore.exists():
+                atomic_write(gitignore, GITIGNORE.encode())
+        except OSError as exc:
+            raise StoreError(
+                f"{self.root}: cannot create the store: {_describe_os_error(exc)}"
+            ) from None
+
+    # --- locking -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _flock(self, name: str, what: str) -> Iterator[None]:
+        import fcntl
+
+        path = self.state_dir / name
+        try:
+            self.state_dir.mkdir(exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.root}: cannot change the store: {_describe_os_error(exc)}"
+            ) from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = _read_pid(path)
+                        raise LockTimeoutError(
+                            f"{path}: {what} is locked by another clusterctl process"
+                            f"{f' (pid {holder})' if holder else ''} for more than "
+                            f"{self.lock_timeout:g} s; try again or raise --lock-timeout"
+                        ) from None
+                    time.sleep(0.02)
+            # The lock dies with its holder (flock), so a crashed process never blocks others.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _call_names(self) -> list[str]:
+        try:
+            names = os.listdir(self.calls_dir)
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            raise StoreError(f"{self.calls_dir}: is not a directory") from None
+        except OSError as exc:
+            raise StoreError(f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}") from None
+        return [n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+
+    def _parse_call_file(self, path: Path) -> Call:
+        from clusterctl.codec import RecordError, call_from_record
+
+        display = self._display(path)
+        record = _read_toml(path, display)
+        try:
+            call = call_from_record(record)
+        except RecordError as exc:
+            raise StoreError(f"{display}: {exc}") from None
+        expected = path.name[: -len(SUFFIX)]
+        if call.id != expected:
+            raise StoreError(
+                f"{display}: declares id {call.id!r} but the file name says {expected!r}; "
+                "rename the file or fix the id"
+            )
+        return call
+
+    def get(self, call_id: str) -> Call:
+        """Read one call straight from its file."""
+        path = self.call_path(call_id)
+        if not self.exists():
+            raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
+        self._require_schema()
+        try:
+            return self._parse_call_file(path)
+        except FileNotFoundError:
+            raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+
+    def find(self, call_id: str) -> Call | None:
+        """The call, or None if it does not exist."""
+        try:
+            return self.get(call_id)
+        except NotFoundError:
+            return None
+
+    def get_many(self, call_ids: Iterable[str]) -> list[Call]:
+        """Read several calls from their files, in the given order."""
+        return [self.get(call_id) for call_id in call_ids]
+
+    def summaries(self) -> list[CallSummary]:
+        """Every call's summary, from the cache where it is provably fresh, else from the files."""
+        if self._summaries is None:
+            self._summaries = self._scan()
+        return self._summaries
+
+    def all_calls(self) -> list[Call]:
+        """Every call, parsed from its file."""
+        return self.get_many(s.id for s in self.summaries())
+
+    def ids(self) -> list[str]:
+        """Every call id, sorted (for completion and scripts)."""
+        return sorted(s.id for s in self.summaries())
+
+    def _cache_path(self) -> Path:
+        base = self.cache_dir
+        if base is None:
+            env = os.environ.get("CLUSTERCTL_CACHE_DIR")
+            if env:
+                base = Path(env)
+            else:
+                import platformdirs
+
+                base = Path(platformdirs.user_cache_dir("clusterctl"))
+        key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:24]
+        return base / f"summaries-{key}.pickle"
+
+    def _load_cache(self, path: Path) -> tuple[int, dict[str, tuple]]:
+        try:
+            with open(path, "rb") as handle:
+                data = pickle.load(handle)
+            if data.get("format") == CACHE_FORMAT and data.get("root") == str(self.root.resolve()):
+                return data["built_ns"], data["entries"]
+        except Exception:  # a missing, torn or foreign cache is simply rebuilt
+            pass
+        return 0, {}
+
+    def _scan(self) -> list[CallSummary]:
+        if not self.root.exists():
+            return []
+        self._check_root()
+        if not (self.root / MARKER).exists() and not self.calls_dir.exists():
+            return []
+        self._require_schema()
+        names = self._call_names()
+        cache_path = self._cache_path()
+        built_ns, cached = self._load_cache(cache_path)
+        trusted_before = built_ns - int(RACY_SECONDS * 1e9)
+        started_ns = time.time_ns()
+        entries: dict[str, tuple] = {}
+        summaries: list[CallSummary] = []
+        changed = len(cached) != len(names)
+        dir_fd = os.open(self.calls_dir, os.O_RDONLY)
+        try:
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=dir_fd)
+                except FileNotFoundError:  # removed while we listed
+                    changed = True
+                    continue
+                sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+                hit = cached.get(name)
+                if hit is not None and hit[0] == sig and sig[0] < trusted_before:
+                    summary = CallSummary._make(hit[1])
+                else:
+                    changed = True
+                    summary = self._parse_call_file(self.calls_dir / name).summary()
+                entries[name] = (sig, tuple(summary))
+                summaries.append(summary)
+        finally:
+            os.close(dir_fd)
+        if changed:
+            self._save_cache(cache_path, started_ns, entries)
+        return summaries
+
+    def _save_cache(self, path: Path, built_ns: int, entries: dict[str, tuple]) -> None:
+        data = {
+            "format": CACHE_FORMAT,
+            "root": str(self.root.resolve()),
+            "built_ns": built_ns,
+            "entries": entries,
+        }
+        try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pending = _write_temp(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(pending.temp, pending.target)
+        except OSError:
+            pass
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Lock the store, yield a Transaction, and write its changes atomically on success."""
+        self._create()
+        self._require_schema()
+        with self._flock("lock", "the store"):
+            txn = Transaction(self)
+            yield txn
+            txn._commit()
+        self._summaries = None
+
+    def add(self, call: Call, *, replace: bool = False) -> None:
+        """Add one call; ConflictError if its id exists (unless ``replace``)."""
+        with self.transaction() as txn:
+            if not replace and txn.exists(call.id):
+                raise ConflictError(f"a call with id {call.id!r} already exists")
+            txn.put(call)
+
+    def update(self, call_id: str, change: Callable[[Call], Call]) -> Call:
+        """Apply ``change`` to the freshly read call under the lock and store the result."""
+        with self.transaction() as txn:
+            new = change(txn.get(call_id))
+            txn.put(new)
+        return new
+
+    def remove(self, call_id: str) -> Call:
+        """Delete one call's file and return what it held."""
+        with self.transaction() as txn:
+            old = txn.get(call_id)
+            txn.delete(call_id)
+        return old
+
+    # --- warnings ledger -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def warning_ledger(self) -> Iterator[Ledger]:
+        """Hold the warn lock and yield the ledger of delivered warnings; saved if changed."""
+        if not self.exists():
+            yield Ledger(path=self.state_dir / "warnings-sent.json", sent={})
+            return
+        self._require_schema()
+        with self._flock("warn.lock", "the warnings ledger"):
+            ledger = Ledger.load(self.state_dir / "warnings-sent.json")
+            yield ledger
+            if ledger.dirty:
+                ledger.save()
+
+    # --- check and migrate -------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Every problem in the store, as one-line messages; empty when the store is sound."""
+        from clusterctl.codec import RecordError, call_from_record
+        from clusterctl.model import consistency_problems
+        from clusterctl.timeparse import offset_mismatch
+
+        if not self.root.exists():
+            return []
+        try:
+            self._check_root()
+            self._require_schema()
+        except StoreError as exc:
+            return [str(exc)]
+        problems: list[str] = []
+        seen: dict[str, str] = {}
+        folded: dict[str, str] = {}
+        try:
+            listing = sorted(os.listdir(self.calls_dir))
+        except FileNotFoundError:
+            listing = []
+        for name in listing:
+            path = self.calls_dir / name
+            if name.startswith(".") and name.endswith(".tmp"):
+                problems.append(f"{path}: leftover temporary file from an interrupted write")
+                continue
+            if not name.endswith(SUFFIX):
+                problems.append(f"{path}: not a call file (expected <ID>.toml)")
+                continue
+            try:
+                record = _read_toml(path, self._display(path))
+                call = call_from_record(record)
+            except StoreError as exc:
+                problems.append(str(exc))
+                continue
+            except RecordError as exc:
+                problems.append(f"{path}: {exc}")
+                continue
+            stem = name[: -len(SUFFIX)]
+            if call.id != stem:
+                problems.append(f"{path}: declares id {call.id!r} but the file name says {stem!r}")
+            if call.id in seen:
+                problems.append(f"{path}: duplicate id {call.id!r} (also in {seen[call.id]})")
+            seen.setdefault(call.id, str(path))
+            key = call.id.casefold()
+            if key in folded and folded[key] != call.id:
+                problems.append(
+                    f"{path}: id {call.id!r} differs only in case from {folded[key]!r}, "
+                    "which clashes on case-insensitive file systems"
+                )
+            folded.setdefault(key, call.id)
+            problems.extend(f"{path}: {p}" for p in consistency_problems(call))
+            for label, value in _stored_moments(record):
+                if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
+                    problems.append(
+                        f"{path}: {label} {value.isoformat()} has an offset that "
+                        f"{call.timezone} does not use at that time (the wall time is kept)"
+                    )
+        return problems
+
+    def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
+        """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
+        self._create()
+        with self._flock("lock", "the store"):
+            version = self.schema_version()
+            if version > SCHEMA_VERSION:
+                self._require_schema()
+            if version == SCHEMA_VERSION:
+                return version, version, None
+            stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+            backup = self.state_dir / "backups" / f"schema-{version}-{stamp}"
+            shutil.copytree(
+                self.root, backup, ignore=shutil.ignore_patterns(STATE_DIR), symlinks=True
+            )
+            start = version
+            while version < SCHEMA_VERSION:
+                if version not in MIGRATIONS:
+                    raise StoreError(f"{self.root}: no migration from schema version {version}")
+                MIGRATIONS[version](self.root)
+                version += 1
+                atomic_write(self.root / MARKER, f"schema_version = {version}\n".encode())
+            self._summaries = None
+            return start, version, backup
+
+
+def _stored_moments(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    yield "opens", record.get("opens")
+    for n, table in enumerate(record.get("deadlines") or [], start=1):
+        if isinstance(table, dict):
+            yield f"deadline {n}", table.get("deadline")
+    for n, table in enumerate(record.get("extensions") or [], start=1):
+        if isinstance(table, dict):
+            yield f"extension {n} from", table.get("from")
+            yield f"extension {n} to", table.get("to")
+
+
+def _read_pid(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+class Transaction:
+    """Changes staged under the store's lock; written together when the block ends cleanly."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._puts: dict[str, Call] = {}
+        self._deletes: set[str] = set()
+
+    def exists(self, call_id: str) -> bool:
+        """True if the call exists (staged changes included)."""
+        if call_id in self._puts:
+            return True
+        if call_id in self._deletes:
+            return False
+        return self.store.call_path(call_id).exists()
+
+    def get(self, call_id: str) -> Call:
+        """The call as it is now (staged changes included); NotFoundError if absent."""
+        if call_id in self._puts:
+            return self._puts[call_id]
+        if call_id in self._deletes:
+            raise NotFoundError(f"no call {call_id!r} in {self.store.root}")
+        try:
+            return self.store._parse_call_file(self.store.call_path(call_id))
+        except FileNotFoundError:
+            raise NotFoundError(f"no call {call_id!r} in {self.store.root}") from None
+
+    def find(self, call_id: str) -> Call | None:
+        """The call, or None if it does not exist."""
+        try:
+            return self.get(call_id)
+        except NotFoundError:
+            return None
+
+    def put(self, call: Call) -> None:
+        """Stage writing ``call`` (created or replaced)."""
+        validate_id(call.id)
+        self._deletes.discard(call.id)
+        self._puts[call.id] = call
+
+    def delete(self, call_id: str) -> None:
+        """Stage removing ``call_id``."""
+        self._puts.pop(call_id, None)
+        self._deletes.add(call_id)
+
+    def _commit(self) -> None:
+        from clusterctl.codec import call_to_record
+
+        writes: list[_PendingWrite] = []
+        try:
+            for call_id in sorted(self._puts):
+                data = _dump_toml(call_to_record(self._puts[call_id]))
+                writes.append(_write_temp(self.store.call_path(call_id), data))
+            removals = [self.store.call_path(i) for i in sorted(self._deletes)]
+            _commit_writes(writes, removals)
+        except OSError as exc:
+            for write in writes:
+                with contextlib.suppress(OSError):
+                    os.unlink(write.temp)
+            where = exc.filename or self.store.calls_dir
+            raise StoreError(
+                f"{where}: cannot write: {_describe_os_error(exc)}; the store is unchanged"
+            ) from None
+
+
+@dataclass
+class Ledger:
+    """Which warnings were delivered: key -> ISO time of delivery."""
+
+    path: Path
+    sent: dict[str, str]
+    dirty: bool = False
+
+    @classmethod
+    def load(cls, path: Path) -> Ledger:
+        """Read the ledger; a missing file is an empty ledger, a broken one an error."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path=path, sent={})
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{path}: unreadable warnings ledger: {exc}") from None
+        sent = data.get("sent") if isinstance(data, dict) else None
+        if not isinstance(sent, dict):
+            raise StoreError(f"{path}: unreadable warnings ledger: no 'sent' table")
+        return cls(path=path, sent={str(k): str(v) for k, v in sent.items()})
+
+    def record(self, keys: Iterable[str], when: datetime) -> None:
+        """Remember ``keys`` as delivered at ``when``."""
+        stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for key in keys:
+            self.sent[key] = stamp
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the ledger atomically, keys sorted."""
+        data = {"version": 1, "sent": dict(sorted(self.sent.items()))}
+        try:
+            atomic_write(self.path, (json.dumps(data, indent=1) + "\n").encode())
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot record delivered warnings: {_describe_os_error(exc)}"
+            ) from None
