@@ -1,0 +1,414 @@
+"""The user's config file: defaults for the store, display zone, warnings and SMTP delivery.
+
+Location: ``$CLUSTERCTL_CONFIG`` if set, else ``config.toml`` in the platform's user config
+directory (``~/.config/clusterctl/config.toml`` on Linux). A missing file means "no settings".
+Every key is optional; unknown keys and wrongly typed values are errors naming the key and file.
+
+```toml
+store = "~/clusterctl-store"          # default store directory ("~" expanded; a relative
+                                      # path is relative to this file's directory)
+timezone = "Europe/Lisbon"            # IANA zone deadlines are displayed in (the viewer's zone)
+lock_timeout = 10                     # seconds to wait for the store's lock
+
+[warn]
+thresholds = "30d,14d,7d,2d,1d"       # default for --thresholds, same syntax
+email = ["team@example.org"]          # default digest recipients (plain addresses)
+
+[smtp]
+host = "smtp.example.org"
+port = 587                            # default: 25 for none, 587 for starttls, 465 for ssl
+from = "clusterctl@example.org"
+user = "bot"                          # user and password go together
+password = "secret"                   # only if the file is readable by its owner alone (chmod 600)
+tls = "starttls"                      # none | starttls | ssl; default: by port (25 none,
+                                      # 465 ssl, otherwise starttls)
+```
+
+Environment variables override the ``[smtp]`` table key by key: ``CLUSTERCTL_SMTP_HOST``,
+``CLUSTERCTL_SMTP_PORT``, ``CLUSTERCTL_SMTP_FROM``, ``CLUSTERCTL_SMTP_USER``,
+``CLUSTERCTL_SMTP_PASSWORD`` and ``CLUSTERCTL_SMTP_TLS`` (an empty variable counts as unset).
+A password is never sent unencrypted except to a loopback host.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clusterctl.errors import ConfigError, UsageError
+
+#: Environment variable naming the config file.
+CONFIG_ENV = "CLUSTERCTL_CONFIG"
+#: What ``masked`` shows instead of the SMTP password.
+MASK = "********"
+TLS_MODES = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+# A config file is a few hundred bytes; refusing big ones keeps a wrong path from eating memory.
+_MAX_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings read from the config file (``exists`` is False when there is no file)."""
+
+    path: Path
+    exists: bool = False
+    store: Path | None = None
+    timezone: str | None = None
+    lock_timeout: float | None = None
+    warn_thresholds: str | None = None
+    warn_email: tuple[str, ...] = ()
+    # The raw [smtp] table holds the password: keep it out of repr (tracebacks, logs).
+    smtp: dict[str, object] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Everything needed to deliver mail; ``repr``/``str`` never show the password."""
+
+    host: str
+    port: int
+    sender: str
+    user: str | None
+    password: str | None = field(repr=False)
+    tls: str
+    timeout: float = 30
+
+
+class _Invalid(Exception):
+    """A value failed validation; the argument says what it must be."""
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """Return the config file's path: ``$CLUSTERCTL_CONFIG`` or the platform default."""
+    env = os.environ if env is None else env
+    value = env.get(CONFIG_ENV)
+    if value:
+        return Path(value).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("clusterctl")) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the config file at ``path`` (default: ``config_path()``)."""
+    path = config_path() if path is None else Path(path)
+    read = _read(path)
+    if read is None:
+        return Config(path=path)
+    raw, mode = read
+    try:
+        # utf-8-sig: editors on Windows like to prepend a byte order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"config file {path}: not valid UTF-8 text (at line {line})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {_toml_message(exc, text)}") from None
+    config = _build(path, data)
+    if "password" in config.smtp and os.name != "nt" and mode & 0o077:
+        quoted = shlex.quote(str(path))
+        raise ConfigError(
+            f"config file {path} holds an SMTP password but is readable by others; "
+            f"run: chmod 600 {quoted}"
+        )
+    return config
+
+
+def masked(config: Config) -> dict:
+    """Return the config's settings as a plain dict, the SMTP password replaced by ``MASK``."""
+    return {
+        "path": str(config.path),
+        "exists": config.exists,
+        "store": None if config.store is None else str(config.store),
+        "timezone": config.timezone,
+        "lock_timeout": config.lock_timeout,
+        "warn": {"thresholds": config.warn_thresholds, "email": list(config.warn_email)},
+        "smtp": {key: MASK if key == "password" else value for key, value in config.smtp.items()},
+    }
+
+
+def smtp_settings(config: Config, env: Mapping[str, str]) -> SmtpSettings:
+    """Combine ``[smtp]`` with ``CLUSTERCTL_SMTP_*`` variables (which win) into SmtpSettings."""
+    values: dict[str, object] = {}
+    for key, check in _SMTP_KEYS.items():
+        name = _env_name(key)
+        text = env.get(name)
+        if text:
+            try:
+                values[key] = check(_env_value(key, text))
+            except _Invalid as exc:
+                raise ConfigError(f"environment variable {name} {exc}") from None
+        elif key in config.smtp:
+            values[key] = config.smtp[key]
+
+    def missing(what: str, key: str) -> ConfigError:
+        return ConfigError(f"no {what}: set {_env_name(key)} or [smtp].{key} in {config.path}")
+
+    host = values.get("host")
+    if not isinstance(host, str):
+        raise missing("SMTP host", "host")
+    sender = values.get("from")
+    if not isinstance(sender, str):
+        raise missing("sender address", "from")
+    user = values.get("user")
+    password = values.get("password")
+    if user is not None and password is None:
+        raise missing("SMTP password for the SMTP user", "password")
+    if password is not None and user is None:
+        raise missing("SMTP user for the SMTP password", "user")
+    port = values.get("port")
+    tls = values.get("tls")
+    if tls is None:
+        tls = {25: "none", 465: "ssl"}.get(port, "starttls")  # type: ignore[arg-type]
+    if port is None:
+        port = DEFAULT_PORTS[str(tls)]
+    if user is not None and tls == "none" and not _is_loopback(host):
+        raise ConfigError(
+            f"refusing to send the SMTP password to {host} unencrypted: set tls to starttls or "
+            f"ssl ({_env_name('tls')} or [smtp].tls in {config.path})"
+        )
+    return SmtpSettings(
+        host=host,
+        port=int(port),  # type: ignore[call-overload]
+        sender=sender,
+        user=user,  # type: ignore[arg-type]
+        password=password,  # type: ignore[arg-type]
+        tls=str(tls),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[bytes, int] | None:
+    """Return the file's bytes and mode, None if it does not exist; ConfigError otherwise."""
+    try:
+        # O_NONBLOCK: a FIFO given by mistake must not hang the command; fstat then rejects it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {_os_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigError(f"cannot read config file {path}: it is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"cannot read config file {path}: not a regular file")
+        chunks = []
+        size = 0
+        while size <= _MAX_BYTES:
+            chunk = os.read(fd, _MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {_os_reason(exc)}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > _MAX_BYTES:
+        raise ConfigError(f"config file {path}: larger than {_MAX_BYTES} bytes")
+    return raw, info.st_mode
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """tomllib's message, with line and column also when it says 'at end of document'."""
+    message = str(exc)
+    if "(at end of document)" in message:
+        line = text.count("\n") + 1
+        column = len(text) - text.rfind("\n")
+        message = message.replace(
+            "(at end of document)", f"(at end of document, line {line}, column {column})"
+        )
+    return message
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _type_name(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    names |= {list: "an array", dict: "a table"}
+    return names.get(type(value), "a date/time")
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"must be a string, not {_type_name(value)}")
+    if not value.strip():
+        raise _Invalid("must not be empty")
+    return value
+
+
+def _secret(value: object) -> str:
+    # Never echo the value: it is a password.
+    if not isinstance(value, str) or not value:
+        raise _Invalid("must be a non-empty string")
+    return value
+
+
+def _host(value: object) -> str:
+    host = _string(value)
+    if any(ch.isspace() or not ch.isprintable() for ch in host):
+        raise _Invalid(f"must be a host name without spaces or control characters, not {host!r}")
+    return host
+
+
+def _port(value: object) -> int:
+    if type(value) is not int or not 1 <= value <= 65535:
+        shown = repr(value) if isinstance(value, int | float | str) else _type_name(value)
+        raise _Invalid(f"must be an integer from 1 to 65535, not {shown}")
+    return value
+
+
+def _tls(value: object) -> str:
+    if value not in TLS_MODES:
+        shown = repr(value) if isinstance(value, str) else _type_name(value)
+        raise _Invalid(f"must be one of {', '.join(TLS_MODES)}, not {shown}")
+    return str(value)
+
+
+def _address(value: object) -> str:
+    from clusterctl.mail import check_address
+
+    address = _string(value)
+    try:
+        return check_address(address)
+    except UsageError as exc:
+        raise _Invalid(f"is not usable: {exc}") from None
+
+
+def _addresses(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Invalid('must be an array of strings, like ["team@example.org"]')
+    return tuple(_address(item) for item in value)
+
+
+def _seconds(value: object) -> float:
+    if type(value) not in (int, float):
+        raise _Invalid(f"must be a number of seconds, not {_type_name(value)}")
+    if not math.isfinite(value) or value < 0:  # type: ignore[arg-type]
+        raise _Invalid(f"must be a finite number of seconds >= 0, not {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _zone(value: object) -> str:
+    from zoneinfo import ZoneInfo
+
+    name = _string(value)
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        raise _Invalid(f"must be an IANA time zone like 'Europe/Brussels', not {name!r}") from None
+    return name
+
+
+_SMTP_KEYS: dict[str, Callable[[object], object]] = {
+    "host": _host,
+    "port": _port,
+    "from": _address,
+    "user": _string,
+    "password": _secret,
+    "tls": _tls,
+}
+_WARN_KEYS: dict[str, Callable[[object], object]] = {"thresholds": _string, "email": _addresses}
+_TOP_KEYS = ("store", "timezone", "lock_timeout", "warn", "smtp")
+
+
+def _env_name(key: str) -> str:
+    return f"CLUSTERCTL_SMTP_{key.upper()}"
+
+
+def _env_value(key: str, text: str) -> object:
+    """Turn an environment variable's text into the type its config key has."""
+    if key == "port":
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise _Invalid(f"must be an integer from 1 to 65535, not {text!r}") from None
+    if key == "tls":
+        return text.strip().lower()
+    return text
+
+
+def _checked_table(
+    path: Path, data: dict, name: str, keys: Mapping[str, Callable[[object], object]]
+) -> dict[str, object]:
+    """Validate table ``[name]`` of ``data`` against ``keys``; return the checked values."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: {name} must be a table ([{name}]), not a value")
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key {unknown[0]!r} in [{name}] "
+            f"(expected: {', '.join(keys)})"
+        )
+    checked = {}
+    for key, value in table.items():
+        try:
+            checked[key] = keys[key](value)
+        except _Invalid as exc:
+            raise ConfigError(f"config file {path}: [{name}].{key} {exc}") from None
+    return checked
+
+
+def _build(path: Path, data: dict) -> Config:
+    unknown = sorted(set(data) - set(_TOP_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key {unknown[0]!r} (expected: {', '.join(_TOP_KEYS)})"
+        )
+
+    def top(key: str, check: Callable[[object], object]) -> object:
+        if key not in data:
+            return None
+        try:
+            return check(data[key])
+        except _Invalid as exc:
+            raise ConfigError(f"config file {path}: {key} {exc}") from None
+
+    warn = _checked_table(path, data, "warn", _WARN_KEYS)
+    smtp = _checked_table(path, data, "smtp", _SMTP_KEYS)
+    store = top("store", _string)
+    store_path = None
+    if isinstance(store, str):
+        # Relative to the file, not the working directory, so cron jobs see the same store.
+        store_path = path.parent / Path(store).expanduser()
+    return Config(
+        path=path,
+        exists=True,
+        store=store_path,
+        timezone=top("timezone", _zone),  # type: ignore[arg-type]
+        lock_timeout=top("lock_timeout", _seconds),  # type: ignore[arg-type]
+        warn_thresholds=warn.get("thresholds"),  # type: ignore[arg-type]
+        warn_email=warn.get("email", ()),  # type: ignore[arg-type]
+        smtp=smtp,
+    )

@@ -1,0 +1,205 @@
+"""E-mail delivery over SMTP with the standard library (smtplib and email).
+
+``build_message`` makes a plain-text RFC 5322 message into whose headers nothing can be
+injected; ``send_message`` delivers it and turns every failure into a one-line DeliveryError.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import TYPE_CHECKING
+
+from clusterctl.errors import DeliveryError, UsageError
+
+if TYPE_CHECKING:
+    import smtplib
+
+    from clusterctl.config import SmtpSettings
+
+# C0 controls, DEL, C1 controls (ESC and CSI start terminal escape sequences) and the Unicode
+# line/paragraph separators: none of them belongs in a header.
+_HEADER_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The same minus tab and newline for the body (carriage returns are normalised away first).
+_BODY_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A plain address: dot-atom local part, '@', dot-separated host labels (ASCII only).
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*")
+
+
+def check_address(address: str) -> str:
+    """Return ``address`` without surrounding spaces if it is one plain address, else UsageError.
+
+    Accepted: exactly one ``local@domain`` (ASCII; write an international domain in its xn--
+    form), no display name, no control characters, commas or angle brackets.
+    """
+    candidate = address.strip()
+    name, parsed = parseaddr(candidate)
+    if (
+        _HEADER_CONTROLS.search(address)
+        or name
+        or parsed != candidate
+        or len(candidate) > 254
+        or not _ADDRESS.fullmatch(candidate)
+    ):
+        raise UsageError(
+            f"invalid e-mail address {address!r}: expected one plain address like name@example.org"
+        )
+    return candidate
+
+
+def clean_subject(subject: str) -> str:
+    """Return ``subject`` on one line: control characters become spaces, spaces collapse."""
+    return " ".join(_HEADER_CONTROLS.sub(" ", subject).split())
+
+
+def clean_body(body: str) -> str:
+    """Return ``body`` with ``\\n`` line ends and no control characters other than tab/newline."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = _BODY_CONTROLS.sub("", text)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def build_message(
+    *, sender: str, recipients: Sequence[str], subject: str, body: str, now: datetime
+) -> EmailMessage:
+    """Build a plain-text UTF-8 message from ``sender`` to every recipient, dated ``now``."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    if isinstance(recipients, str):
+        raise TypeError("recipients must be a sequence of addresses, not one string")
+    sender = check_address(sender)
+    to = [check_address(recipient) for recipient in recipients]
+    if not to:
+        raise UsageError("no e-mail recipients given")
+    message = EmailMessage()
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = clean_subject(subject)
+    # RFC 3834: machine-generated, so vacation responders and the like stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(clean_body(body), subtype="plain", charset="utf-8")
+    return message
+
+
+def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> None:
+    """Deliver ``message`` to ``recipients`` via the SMTP server in ``settings``.
+
+    Raises DeliveryError with a one-line reason on any failure, including recipients the
+    server refused while accepting others.
+    """
+    import smtplib
+    import ssl
+
+    if isinstance(recipients, str):
+        raise TypeError("recipients must be a sequence of addresses, not one string")
+    to = [check_address(recipient) for recipient in recipients]
+    if not to:
+        raise UsageError("no e-mail recipients given")
+    where = f"{settings.host}:{settings.port}"
+    client: smtplib.SMTP | None = None
+    sent = False
+    try:
+        context = ssl.create_default_context()
+        if settings.tls == "ssl":
+            client = smtplib.SMTP_SSL(timeout=settings.timeout, context=context)
+        else:
+            client = smtplib.SMTP(timeout=settings.timeout)
+        # connect() separately: the constructor would leak the socket if the greeting fails.
+        # TLS takes the name to verify from _host, which only the constructor sets (3.11).
+        client._host = settings.host
+        code, reply = client.connect(settings.host, settings.port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, reply)
+        if settings.tls == "starttls":
+            client.starttls(context=context)
+        if settings.user:
+            client.login(settings.user, settings.password or "")
+        refused = client.send_message(message, from_addr=settings.sender, to_addrs=to)
+        sent = True
+    except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+        reason = _reason(exc, settings)
+        raise DeliveryError(f"could not send e-mail via {where}: {reason}") from None
+    finally:
+        if client is not None:
+            _close(client, polite=sent)
+    if refused:
+        listed = "; ".join(f"{addr} ({_reply(*answer)})" for addr, answer in refused.items())
+        reason = _one_line(f"recipients refused: {listed}; the others were accepted", settings)
+        raise DeliveryError(f"could not send e-mail via {where}: {reason}")
+
+
+def _close(client: smtplib.SMTP, *, polite: bool) -> None:
+    """QUIT after success (errors ignored: the mail is accepted); just close otherwise."""
+    import smtplib
+
+    if polite:
+        try:
+            client.quit()
+            return
+        except (smtplib.SMTPException, OSError):
+            pass
+    client.close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+def _one_line(text: str, settings: SmtpSettings) -> str:
+    """Collapse ``text`` to one short line that cannot contain the password."""
+    text = " ".join(_HEADER_CONTROLS.sub(" ", text).split())
+    if settings.password:
+        text = text.replace(settings.password, "********")
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _reason(exc: BaseException, settings: SmtpSettings) -> str:
+    """Say in a few words why delivery failed, from the exception smtplib/ssl/socket raised."""
+    import smtplib
+    import socket
+    import ssl
+
+    # SMTPException and SSLError are OSErrors: test the specific classes first.
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        answer = _reply(exc.smtp_code, exc.smtp_error)
+        reason = f"authentication as {settings.user!r} failed: {answer}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        listed = "; ".join(f"{addr} ({_reply(*answer)})" for addr, answer in exc.recipients.items())
+        reason = f"all recipients refused: {listed}"
+    elif isinstance(exc, smtplib.SMTPSenderRefused):
+        reason = f"sender {exc.sender} refused: {_reply(exc.smtp_code, exc.smtp_error)}"
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        reason = f"server replied {_reply(exc.smtp_code, exc.smtp_error)}"
+    elif isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
+        exc.__context__, TimeoutError
+    ):
+        # smtplib reports a reply that never came as a disconnection.
+        reason = f"timed out after {settings.timeout:g} s waiting for the server"
+    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+        reason = f"server closed the connection ({exc})" if str(exc) else "server disconnected"
+    elif isinstance(exc, smtplib.SMTPException):
+        reason = str(exc) or type(exc).__name__
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        reason = f"TLS certificate verification failed: {exc.verify_message}"
+    elif isinstance(exc, ssl.SSLError):
+        reason = f"TLS error: {exc.reason or exc}"
+    elif isinstance(exc, TimeoutError):
+        reason = f"timed out after {settings.timeout:g} s"
+    elif isinstance(exc, ConnectionRefusedError):
+        reason = "connection refused"
+    elif isinstance(exc, socket.gaierror):
+        reason = f"cannot resolve host name: {exc.strerror}"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    else:
+        reason = f"cannot encode a value for SMTP ({type(exc).__name__})"
+    return _one_line(reason, settings)

@@ -1,0 +1,182 @@
+"""Which deadline warnings are due: pure logic from calls, thresholds, now and a ledger.
+
+A warning is identified by (call, stage, deadline instant, threshold). Putting the deadline
+instant in the key means an extension re-arms every threshold for the new deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from clusterctl.errors import UsageError
+from clusterctl.model import Call
+
+DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
+    timedelta(days=30),
+    timedelta(days=14),
+    timedelta(days=7),
+    timedelta(days=2),
+    timedelta(days=1),
+)
+
+
+def utc_stamp(dt: datetime) -> str:
+    """``dt`` as a UTC instant in the form ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_threshold(threshold: timedelta) -> str:
+    """A threshold in compact form: ``14d``, ``1d12h``, ``90m`` -> ``1h30m``; zero is ``0m``."""
+    total = int(threshold.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    units = ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s"))
+    text = "".join(f"{n}{unit}" for n, unit in units if n)
+    return sign + (text or "0m")
+
+
+def check_thresholds(thresholds: Iterable[timedelta]) -> tuple[timedelta, ...]:
+    """The distinct thresholds, largest first; raise UsageError for one that is not positive."""
+    result = set()
+    for t in thresholds:
+        if t <= timedelta(0):
+            raise UsageError(f"warning threshold {format_threshold(t)!r} must be positive")
+        result.add(t)
+    return tuple(sorted(result, reverse=True))
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break (CR, LF, U+2028...) replaced by a space."""
+    return " ".join(text.splitlines()) if text else ""
+
+
+@dataclass(frozen=True)
+class DueWarning:
+    """One warning to send: a stage's deadline has come within ``threshold`` of now."""
+
+    call_id: str
+    title: str
+    programme: str
+    url: str
+    stage: str
+    deadline: datetime
+    threshold: timedelta
+    remaining: timedelta
+    extended: bool
+
+    @property
+    def key(self) -> str:
+        """Stable ledger key: call, stage, deadline instant (UTC) and threshold in seconds."""
+        seconds = int(self.threshold.total_seconds())
+        return f"{self.call_id}|{self.stage}|{utc_stamp(self.deadline)}|{seconds}"
+
+
+def due_warnings(
+    calls: Iterable[Call],
+    thresholds: Sequence[timedelta],
+    now: datetime,
+    delivered: Container[str],
+) -> list[DueWarning]:
+    """Warnings due at ``now``: per stage ahead of now, the tightest threshold crossed, once.
+
+    A stage whose deadline is exactly ``now`` is closed and gets none. A warning whose key is
+    in ``delivered`` is left out. Sorted soonest deadline first, then call id, then stage.
+    """
+    tights = check_thresholds(thresholds)
+    now_utc = now.astimezone(UTC)
+    found: list[DueWarning] = []
+    for call in calls:
+        zone = ZoneInfo(call.timezone)
+        for view in call.stage_views():
+            # Subtract in UTC: aware datetimes sharing a tzinfo subtract as wall times.
+            remaining = view.deadline.astimezone(UTC) - now_utc
+            if remaining <= timedelta(0):
+                continue
+            crossed = [t for t in tights if remaining <= t]
+            if not crossed:
+                continue
+            warning = DueWarning(
+                call_id=call.id,
+                title=call.title,
+                programme=call.programme,
+                url=call.url,
+                stage=view.label,
+                deadline=view.deadline.astimezone(zone),
+                threshold=min(crossed),
+                remaining=remaining,
+                extended=view.extended,
+            )
+            if warning.key not in delivered:
+                found.append(warning)
+    found.sort(key=lambda w: (w.deadline.astimezone(UTC), w.call_id, w.stage))
+    return found
+
+
+def to_json(w: DueWarning) -> dict:
+    """A JSON-ready dict with stable keys for ``clusterctl warn --json``."""
+    return {
+        "id": w.call_id,
+        "title": w.title,
+        "programme": w.programme,
+        "url": w.url,
+        "stage": w.stage,
+        "deadline": w.deadline.isoformat(timespec="seconds"),
+        "deadline_utc": utc_stamp(w.deadline),
+        "threshold": format_threshold(w.threshold),
+        "remaining_seconds": int(w.remaining.total_seconds()),
+        "extended": w.extended,
+    }
+
+
+def _nearest(warnings: Sequence[DueWarning]) -> DueWarning:
+    return min(warnings, key=lambda w: (w.deadline.astimezone(UTC), w.call_id, w.stage))
+
+
+def digest_subject(warnings: Sequence[DueWarning], now: datetime) -> str:
+    """One-line mail subject naming the count and the nearest deadline."""
+    from clusterctl.timeparse import format_moment, format_time_left
+
+    if not warnings:
+        return "clusterctl: no deadlines due"
+    n = len(warnings)
+    noun = "deadline" if n == 1 else "deadlines"
+    w = _nearest(warnings)
+    return (
+        f"clusterctl: {n} {noun} due, nearest {w.call_id} on {format_moment(w.deadline)} "
+        f"({format_time_left(w.deadline, now)})"
+    )
+
+
+def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
+    """Plain-text mail body: one block per warning, then a 'Sent by' line.
+
+    User text (title, stage, programme, url) is flattened to one line so that every
+    warning keeps its block shape whatever the text contains.
+    """
+    from clusterctl.timeparse import format_moment, format_time_left
+
+    n = len(warnings)
+    lines = [f"{n} {'deadline' if n == 1 else 'deadlines'} due:", ""]
+    for w in warnings:
+        lines.append(f"{w.call_id}: {one_line(w.title)}")
+        if w.stage:
+            lines.append(f"  Stage:     {one_line(w.stage)}")
+        if w.programme:
+            lines.append(f"  Programme: {one_line(w.programme)}")
+        marker = "  EXTENDED" if w.extended else ""
+        lines.append(f"  Deadline:  {format_moment(w.deadline)}{marker}")
+        lines.append(
+            f"  Time left: {format_time_left(w.deadline, now)} "
+            f"(warning at {format_threshold(w.threshold)})"
+        )
+        if w.url:
+            lines.append(f"  URL:       {one_line(w.url)}")
+        lines.append("")
+    lines.append(f"Sent by clusterctl warn at {now.isoformat(timespec='seconds')}")
+    return "\n".join(lines) + "\n"

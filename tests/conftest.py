@@ -1,0 +1,62 @@
+"""Shared fixtures: an isolated environment per test, a CliRunner, a store directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from clusterctl.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config, cache, store or SMTP settings."""
+    for name in list(os.environ):
+        if name.startswith("CLUSTERCTL_") or name in ("NO_COLOR", "TZ"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLUSTERCTL_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    """A path for a store that does not exist yet."""
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def seeded_store(tmp_path: Path) -> Path:
+    """A copy of the shipped data/ store."""
+    target = tmp_path / "seeded"
+    shutil.copytree(ROOT / "data", target)
+    return target
+
+
+@pytest.fixture
+def cli(store_dir: Path) -> Callable[..., Result]:
+    """Run clusterctl in-process against ``store_dir``: cli("calls", "--all")."""
+    runner = CliRunner()
+
+    def run(*args: str, store: Path | None = None, input: str | None = None) -> Result:
+        argv: Sequence[str] = ["--store", str(store or store_dir), *args]
+        return runner.invoke(app, list(argv), input=input, catch_exceptions=False)
+
+    return run
+
+
+def clusterctl_exe() -> list[str]:
+    """The installed console script (or python -m clusterctl next to this interpreter)."""
+    exe = shutil.which("clusterctl", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "clusterctl"]
