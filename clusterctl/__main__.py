@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 
 
 def main() -> None:
@@ -10,6 +11,12 @@ def main() -> None:
     # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if sys.argv[1:] == ["--version"]:
+        # Answered before Typer builds the command tree: scripts and shells call this a lot.
+        from clusterctl import __version__
+
+        print(f"clusterctl {__version__}")
+        return
     from clusterctl.cli import app
 
     app(prog_name="clusterctl")

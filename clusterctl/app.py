@@ -128,7 +128,7 @@ class AppContext:
             return datetime.now(UTC)
         from clusterctl.timeparse import DEFAULT_ZONE, parse_now
 
-        return parse_now(at, self.config.timezone or DEFAULT_ZONE)
+        return parse_now(at, self.config.timezone or DEFAULT_ZONE).astimezone(UTC)
 
     def display_zone(self, option: str | None) -> str | None:
         """The viewer's zone from --tz or the config file; None shows each call's own zone."""

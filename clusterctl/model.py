@@ -104,12 +104,14 @@ class Call:
 
     def next_stage(self, now: datetime) -> StageView | None:
         """The soonest stage whose effective deadline is still ahead of ``now``."""
-        ahead = [v for v in self.stage_views() if v.deadline > now]
-        return min(ahead, key=lambda v: v.deadline) if ahead else None
+        # Instants, not datetimes: two datetimes sharing one ZoneInfo compare by wall time.
+        now_ts = now.timestamp()
+        ahead = [v for v in self.stage_views() if v.deadline.timestamp() > now_ts]
+        return min(ahead, key=lambda v: v.deadline.timestamp()) if ahead else None
 
     def last_stage(self) -> StageView:
         """The stage whose effective deadline is the latest."""
-        return max(self.stage_views(), key=lambda v: v.deadline)
+        return max(self.stage_views(), key=lambda v: v.deadline.timestamp())
 
     def status(self, now: datetime) -> Status:
         """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
@@ -167,11 +169,11 @@ class Call:
         else:
             self.find_stage(stage)
             view = next(v for v in self.stage_views() if v.label == stage)
-        if to == view.deadline:
+        if to.timestamp() == view.deadline.timestamp():
             raise ConflictError(
                 f"call {self.id}: the deadline is already {to.isoformat()}; nothing to extend"
             )
-        if to < view.deadline and not allow_earlier:
+        if to.timestamp() < view.deadline.timestamp() and not allow_earlier:
             raise ConflictError(
                 f"call {self.id}: {to.isoformat()} is earlier than the current deadline "
                 f"{view.deadline.isoformat()}; use --allow-earlier if it was brought forward"
@@ -234,7 +236,7 @@ def make_stages(deadlines: Sequence[tuple[str, datetime]]) -> tuple[Stage, ...]:
     """
     if not deadlines:
         raise UsageError("a call needs at least one --deadline")
-    ordered = sorted(deadlines, key=lambda pair: pair[1])
+    ordered = sorted(deadlines, key=lambda pair: pair[1].timestamp())
     unlabelled = [pair for pair in ordered if not pair[0]]
     if len(ordered) > 1 and unlabelled:
         taken = {label for label, _ in ordered}
@@ -275,7 +277,7 @@ def consistency_problems(call: Call) -> list[str]:
         if ext.stage not in current:
             problems.append(f"{call.id}: extension {n} names unknown stage {ext.stage!r}")
             continue
-        if ext.from_ != current[ext.stage]:
+        if ext.from_.timestamp() != current[ext.stage].timestamp():
             problems.append(
                 f"{call.id}: extension {n} says it moved the deadline from "
                 f"{ext.from_.isoformat()}, but the deadline then was "
