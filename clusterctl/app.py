@@ -57,7 +57,16 @@ def _guard(func: F) -> F:
 
 
 class App(typer.Typer):
-    """A Typer app whose commands all share the one error handler."""
+    """A Typer app whose commands all share the one error handler.
+
+    Help and usage errors are plain Click text, not Rich panels: errors stay short lines on
+    stderr that scripts and cron mail can read, and ``--help`` does not pay for importing Rich.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("rich_markup_mode", None)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        super().__init__(**kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         register = super().command(*args, **kwargs)

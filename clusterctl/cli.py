@@ -1,6 +1,13 @@
 """The assembled command line: the app from ``clusterctl.app`` with every command registered."""
 
-from clusterctl.app import app
-from clusterctl.commands import admin, changes, listing, transfer, warnings
+import importlib
 
-__all__ = ["admin", "app", "changes", "listing", "transfer", "warnings"]
+from clusterctl.app import app
+
+#: Command modules in the order their commands appear in ``--help``.
+COMMAND_MODULES = ("listing", "changes", "transfer", "warnings", "admin")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"clusterctl.commands.{_name}")
+
+__all__ = ["app"]
