@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from clusterctl.model import Call, Extension, Stage, validate_id
+from clusterctl.errors import UsageError
+from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
 from clusterctl.timeparse import canonical_zone_name, from_storage, to_iso, to_storage
 
 CALL_KEYS = ("id", "title", "programme", "url", "tags", "note", "timezone", "opens")
@@ -65,14 +66,15 @@ def call_from_record(record: Any, *, ignore: frozenset[str] = frozenset()) -> Ca
     if not isinstance(record, dict):
         raise RecordError(f"a call must be a table/object, not {type(record).__name__}")
     call_id = _text(record, "id", required=True)
+    # validate_id and canonical_zone_name raise UsageError, which is not a ValueError.
     try:
         validate_id(call_id)
-    except ValueError as exc:
+    except (ValueError, UsageError) as exc:
         raise RecordError(str(exc)) from None
     zone_name = _text(record, "timezone", required=True)
     try:
         zone = canonical_zone_name(zone_name)
-    except ValueError as exc:
+    except (ValueError, UsageError) as exc:
         raise RecordError(str(exc)) from None
     stages = []
     for n, table in enumerate(_table_list(record, "deadlines"), start=1):
@@ -216,7 +218,12 @@ def call_from_json(record: Any) -> Call:
                 table = {**table, "deadline": table["original_deadline"]}
             stages.append(table)
         record["deadlines"] = stages
-    return call_from_record(record, ignore=DERIVED_KEYS)
+    call = call_from_record(record, ignore=DERIVED_KEYS)
+    # An import must not write a call that `check` would then report as broken.
+    problems = consistency_problems(call)
+    if problems:
+        raise RecordError(problems[0].removeprefix(f"{call.id}: "))
+    return call
 
 
 def json_ready(value: Any) -> Any:

@@ -147,6 +147,19 @@ class Call:
         names = ", ".join(repr(s.label) for s in self.stages)
         raise UsageError(f"call {self.id} has no stage {label!r} (stages: {names})")
 
+    def target_stage(self, stage: str | None, now: datetime) -> StageView:
+        """The stage an extension applies to: ``stage`` if named, else the next open one
+        (a single-stage call's only stage even after it closed)."""
+        if stage is not None:
+            self.find_stage(stage)
+            return next(v for v in self.stage_views() if v.label == stage)
+        view = self.next_stage(now)
+        if view is None:
+            if len(self.stages) > 1:
+                raise UsageError(f"call {self.id} has no open stage; name one with --stage")
+            view = self.stage_views()[0]
+        return view
+
     # --- changes (return new Calls) ---------------------------------------------------------
 
     def extend(
@@ -160,15 +173,7 @@ class Call:
         allow_earlier: bool = False,
     ) -> Call:
         """Return a copy with an extension of ``stage`` (default: the next open one) to ``to``."""
-        if stage is None:
-            view = self.next_stage(recorded)
-            if view is None:
-                if len(self.stages) > 1:
-                    raise UsageError(f"call {self.id} has no open stage; name one with --stage")
-                view = self.stage_views()[0]
-        else:
-            self.find_stage(stage)
-            view = next(v for v in self.stage_views() if v.label == stage)
+        view = self.target_stage(stage, recorded)
         if to.timestamp() == view.deadline.timestamp():
             raise ConflictError(
                 f"call {self.id}: the deadline is already {to.isoformat()}; nothing to extend"

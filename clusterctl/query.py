@@ -73,7 +73,8 @@ def select(summaries: Iterable[CallSummary], flt: CallFilter, now: float) -> lis
 
 def hidden_closed(summaries: Sequence[CallSummary], flt: CallFilter, now: float) -> int:
     """How many closed calls would match if closed calls were shown (for the --all hint)."""
-    if Status.CLOSED in flt.statuses:
+    # --within asks for a deadline ahead, which a closed call never has: --all would not help.
+    if Status.CLOSED in flt.statuses or flt.within is not None:
         return 0
     widened = CallFilter(
         statuses=frozenset({Status.CLOSED}),

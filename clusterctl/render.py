@@ -33,7 +33,8 @@ STYLES = {
     "id": "bold",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls, line/paragraph separators and the bidi controls that reorder displayed text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 CSV_COLUMNS = (
@@ -58,7 +59,12 @@ CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
 def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls visible escapes."""
     text = _LINE_BREAKS.sub(" ", text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def color_wanted(stream: IO[str], no_color: bool) -> bool:
@@ -126,7 +132,7 @@ def make_rows(
         status = s.status(now_ts)
         when = format_moment(deadline, display_zone)
         if label:
-            when = f"{when} ({label})"
+            when = f"{when} ({printable(label)})"
         if status is Status.FORTHCOMING and s.opens is not None:
             left = "opens " + format_time_left(datetime.fromtimestamp(s.opens, UTC), now)
             left = left.replace("opens closed", "opened")
@@ -275,7 +281,7 @@ def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> li
         ("Opens", when(call.opens) if call.opens else "-"),
     ]
     for view in call.stage_views():
-        name = f"Deadline ({view.label})" if view.label else "Deadline"
+        name = f"Deadline ({printable(view.label)})" if view.label else "Deadline"
         value = f"{when(view.deadline)}, {format_time_left(view.deadline, now)}"
         if view.extended:
             value += f" (extended; originally {when(view.original)})"
@@ -283,7 +289,7 @@ def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> li
     if call.note:
         lines.append(("Note", printable(call.note)))
     for n, ext in enumerate(call.extensions, start=1):
-        stage = f" [{ext.stage}]" if ext.stage else ""
+        stage = f" [{printable(ext.stage)}]" if ext.stage else ""
         text = f"{when(ext.from_)} -> {when(ext.to)}{stage}, recorded {when(ext.recorded)}"
         if ext.reason:
             text += f"; reason: {printable(ext.reason)}"

@@ -433,32 +433,49 @@ _DURATION_PART = re.compile(r"(?a)\s*([0-9]+)\s*([a-z]+)\s*")
 _DURATION_HINT = "use e.g. 36h, 14d, 2w, 1d12h or 45m (weeks, days, hours, minutes)"
 
 
-def parse_duration(text: str) -> timedelta:
-    """'36h', '14d', '2w', '1d12h', '1d 12h', '45m'/'45min' -> timedelta; must be positive."""
+def _duration_parts(text: str) -> dict[str, int]:
+    """'1d12h' -> {'d': 1, 'h': 12}; TimeParseError for anything malformed or not positive."""
     if not isinstance(text, str) or not text.strip():
         raise TimeParseError(f"invalid duration {text!r}: {_DURATION_HINT}")
     lowered = text.lower()
     if lowered.strip().startswith("-"):
         raise TimeParseError(f"invalid duration {text!r}: it must be positive; {_DURATION_HINT}")
-    total = timedelta(0)
-    seen: set[str] = set()
+    parts: dict[str, int] = {}
     position = 0
     while position < len(lowered):
         match = _DURATION_PART.match(lowered, position)
         unit = _UNITS.get(match.group(2)) if match else None
         if match is None or unit is None:
             raise TimeParseError(f"invalid duration {text!r}: {_DURATION_HINT}")
-        if unit in seen:
+        if unit in parts:
             raise TimeParseError(f"invalid duration {text!r}: a unit is given twice")
-        seen.add(unit)
-        try:
-            total += int(match.group(1)) * _UNIT_SIZE[unit]
-        except OverflowError:
-            raise TimeParseError(f"invalid duration {text!r}: too long") from None
+        parts[unit] = int(match.group(1))
         position = match.end()
+    try:
+        total = sum((n * _UNIT_SIZE[u] for u, n in parts.items()), timedelta(0))
+    except OverflowError:
+        raise TimeParseError(f"invalid duration {text!r}: too long") from None
     if total <= timedelta(0):
         raise TimeParseError(f"invalid duration {text!r}: it must be more than zero")
-    return total
+    return parts
+
+
+def parse_duration(text: str) -> timedelta:
+    """'36h', '14d', '2w', '1d12h', '1d 12h', '45m'/'45min' -> timedelta; must be positive."""
+    return sum((n * _UNIT_SIZE[u] for u, n in _duration_parts(text).items()), timedelta(0))
+
+
+def shift_by(dt: datetime, text: str) -> datetime:
+    """``dt`` moved later by a duration as written: weeks and days are calendar days in dt's
+    zone (17:00 stays 17:00 across a DST change), hours and minutes are exact elapsed time.
+
+    So '1d12h' keeps the wall-clock hour plus 12 h, while '36h' is exactly 36 hours.
+    """
+    parts = _duration_parts(text)
+    days = timedelta(days=7 * parts.get("w", 0) + parts.get("d", 0))
+    exact = parts.get("h", 0) * _UNIT_SIZE["h"] + parts.get("m", 0) * _UNIT_SIZE["m"]
+    moved = add_calendar(dt, days) if days else dt
+    return (moved.astimezone(UTC) + exact).astimezone(dt.tzinfo)
 
 
 def parse_thresholds(text: str) -> list[timedelta]:

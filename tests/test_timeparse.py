@@ -949,3 +949,22 @@ def test_iso_work_never_imports_dateutil() -> None:
         "assert 'dateutil' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_utc"),
+    [
+        # 2026-10-24 17:00 CEST (15:00Z); clocks go back on 2026-10-25.
+        ("36h", "2026-10-26T03:00:00Z"),  # exactly 36 elapsed hours
+        ("1d12h", "2026-10-26T04:00:00Z"),  # one calendar day (25 h) plus 12 h
+        ("2d", "2026-10-26T16:00:00Z"),  # 17:00 stays 17:00 (now CET)
+        ("1w", "2026-10-31T16:00:00Z"),
+    ],
+)
+def test_shift_by_keeps_the_units_the_user_wrote(text: str, expected_utc: str) -> None:
+    from clusterctl.timeparse import shift_by
+
+    start = parse_moment("2026-10-24 17:00", "Europe/Brussels")
+    moved = shift_by(start, text)
+    assert moved.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") == expected_utc
+    assert moved.tzinfo is start.tzinfo

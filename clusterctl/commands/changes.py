@@ -83,8 +83,7 @@ def add_command(
 ) -> None:
     """Add a call.
 
-    Example: clusterctl add COS-CLUSTPARTNS-2017-3-02 --title "ESCP-S3" --programme COSME
-    --deadline "8 March 2018, 17:00h Brussels time"
+    Example: clusterctl add ESCP-S3 --title ESCP-S3 --deadline "8 March 2018, 17:00h Brussels time"
     """
     from clusterctl.model import Call, make_stages, validate_id
     from clusterctl.timeparse import canonical_zone_name, format_moment, parse_moment
@@ -96,7 +95,7 @@ def add_command(
         [(label.strip(), parse_moment(when, zone)) for label, when in map(split_label, deadline)]
     )
     opens_at = parse_moment(opens, zone, default_time=time(0, 0)) if opens else None
-    if opens_at is not None and opens_at >= min(s.original for s in stages):
+    if opens_at is not None and opens_at.timestamp() >= stages[0].original.timestamp():
         raise UsageError(
             f"--opens {opens!r} is not before the first deadline "
             f"{format_moment(stages[0].original)}"
@@ -165,27 +164,20 @@ def extend_command(
     Example: clusterctl extend ESCP-S3-EOI --to "31 March 2017" --reason "extended by DG GROW"
     """
     from clusterctl.model import Call
-    from clusterctl.timeparse import add_calendar, format_moment, parse_duration, parse_moment
+    from clusterctl.timeparse import format_moment, parse_duration, parse_moment, shift_by
 
     if (to is None) == (by is None):
         raise UsageError("give exactly one of --to WHEN or --by DURATION")
     app_ctx = context(ctx)
     now = app_ctx.now(at)
-    delta = parse_duration(by) if by else None
+    if by:
+        parse_duration(by)  # reject a malformed --by before taking the lock
 
     def change(call: Call) -> Call:
-        if delta is not None:
-            views = {v.label: v for v in call.stage_views()}
-            current = call.next_stage(now) if stage is None else None
-            if stage is not None:
-                call.find_stage(stage)
-                current = views[stage]
-            if current is None:
-                current = call.last_stage() if len(call.stages) == 1 else None
-            if current is None:
-                raise UsageError(f"call {call.id} has no open stage; name one with --stage")
-            new = add_calendar(current.deadline, delta)
-            label = current.label
+        if by:
+            view = call.target_stage(stage, now)
+            new = shift_by(view.deadline, by)
+            label: str | None = view.label
         else:
             new = parse_moment(to or "", call.timezone)
             label = stage
@@ -239,8 +231,7 @@ def edit_command(
 ) -> None:
     """Change a call's details; its deadline history is never touched (use extend).
 
-    Example: clusterctl edit HORIZON-CL4-2027-04-DIGITAL-EMERGING-10 --note "lead: Anna"
-    --add-tag ours
+    Example: clusterctl edit ESCP-S3-EOI --note "lead: Anna" --add-tag ours
     """
     from clusterctl.model import Call
     from clusterctl.timeparse import parse_moment
@@ -271,7 +262,8 @@ def edit_command(
             opens=new_opens,
             tags=tuple(tags),
         )
-        if new_opens is not None and new_opens >= min(s.original for s in call.stages):
+        first = min(s.original.timestamp() for s in call.stages)
+        if new_opens is not None and new_opens.timestamp() >= first:
             raise UsageError(f"--opens {opens!r} is not before the call's first deadline")
         return updated
 

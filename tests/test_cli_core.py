@@ -1,0 +1,1352 @@
+"""The core tracker (issue 2) through the real command line, in-process with Typer's CliRunner.
+
+Every test pins the clock with ``--at``, so statuses, times left and filters are deterministic.
+Output is compared exactly: whole lines, whole JSON values, exit codes and stderr text.
+
+CliRunner's stdin and stdout are not terminals, so listings come out as plain aligned columns and
+``remove`` without ``--yes`` takes its non-terminal refusal path (the interactive prompt is
+exercised on a real pseudo-terminal in test_e2e.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import Result
+
+from clusterctl import __version__
+from clusterctl.cli import app
+
+Run = Callable[..., Result]
+
+NOW = "2018-03-02 17:00"  # Brussels wall time: 16:00 UTC, six days before ALPHA-1 closes
+SEED_COS = "COS-CLUSTPARTNS-2017-3-02"
+SEED_EOI = "ESCP-S3-EOI"
+COS_TITLE = "European Strategic Cluster Partnerships for Smart Specialisation Investments (ESCP-S3)"
+EOI_TITLE = (
+    "Call for Expression of Interest for the European Strategic Cluster Partnerships for "
+    "Smart Specialisation Investments"
+)
+EOI_NOTE = (
+    "The notice says the deadline is extended until 31 March 2017; it states neither the "
+    "original deadline nor a time of day, so 17:00 Brussels time (the EU portal's convention) "
+    "is assumed."
+)
+ID_RULE = (
+    "an id is 1-120 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+)
+HEADER = "ID       Title               Programme     Deadline                        Time left"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def ok(result: Result) -> str:
+    """stdout of a successful run (nothing on stderr)."""
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    assert result.stderr == ""
+    return result.stdout
+
+
+def failed(result: Result, code: int) -> str:
+    """The one stderr line of a failed run, after checking the exit code and empty stdout."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(ok(result))
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file's bytes (and every directory, as None) under ``root``."""
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def first_column(stdout: str) -> list[str]:
+    """The ids of a plain listing (first column, header dropped)."""
+    return [line.split()[0] for line in stdout.splitlines()[1:]]
+
+
+SAMPLE_ADDS = [
+    [
+        "add", "ALPHA-1", "--title", "Alpha digital call", "--programme", "COSME",
+        "--tag", "digital", "--tag", "startups", "--note", "lead: Anna", "--opens", "2018-01-10",
+        "--url", "https://example.org/alpha", "--deadline", "2018-03-08 17:00",
+    ],
+    [
+        "add", "BETA-2", "--title", "Beta green call", "--programme", "Horizon 2020",
+        "--tag", "green", "--deadline", "Stage 2=2018-06-12 17:00",
+        "--deadline", "Stage 1=2018-03-20 17:00",
+    ],
+    [
+        "add", "GAMMA-3", "--title", "Gamma call", "--programme", "Interreg",
+        "--tag", "Digital", "--deadline", "2018-02-15",
+    ],
+    [
+        "add", "DELTA-4", "--title", "Delta call", "--programme", "COSME", "--tag", "green",
+        "--tag", "digital", "--opens", "2018-04-01", "--deadline", "2018-05-31",
+    ],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four calls that cover open, multi-stage, closed and forthcoming at NOW (built once)."""
+    from typer.testing import CliRunner
+
+    base = tmp_path_factory.mktemp("sample")
+    env = {"CLUSTERCTL_CONFIG": str(base / "no-config.toml"), "NO_COLOR": None}
+    env["CLUSTERCTL_CACHE_DIR"] = str(base / "cache")
+    runner = CliRunner()
+    for args in SAMPLE_ADDS:
+        result = runner.invoke(app, ["--store", str(base / "store"), *args], env=env)
+        ok(result)
+    return base / "store"
+
+
+@pytest.fixture
+def sample(sample_template: Path, store_dir: Path) -> Path:
+    """``store_dir`` holding a copy of the four sample calls."""
+    shutil.copytree(sample_template, store_dir)
+    return store_dir
+
+
+# --- version and help ------------------------------------------------------------------------
+
+
+def test_version(cli: Run) -> None:
+    assert ok(cli("--version")) == f"clusterctl {__version__}\n"
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    root = typer.main.get_command(app)
+    paths: list[tuple[str, ...]] = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        if sub:
+            paths.extend((name, child) for child in sub)
+        else:
+            paths.append((name,))
+    return sorted(paths)
+
+
+COMMAND_PATHS = _command_paths()
+
+
+def test_every_documented_command_is_registered() -> None:
+    expected = {
+        ("calls",), ("show",), ("add",), ("extend",), ("edit",), ("remove",), ("import",),
+        ("check",), ("migrate",), ("warn",), ("export", "ics"), ("config", "path"),
+        ("config", "show"),
+    }  # fmt: skip
+    assert expected <= set(COMMAND_PATHS)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Help text as paragraphs, each re-joined onto one line (help output is wrapped)."""
+    blocks = re.split(r"\n\s*\n", text)
+    joined = [" ".join(line.strip() for line in block.splitlines()).strip() for block in blocks]
+    # The wrapper may also break after a hyphen ('--add-' / 'tag'): undo that too.
+    return [re.sub(r"(?<=[A-Za-z0-9]-) (?=[a-z])", "", p) for p in joined]
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
+def test_help_has_a_one_line_summary_and_a_runnable_example(path: tuple[str, ...]) -> None:
+    from typer.testing import CliRunner
+
+    text = ok(CliRunner().invoke(app, [*path, "--help"]))
+    paragraphs = _paragraphs(text)
+    assert paragraphs[0].startswith(f"Usage: clusterctl {' '.join(path)} [OPTIONS]")
+    summary = paragraphs[1]
+    # One sentence: the docstring's first line, also shown in the parent's command list.
+    assert summary.endswith("."), summary
+    assert ". " not in summary, summary
+    examples = [p for p in paragraphs if re.search(r"\bExample\b[^:]*:", p)]
+    assert examples, f"no example in the help of {' '.join(path)}"
+    found = re.search(r"\bExample\b[^:]*:.*?\b(clusterctl .*)$", examples[0])
+    assert found, examples[0]
+    argv = shlex.split(found.group(1))[1:]
+    # The example parses as a complete command line (required options given, values valid).
+    command = typer.main.get_command(app)
+    ctx = command.make_context("clusterctl", ["--store", "x", *argv], resilient_parsing=False)
+    for name in path:
+        assert argv.pop(0) == name
+        command = command.commands[name]  # type: ignore[attr-defined]
+        ctx = command.make_context(name, list(argv), parent=ctx)
+
+
+def test_top_level_help_lists_every_command() -> None:
+    from typer.testing import CliRunner
+
+    text = ok(CliRunner().invoke(app, ["--help"]))
+    for name in {path[0] for path in COMMAND_PATHS}:
+        assert re.search(rf"^  {name}  +[A-Z]", text, re.MULTILINE), name
+    assert "--store" in text and "CLUSTERCTL_STORE" in text
+
+
+# --- calls: filters and sorting -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "ids"),
+    [
+        ((), ["ALPHA-1", "BETA-2", "DELTA-4"]),
+        (("--open",), ["ALPHA-1", "BETA-2"]),
+        (("--closed",), ["GAMMA-3"]),
+        (("--forthcoming",), ["DELTA-4"]),
+        (("--open", "--forthcoming"), ["ALPHA-1", "BETA-2", "DELTA-4"]),
+        (("--open", "--closed"), ["ALPHA-1", "BETA-2", "GAMMA-3"]),
+        (("--all",), ["ALPHA-1", "BETA-2", "DELTA-4", "GAMMA-3"]),
+        (("-a",), ["ALPHA-1", "BETA-2", "DELTA-4", "GAMMA-3"]),
+        (("--within", "14d"), ["ALPHA-1"]),
+        (("--within", "2w"), ["ALPHA-1"]),
+        (("--within", "18d"), ["ALPHA-1", "BETA-2"]),  # BETA-2 Stage 1 is exactly 18 days away
+        (("--within", "17d23h"), ["ALPHA-1"]),
+        (("--within", "144h"), ["ALPHA-1"]),  # exactly 6 days: included
+        (("--within", "90d"), ["ALPHA-1", "BETA-2", "DELTA-4"]),
+        (("--all", "--within", "90d"), ["ALPHA-1", "BETA-2", "DELTA-4"]),
+        (("--programme", "cosme"), ["ALPHA-1", "DELTA-4"]),
+        (("-p", "HORIZON"), ["BETA-2"]),
+        (("--all", "--programme", "Interreg"), ["GAMMA-3"]),
+        (("--tag", "digital"), ["ALPHA-1", "DELTA-4"]),
+        (("--all", "--tag", "DIGITAL"), ["ALPHA-1", "DELTA-4", "GAMMA-3"]),
+        (("--tag", "digital", "--tag", "green"), ["DELTA-4"]),
+        (("-t", "green", "-t", "startups"), []),
+        (("--search", "beta-2"), ["BETA-2"]),  # id
+        (("--search", "GREEN CALL"), ["BETA-2"]),  # title
+        (("--search", "horizon"), ["BETA-2"]),  # programme
+        (("--search", "StartUps"), ["ALPHA-1"]),  # tag
+        (("--search", "ANNA"), ["ALPHA-1"]),  # note
+        (("--all", "-s", "interreg"), ["GAMMA-3"]),
+        (("--programme", "cosme", "--tag", "green", "--open"), []),
+        (("--programme", "cosme", "--within", "7d"), ["ALPHA-1"]),
+    ],
+)
+def test_calls_filters(cli: Run, sample: Path, args: tuple[str, ...], ids: list[str]) -> None:
+    result = cli("calls", "--at", NOW, *args)
+    if ids:
+        assert first_column(ok(result)) == ids
+    else:
+        assert ok(result).startswith("No calls match.")
+
+
+def test_calls_default_listing_exact(cli: Run, sample: Path) -> None:
+    assert ok(cli("calls", "--at", NOW)).splitlines() == [
+        HEADER + "             Status       Extended",
+        "ALPHA-1  Alpha digital call  COSME         2018-03-08 17:00 CET            "
+        "in 6 days ! soon      open",
+        "BETA-2   Beta green call     Horizon 2020  2018-03-20 17:00 CET (Stage 1)  "
+        "in 18 days            open",
+        "DELTA-4  Delta call          COSME         2018-05-31 17:00 CEST           "
+        "opens in 29 days 6 h  forthcoming",
+    ]
+
+
+def test_calls_all_puts_closed_calls_last_most_recent_first(cli: Run, sample: Path) -> None:
+    # At 20:00 on 8 March ALPHA-1 closed 3 hours ago, GAMMA-3 three weeks ago.
+    out = ok(cli("calls", "--all", "--at", "2018-03-08 20:00"))
+    assert out.splitlines() == [
+        "ID       Title               Programme     Deadline                        "
+        "Time left               Status       Extended",
+        "BETA-2   Beta green call     Horizon 2020  2018-03-20 17:00 CET (Stage 1)  "
+        "in 11 days 21 h         open",
+        "DELTA-4  Delta call          COSME         2018-05-31 17:00 CEST           "
+        "opens in 23 days 3 h    forthcoming",
+        "ALPHA-1  Alpha digital call  COSME         2018-03-08 17:00 CET            "
+        "closed 3 h ago          closed",
+        "GAMMA-3  Gamma call          Interreg      2018-02-15 17:00 CET            "
+        "closed 21 days 3 h ago  closed",
+    ]
+
+
+def test_calls_urgency_markers_read_without_colour(cli: Run, sample: Path) -> None:
+    out = ok(cli("calls", "--open", "--at", "2018-03-07 09:00"))
+    assert "in 1 day 8 h !! urgent" in out.splitlines()[1]
+    out = ok(cli("calls", "--open", "--at", "2018-03-01 17:00"))
+    assert "in 7 days ! soon" in out.splitlines()[1]
+    # A minute more than 7 days: no marker (the time left is rounded down for display).
+    out = ok(cli("calls", "--open", "--at", "2018-03-01 16:59"))
+    assert out.splitlines()[1].endswith("in 7 days   open")
+
+
+def test_calls_status_at_the_exact_deadline_instant_is_closed(cli: Run, sample: Path) -> None:
+    before = as_json(cli("calls", "--all", "--format", "json", "--at", "2018-03-08T16:59:59+01:00"))
+    assert (before[0]["id"], before[0]["status"]) == ("ALPHA-1", "open")
+    line = ok(cli("calls", "--open", "--at", "2018-03-08T16:59:59+01:00")).splitlines()[1]
+    assert "in under a minute !! urgent" in line
+    at = as_json(cli("calls", "--all", "--format", "json", "--at", "8 March 2018 16:00 UTC"))
+    assert {c["id"]: c["status"] for c in at}["ALPHA-1"] == "closed"
+    out = ok(cli("calls", "--closed", "--at", "2018-03-08T17:00:00+01:00"))
+    assert re.split(r"  +", out.splitlines()[1]) == [
+        "ALPHA-1", "Alpha digital call", "COSME", "2018-03-08 17:00 CET", "closed just now",
+        "closed",
+    ]  # fmt: skip
+
+
+def test_calls_forthcoming_until_opens(cli: Run, sample: Path) -> None:
+    def status(at: str) -> str:
+        data = as_json(cli("calls", "--all", "--format", "json", "--at", at))
+        return {c["id"]: c["status"] for c in data}["DELTA-4"]
+
+    assert status("2018-03-31 23:59") == "forthcoming"
+    assert status("2018-04-01 00:00") == "open"
+    assert status("2018-05-31 16:59") == "open"
+    assert status("2018-05-31 17:00") == "closed"
+
+
+def test_calls_extended_mark_and_stage_label(cli: Run, sample: Path) -> None:
+    ok(cli("extend", "BETA-2", "--to", "2018-03-27 17:00", "--at", NOW))
+    out = ok(cli("calls", "--open", "--at", NOW))
+    assert out.splitlines()[0].endswith("Status  Extended")
+    assert out.splitlines()[2].endswith("open    extended")
+    assert "2018-03-27 17:00 CEST (Stage 1)" in out.splitlines()[2]
+    assert out.splitlines()[1].endswith("open")  # ALPHA-1 was never extended
+
+
+def test_calls_display_zone(cli: Run, sample: Path) -> None:
+    out = ok(cli("calls", "--open", "--tz", "UTC", "--at", NOW))
+    assert "2018-03-08 16:00 UTC" in out.splitlines()[1]
+    out = ok(cli("calls", "--open", "--tz", "America/New_York", "--at", NOW))
+    assert "2018-03-08 11:00 EST" in out.splitlines()[1]
+    line = failed(cli("calls", "--tz", "Mars/Olympus", "--at", NOW), 2)
+    assert (
+        line == "error: unknown time zone 'Mars/Olympus': use an IANA name such as Europe/Brussels"
+    )
+
+
+def test_calls_empty_results(cli: Run, store_dir: Path, sample: Path) -> None:
+    assert ok(cli("calls", "--search", "interreg", "--at", NOW)) == (
+        "No calls match. 1 closed call hidden; use --all or --closed to see them.\n"
+    )
+    assert ok(cli("calls", "--at", "2019-01-01")) == (
+        "No calls match. 4 closed calls hidden; use --all or --closed to see them.\n"
+    )
+    # No hint when nothing closed matches, or when --all would not help (--within).
+    assert ok(cli("calls", "--search", "nothing-like-this", "--at", NOW)) == "No calls match.\n"
+    assert ok(cli("calls", "--within", "36h", "--at", NOW)) == "No calls match.\n"
+    assert ok(cli("calls", "--closed", "--programme", "horizon", "--at", NOW)) == (
+        "No calls match.\n"
+    )
+
+
+def test_calls_on_an_empty_store(cli: Run, store_dir: Path) -> None:
+    assert ok(cli("calls", "--at", NOW)) == f"No calls yet in {store_dir}.\n"
+    assert as_json(cli("calls", "--all", "--format", "json", "--at", NOW)) == []
+    assert not store_dir.exists(), "reading must never create the store"
+
+
+@pytest.mark.parametrize("bad", ["3x", "-2d", "0h", "14", "d"])
+def test_calls_bad_within(cli: Run, sample: Path, bad: str) -> None:
+    assert failed(cli("calls", "--within", bad, "--at", NOW), 2).startswith(
+        f"error: invalid duration {bad!r}: "
+    )
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ("8 March", "error: '8 March' gives no year; write the full date, e.g. 8 March 2018"),
+        (
+            "31 February 2018",
+            "error: '31 February 2018' is not a valid date: day is out of range for month",
+        ),
+    ],
+)
+def test_calls_bad_at(cli: Run, sample: Path, at: str, message: str) -> None:
+    assert failed(cli("calls", "--at", at), 2) == message
+
+
+# --- calls: the JSON and CSV contract ------------------------------------------------------
+
+ALPHA_EXTENDED_JSON = {
+    "id": "ALPHA-1",
+    "title": "Alpha digital call",
+    "programme": "COSME",
+    "url": "https://example.org/alpha",
+    "tags": ["digital", "startups"],
+    "note": "lead: Anna",
+    "status": "open",
+    "timezone": "Europe/Brussels",
+    "opens": "2018-01-10T00:00:00+01:00",
+    "deadline": "2018-04-05T17:00:00+02:00",
+    "deadline_label": "",
+    "extended": True,
+    "deadlines": [
+        {
+            "label": "",
+            "deadline": "2018-04-05T17:00:00+02:00",
+            "original_deadline": "2018-03-08T17:00:00+01:00",
+            "extended": True,
+        }
+    ],
+    "extensions": [
+        {
+            "stage": "",
+            "from": "2018-03-08T17:00:00+01:00",
+            "to": "2018-03-22T17:00:00+01:00",
+            "reason": "portal outage",
+            "source": "https://example.org/news/1",
+            "recorded": "2018-03-02T16:00:00+00:00",
+        },
+        {
+            "stage": "",
+            "from": "2018-03-22T17:00:00+01:00",
+            "to": "2018-04-05T17:00:00+02:00",
+            "reason": "",
+            "source": "",
+            "recorded": "2018-03-20T08:00:00+00:00",
+        },
+    ],
+}
+
+
+def extend_alpha_twice(cli: Run) -> None:
+    """ALPHA-1: 8 March -> 22 March (with reason and source) -> +14 days across the DST change."""
+    assert ok(
+        cli(
+            "extend", "ALPHA-1", "--to", "22 March 2018", "--reason", "portal outage",
+            "--source", "https://example.org/news/1", "--at", NOW,
+        )
+    ) == "Extended ALPHA-1: 2018-03-08 17:00 CET -> 2018-03-22 17:00 CET\n"  # fmt: skip
+    assert ok(cli("extend", "ALPHA-1", "--by", "14d", "--at", "2018-03-20 09:00")) == (
+        "Extended ALPHA-1: 2018-03-22 17:00 CET -> 2018-04-05 17:00 CEST\n"
+    )
+
+
+def test_calls_json_contract(cli: Run, sample: Path) -> None:
+    extend_alpha_twice(cli)
+    data = as_json(cli("calls", "--all", "--format", "json", "--at", NOW))
+    assert [c["id"] for c in data] == ["BETA-2", "ALPHA-1", "DELTA-4", "GAMMA-3"]
+    assert data[1] == ALPHA_EXTENDED_JSON
+    assert data[0] == {
+        "id": "BETA-2",
+        "title": "Beta green call",
+        "programme": "Horizon 2020",
+        "url": "",
+        "tags": ["green"],
+        "note": "",
+        "status": "open",
+        "timezone": "Europe/Brussels",
+        "opens": None,
+        "deadline": "2018-03-20T17:00:00+01:00",
+        "deadline_label": "Stage 1",
+        "extended": False,
+        "deadlines": [
+            {
+                "label": "Stage 1",
+                "deadline": "2018-03-20T17:00:00+01:00",
+                "original_deadline": "2018-03-20T17:00:00+01:00",
+                "extended": False,
+            },
+            {
+                "label": "Stage 2",
+                "deadline": "2018-06-12T17:00:00+02:00",
+                "original_deadline": "2018-06-12T17:00:00+02:00",
+                "extended": False,
+            },
+        ],
+        "extensions": [],
+    }
+    documented = {
+        "id", "title", "programme", "url", "tags", "status", "timezone", "opens", "deadline",
+        "deadlines", "extensions",
+    }  # fmt: skip
+    for call in data:
+        assert documented <= call.keys()
+        for stage in call["deadlines"]:
+            assert {"label", "deadline", "original_deadline"} <= stage.keys()
+        for ext in call["extensions"]:
+            assert {"from", "to", "reason", "source", "recorded"} <= ext.keys()
+    # Once a stage has passed, the effective deadline is the next stage's.
+    later = as_json(cli("calls", "--open", "--format", "json", "--at", "2018-03-21"))
+    assert [(c["id"], c["deadline"], c["deadline_label"]) for c in later] == [
+        ("ALPHA-1", "2018-04-05T17:00:00+02:00", ""),
+        ("BETA-2", "2018-06-12T17:00:00+02:00", "Stage 2"),
+    ]
+
+
+def test_calls_csv(cli: Run, sample: Path) -> None:
+    out = ok(cli("calls", "--open", "--format", "csv", "--at", NOW))
+    assert out.splitlines() == [
+        "id,title,programme,url,tags,note,status,timezone,opens,deadline,deadline_label,"
+        "extended,deadlines,extensions",
+        'ALPHA-1,Alpha digital call,COSME,https://example.org/alpha,"[""digital"", ""startups""]",'
+        "lead: Anna,open,Europe/Brussels,2018-01-10T00:00:00+01:00,2018-03-08T17:00:00+01:00,,"
+        'false,"[{""label"": """", ""deadline"": ""2018-03-08T17:00:00+01:00"", '
+        '""original_deadline"": ""2018-03-08T17:00:00+01:00"", ""extended"": false}]",[]',
+        'BETA-2,Beta green call,Horizon 2020,,"[""green""]",,open,Europe/Brussels,,'
+        "2018-03-20T17:00:00+01:00,Stage 1,false,"
+        '"[{""label"": ""Stage 1"", ""deadline"": ""2018-03-20T17:00:00+01:00"", '
+        '""original_deadline"": ""2018-03-20T17:00:00+01:00"", ""extended"": false}, '
+        '{""label"": ""Stage 2"", ""deadline"": ""2018-06-12T17:00:00+02:00"", '
+        '""original_deadline"": ""2018-06-12T17:00:00+02:00"", ""extended"": false}]",[]',
+    ]
+    assert ok(cli("calls", "--within", "1h", "--format", "csv", "--at", NOW)) == (
+        "id,title,programme,url,tags,note,status,timezone,opens,deadline,deadline_label,"
+        "extended,deadlines,extensions\n"
+    )
+
+
+# --- add --------------------------------------------------------------------------------------
+
+
+def test_add_with_every_option(cli: Run, store_dir: Path) -> None:
+    assert ok(
+        cli(
+            "add", "ALPHA-1", "--title", "Alpha digital call", "--programme", "COSME",
+            "--tag", "digital", "--tag", "startups", "--tag", "digital", "--note", "lead: Anna",
+            "--opens", "2018-01-10", "--url", "https://example.org/alpha",
+            "--deadline", "2018-03-08 17:00", "--at", NOW,
+        )
+    ) == "Added ALPHA-1: deadline 2018-03-08 17:00 CET\n"  # fmt: skip
+    # Deterministic, hand-editable TOML (repeated tags kept once, empty fields left out).
+    assert (store_dir / "calls" / "ALPHA-1.toml").read_text() == (
+        'id = "ALPHA-1"\n'
+        'title = "Alpha digital call"\n'
+        'programme = "COSME"\n'
+        'url = "https://example.org/alpha"\n'
+        "tags = [\n"
+        '    "digital",\n'
+        '    "startups",\n'
+        "]\n"
+        'note = "lead: Anna"\n'
+        'timezone = "Europe/Brussels"\n'
+        "opens = 2018-01-10 00:00:00+01:00\n"
+        "\n"
+        "[[deadlines]]\n"
+        "deadline = 2018-03-08 17:00:00+01:00\n"
+    )
+    assert (store_dir / "clusterctl.toml").read_text() == "schema_version = 1\n"
+    data = as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW))
+    assert data["opens"] == "2018-01-10T00:00:00+01:00"
+    assert data["tags"] == ["digital", "startups"]
+
+
+def test_add_stages_labelled_and_unlabelled(cli: Run) -> None:
+    assert ok(
+        cli(
+            "add", "TWO-STAGE", "--title", "T", "-d", "Full proposal=2018-09-12",
+            "-d", "Stage 1 = 10 April 2018 12:00",
+        )
+    ) == (
+        "Added TWO-STAGE: deadline Stage 1: 2018-04-10 12:00 CEST, "
+        "Full proposal: 2018-09-12 17:00 CEST\n"
+    )  # fmt: skip
+    ok(cli("add", "CUTOFFS", "--title", "T", "-d", "2018-09-12", "-d", "2018-04-10"))
+    data = as_json(cli("show", "CUTOFFS", "--format", "json", "--at", NOW))
+    # Unlabelled deadlines are named Stage 1, Stage 2 in time order.
+    assert [(s["label"], s["deadline"]) for s in data["deadlines"]] == [
+        ("Stage 1", "2018-04-10T17:00:00+02:00"),
+        ("Stage 2", "2018-09-12T17:00:00+02:00"),
+    ]
+    assert (data["deadline"], data["deadline_label"]) == ("2018-04-10T17:00:00+02:00", "Stage 1")
+    later = as_json(cli("show", "CUTOFFS", "--format", "json", "--at", "2018-05-01"))
+    assert (later["deadline"], later["deadline_label"], later["status"]) == (
+        "2018-09-12T17:00:00+02:00",
+        "Stage 2",
+        "open",
+    )
+    line = failed(cli("add", "SAME", "--title", "T", "-d", "A=2018-04-10", "-d", "A=2018-05-10"), 2)
+    assert line == "error: deadline labels must be unique: ['A', 'A']"
+
+
+@pytest.mark.parametrize(
+    ("args", "timezone", "deadline", "shown"),
+    [
+        ((), "Europe/Brussels", "2018-03-08T17:00:00+01:00", "2018-03-08 17:00 CET"),
+        (("--tz", "America/New_York"), "America/New_York", "2018-03-08T17:00:00-05:00",
+         "2018-03-08 17:00 EST"),
+        (("--tz", "america/new_york"), "America/New_York", "2018-03-08T17:00:00-05:00",
+         "2018-03-08 17:00 EST"),
+        (("--tz", "AoE"), "Etc/GMT+12", "2018-03-08T17:00:00-12:00", "2018-03-08 17:00 AoE"),
+        (("--tz", "UTC"), "UTC", "2018-03-08T17:00:00+00:00", "2018-03-08 17:00 UTC"),
+    ],
+)  # fmt: skip
+def test_add_bare_date_is_17_00_in_the_calls_zone(
+    cli: Run, args: tuple[str, ...], timezone: str, deadline: str, shown: str
+) -> None:
+    assert ok(cli("add", "Z-1", "--title", "T", "--deadline", "2018-03-08", *args)) == (
+        f"Added Z-1: deadline {shown}\n"
+    )
+    data = as_json(cli("show", "Z-1", "--format", "json", "--at", NOW))
+    assert (data["timezone"], data["deadline"]) == (timezone, deadline)
+
+
+def test_add_aoe_end_of_day(cli: Run) -> None:
+    ok(cli("add", "AOE-1", "--title", "T", "--tz", "AoE", "--deadline", "2018-03-08 23:59"))
+    ok(cli("add", "AOE-2", "--title", "T", "--deadline", "8 March 2018 23:59 AoE"))
+    one = as_json(cli("show", "AOE-1", "--format", "json", "--at", NOW))
+    two = as_json(cli("show", "AOE-2", "--format", "json", "--at", NOW))
+    assert one["deadline"] == "2018-03-08T23:59:00-12:00"
+    assert two["deadline"] == "2018-03-09T12:59:00+01:00"  # the same instant, in Brussels
+    out = ok(cli("calls", "--at", NOW))
+    assert "2018-03-08 23:59 AoE" in out and "2018-03-09 12:59 CET" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("8 March 2018, 17:00h Brussels time", "2018-03-08T17:00:00+01:00"),
+        ("08/03/2018 17:00", "2018-03-08T17:00:00+01:00"),
+        ("2018-03-08T17:00+01:00", "2018-03-08T17:00:00+01:00"),
+        ("2018-03-08 17:00", "2018-03-08T17:00:00+01:00"),
+        ("8 March 2018 17:00 CET", "2018-03-08T17:00:00+01:00"),
+        ("8 March 2018 16:00 UTC", "2018-03-08T17:00:00+01:00"),
+        ("Thursday 8 March 2018, 17:00", "2018-03-08T17:00:00+01:00"),
+        ("31 March 2017", "2017-03-31T17:00:00+02:00"),
+        ("31 March 2017 17:00 CEST", "2017-03-31T17:00:00+02:00"),
+        ("2026-07-01", "2026-07-01T17:00:00+02:00"),  # 1 July, not 7 January
+        ("01/07/2026", "2026-07-01T17:00:00+02:00"),  # day first
+        ("13/03/2018", "2018-03-13T17:00:00+01:00"),
+    ],
+)
+def test_add_human_date_forms(cli: Run, text: str, deadline: str) -> None:
+    ok(cli("add", "H-1", "--title", "T", "--deadline", text))
+    assert as_json(cli("show", "H-1", "--format", "json", "--at", NOW))["deadline"] == deadline
+
+
+def test_add_human_date_with_a_zone_on_a_call_in_another_zone(cli: Run) -> None:
+    ok(
+        cli(
+            "add", "NY-1", "--title", "T", "--tz", "America/New_York",
+            "--deadline", "8 March 2018, 17:00h Brussels time",
+        )
+    )  # fmt: skip
+    data = as_json(cli("show", "NY-1", "--format", "json", "--at", NOW))
+    assert (data["timezone"], data["deadline"]) == ("America/New_York", "2018-03-08T11:00:00-05:00")
+
+
+ADD_ERRORS = [
+    (
+        ["NEW-1", "--title", "T", "--deadline", "31 February 2018"],
+        2,
+        "error: '31 February 2018' is not a valid date: day is out of range for month",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "8 March"],
+        2,
+        "error: '8 March' gives no year; write the full date, e.g. 8 March 2018",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "2018-03-08", "--tz", "Mars/Olympus"],
+        2,
+        "error: unknown time zone 'Mars/Olympus': use an IANA name such as Europe/Brussels",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "8 March 2018 17:00 Atlantis time"],
+        2,
+        "error: unknown time zone 'Atlantis time' in '8 March 2018 17:00 Atlantis time': "
+        "use e.g. 'Brussels time', CET, CEST, UTC, AoE or an offset such as +01:00",
+    ),
+    (
+        [SEED_EOI, "--title", "T", "--deadline", "2018-03-08"],
+        4,
+        f"error: a call with id {SEED_EOI!r} already exists",
+    ),
+    (["a b", "--title", "T", "--deadline", "2018-03-08"], 2, f"error: invalid id 'a b': {ID_RULE}"),
+    (["a/b", "--title", "T", "--deadline", "2018-03-08"], 2, f"error: invalid id 'a/b': {ID_RULE}"),
+    (["..", "--title", "T", "--deadline", "2018-03-08"], 2, f"error: invalid id '..': {ID_RULE}"),
+    (
+        ["a..b", "--title", "T", "--deadline", "2018-03-08"],
+        2,
+        f"error: invalid id 'a..b': {ID_RULE}",
+    ),
+    (
+        ["../calls/x", "--title", "T", "--deadline", "2018-03-08"],
+        2,
+        f"error: invalid id '../calls/x': {ID_RULE}",
+    ),
+    (["NEW-1", "--title", "", "--deadline", "2018-03-08"], 2, "error: the title must not be empty"),
+    (
+        ["NEW-1", "--title", "   ", "--deadline", "2018-03-08"],
+        2,
+        "error: the title must not be empty",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "2018-03-08", "--url", "ftp://example.org/x"],
+        2,
+        "error: invalid URL 'ftp://example.org/x': it must start with http:// or https://",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "2018-03-08", "--url", "example.org"],
+        2,
+        "error: invalid URL 'example.org': it must start with http:// or https://",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "2018-03-01", "--opens", "2018-04-01"],
+        2,
+        "error: --opens '2018-04-01' is not before the first deadline 2018-03-01 17:00 CET",
+    ),
+    (
+        ["NEW-1", "--title", "T", "--deadline", "2018-03-01 17:00", "--opens", "2018-03-01 17:00"],
+        2,
+        "error: --opens '2018-03-01 17:00' is not before the first deadline 2018-03-01 17:00 CET",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), ADD_ERRORS)
+def test_add_errors_leave_the_store_byte_for_byte_unchanged(
+    cli: Run, seeded_store: Path, args: list[str], code: int, message: str
+) -> None:
+    # Make sure the store's state directory exists, as after any earlier change.
+    ok(cli("extend", SEED_COS, "--to", "9 March 2018", "--at", NOW, store=seeded_store))
+    before = snapshot(seeded_store)
+    assert failed(cli("add", *args, store=seeded_store), code) == message
+    assert snapshot(seeded_store) == before
+
+
+@pytest.mark.parametrize(("args", "code", "message"), ADD_ERRORS[:4] + ADD_ERRORS[5:])
+def test_add_errors_never_create_a_store(
+    cli: Run, store_dir: Path, args: list[str], code: int, message: str
+) -> None:
+    assert failed(cli("add", *args), code) == message
+    assert not store_dir.exists()
+
+
+def test_add_replace(cli: Run, seeded_store: Path) -> None:
+    ok(
+        cli(
+            "add", SEED_EOI, "--title", "Replaced", "--deadline", "2017-04-30", "--replace",
+            store=seeded_store,
+        )
+    )  # fmt: skip
+    data = as_json(cli("show", SEED_EOI, "--format", "json", "--at", NOW, store=seeded_store))
+    assert (data["title"], data["deadline"], data["note"]) == (
+        "Replaced",
+        "2017-04-30T17:00:00+02:00",
+        "",
+    )
+
+
+# --- extend -----------------------------------------------------------------------------------
+
+
+def test_extend_history_is_kept_oldest_first(cli: Run, sample: Path) -> None:
+    extend_alpha_twice(cli)
+    assert as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW)) == ALPHA_EXTENDED_JSON
+    assert ok(cli("show", "ALPHA-1", "--at", NOW)).splitlines() == [
+        "ID           ALPHA-1",
+        "Title        Alpha digital call",
+        "Programme    COSME",
+        "URL          https://example.org/alpha",
+        "Tags         digital, startups",
+        "Status       open",
+        "Time zone    Europe/Brussels",
+        "Opens        2018-01-10 00:00 CET",
+        "Deadline     2018-04-05 17:00 CEST, in 33 days 23 h "
+        "(extended; originally 2018-03-08 17:00 CET)",
+        "Note         lead: Anna",
+        "Extension 1  2018-03-08 17:00 CET -> 2018-03-22 17:00 CET, recorded 2018-03-02 16:00 UTC;"
+        " reason: portal outage; source: https://example.org/news/1",
+        "Extension 2  2018-03-22 17:00 CET -> 2018-04-05 17:00 CEST, recorded 2018-03-20 08:00 UTC",
+    ]
+    toml = (sample / "calls" / "ALPHA-1.toml").read_text()
+    assert toml.endswith(
+        "[[deadlines]]\n"
+        "deadline = 2018-03-08 17:00:00+01:00\n"
+        "\n"
+        "[[extensions]]\n"
+        "from = 2018-03-08 17:00:00+01:00\n"
+        "to = 2018-03-22 17:00:00+01:00\n"
+        'reason = "portal outage"\n'
+        'source = "https://example.org/news/1"\n'
+        "recorded = 2018-03-02 16:00:00+00:00\n"
+        "\n"
+        "[[extensions]]\n"
+        "from = 2018-03-22 17:00:00+01:00\n"
+        "to = 2018-04-05 17:00:00+02:00\n"
+        "recorded = 2018-03-20 08:00:00+00:00\n"
+    )
+    assert ok(cli("check")) == f"ok: 4 calls in {sample}, no problems\n"
+
+
+def test_extend_by_days_keeps_the_wall_time_across_dst(cli: Run) -> None:
+    ok(cli("add", "DST-1", "--title", "T", "--deadline", "2018-03-20 17:00"))
+    assert ok(cli("extend", "DST-1", "--by", "2w", "--at", NOW)) == (
+        "Extended DST-1: 2018-03-20 17:00 CET -> 2018-04-03 17:00 CEST\n"
+    )
+    ok(cli("add", "DST-2", "--title", "T", "--deadline", "2018-10-20 17:00"))
+    assert ok(cli("extend", "DST-2", "--by", "14d", "--at", NOW)) == (
+        "Extended DST-2: 2018-10-20 17:00 CEST -> 2018-11-03 17:00 CET\n"
+    )
+    # Whole days are calendar days, the rest exact time: 1 day to 25 March 17:00 CEST, + 12 h.
+    ok(cli("add", "DST-3", "--title", "T", "--deadline", "2018-03-24 17:00"))
+    assert ok(cli("extend", "DST-3", "--by", "1d12h", "--at", NOW)) == (
+        "Extended DST-3: 2018-03-24 17:00 CET -> 2018-03-26 05:00 CEST\n"
+    )
+
+
+def test_extend_earlier_is_refused_unless_allowed(cli: Run, sample: Path) -> None:
+    ok(cli("extend", "ALPHA-1", "--to", "22 March 2018", "--at", NOW))
+    before = snapshot(sample)
+    assert failed(cli("extend", "ALPHA-1", "--to", "15 March 2018", "--at", NOW), 4) == (
+        "error: call ALPHA-1: 2018-03-15T17:00:00+01:00 is earlier than the current deadline "
+        "2018-03-22T17:00:00+01:00; use --allow-earlier if it was brought forward"
+    )
+    assert failed(cli("extend", "ALPHA-1", "--to", "22 March 2018 17:00", "--at", NOW), 4) == (
+        "error: call ALPHA-1: the deadline is already 2018-03-22T17:00:00+01:00; nothing to extend"
+    )
+    assert snapshot(sample) == before
+    assert ok(
+        cli("extend", "ALPHA-1", "--to", "15 March 2018", "--allow-earlier", "--at", NOW)
+    ) == ("Extended ALPHA-1: 2018-03-22 17:00 CET -> 2018-03-15 17:00 CET\n")
+    data = as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW))
+    assert [(e["from"], e["to"]) for e in data["extensions"]] == [
+        ("2018-03-08T17:00:00+01:00", "2018-03-22T17:00:00+01:00"),
+        ("2018-03-22T17:00:00+01:00", "2018-03-15T17:00:00+01:00"),
+    ]
+    assert data["deadline"] == "2018-03-15T17:00:00+01:00"
+
+
+def test_extend_multi_stage(cli: Run, sample: Path) -> None:
+    # Default: the next open stage at --at.
+    assert ok(cli("extend", "BETA-2", "--by", "7d", "--at", NOW)) == (
+        "Extended BETA-2 (Stage 1): 2018-03-20 17:00 CET -> 2018-03-27 17:00 CEST\n"
+    )
+    assert ok(cli("extend", "BETA-2", "--to", "2018-07-01", "--at", "2018-04-01")) == (
+        "Extended BETA-2 (Stage 2): 2018-06-12 17:00 CEST -> 2018-07-01 17:00 CEST\n"
+    )
+    assert ok(
+        cli("extend", "BETA-2", "--stage", "Stage 1", "--to", "2018-03-29 12:00", "--at", NOW)
+    ) == ("Extended BETA-2 (Stage 1): 2018-03-27 17:00 CEST -> 2018-03-29 12:00 CEST\n")
+    data = as_json(cli("show", "BETA-2", "--format", "json", "--at", NOW))
+    assert data["deadlines"] == [
+        {
+            "label": "Stage 1",
+            "deadline": "2018-03-29T12:00:00+02:00",
+            "original_deadline": "2018-03-20T17:00:00+01:00",
+            "extended": True,
+        },
+        {
+            "label": "Stage 2",
+            "deadline": "2018-07-01T17:00:00+02:00",
+            "original_deadline": "2018-06-12T17:00:00+02:00",
+            "extended": True,
+        },
+    ]
+    assert [(e["stage"], e["from"], e["to"]) for e in data["extensions"]] == [
+        ("Stage 1", "2018-03-20T17:00:00+01:00", "2018-03-27T17:00:00+02:00"),
+        ("Stage 2", "2018-06-12T17:00:00+02:00", "2018-07-01T17:00:00+02:00"),
+        ("Stage 1", "2018-03-27T17:00:00+02:00", "2018-03-29T12:00:00+02:00"),
+    ]
+    before = snapshot(sample)
+    assert failed(cli("extend", "BETA-2", "--stage", "Stage 3", "--by", "1d", "--at", NOW), 2) == (
+        "error: call BETA-2 has no stage 'Stage 3' (stages: 'Stage 1', 'Stage 2')"
+    )
+    assert failed(cli("extend", "BETA-2", "--by", "1d", "--at", "2019-01-01"), 2) == (
+        "error: call BETA-2 has no open stage; name one with --stage"
+    )
+    assert snapshot(sample) == before
+
+
+def test_extend_a_closed_single_stage_call(cli: Run, sample: Path) -> None:
+    # A call re-opened after its deadline passed: the only stage is the one extended.
+    assert ok(cli("extend", "GAMMA-3", "--to", "2018-03-15", "--at", NOW)) == (
+        "Extended GAMMA-3: 2018-02-15 17:00 CET -> 2018-03-15 17:00 CET\n"
+    )
+    assert first_column(ok(cli("calls", "--open", "--at", NOW))) == ["ALPHA-1", "GAMMA-3", "BETA-2"]
+
+
+def test_extend_reason_and_source_are_stored(cli: Run, seeded_store: Path) -> None:
+    ok(
+        cli(
+            "extend", SEED_COS, "--to", "22 March 2018, 17:00h Brussels time",
+            "--reason", "Extended by DG GROW", "--source", "https://ec.europa.eu/news/1",
+            "--at", NOW, store=seeded_store,
+        )
+    )  # fmt: skip
+    data = as_json(cli("show", SEED_COS, "--format", "json", "--at", NOW, store=seeded_store))
+    assert data["extensions"] == [
+        {
+            "stage": "",
+            "from": "2018-03-08T17:00:00+01:00",
+            "to": "2018-03-22T17:00:00+01:00",
+            "reason": "Extended by DG GROW",
+            "source": "https://ec.europa.eu/news/1",
+            "recorded": "2018-03-02T16:00:00+00:00",
+        }
+    ]
+    assert data["extended"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["NOPE", "--to", "2018-04-01"], 3, "error: no call 'NOPE' in {store}"),
+        ([SEED_COS], 2, "error: give exactly one of --to WHEN or --by DURATION"),
+        (
+            [SEED_COS, "--to", "2018-04-01", "--by", "1d"],
+            2,
+            "error: give exactly one of --to WHEN or --by DURATION",
+        ),
+        (
+            [SEED_COS, "--to", "31 February 2018"],
+            2,
+            "error: '31 February 2018' is not a valid date: day is out of range for month",
+        ),
+        (
+            [SEED_COS, "--by", "soon"],
+            2,
+            "error: invalid duration 'soon': use e.g. 36h, 14d, 2w, 1d12h or 45m "
+            "(weeks, days, hours, minutes)",
+        ),
+        (
+            [SEED_COS, "--to", "2018-04-01", "--source", "not a url"],
+            2,
+            "error: invalid URL 'not a url': it must start with http:// or https://",
+        ),
+        (["bad/id", "--to", "2018-04-01"], 2, f"error: invalid id 'bad/id': {ID_RULE}"),
+    ],
+)
+def test_extend_errors_leave_the_store_unchanged(
+    cli: Run, seeded_store: Path, args: list[str], code: int, message: str
+) -> None:
+    ok(cli("extend", SEED_COS, "--to", "9 March 2018", "--at", NOW, store=seeded_store))
+    before = snapshot(seeded_store)
+    line = failed(cli("extend", *args, "--at", NOW, store=seeded_store), code)
+    assert line == message.format(store=seeded_store)
+    assert snapshot(seeded_store) == before
+
+
+# --- show -------------------------------------------------------------------------------------
+
+
+def test_show_seed_call(cli: Run, seeded_store: Path) -> None:
+    out = ok(cli("show", SEED_COS, "--at", NOW, store=seeded_store))
+    assert out.splitlines() == [
+        f"ID         {SEED_COS}",
+        f"Title      {COS_TITLE}",
+        "Programme  COSME",
+        "URL        -",
+        "Tags       -",
+        "Status     open",
+        "Time zone  Europe/Brussels",
+        "Opens      -",
+        "Deadline   2018-03-08 17:00 CET, in 6 days",
+    ]
+    out = ok(cli("show", SEED_COS, "--tz", "UTC", "--at", NOW, store=seeded_store))
+    assert out.splitlines()[-1] == "Deadline   2018-03-08 16:00 UTC, in 6 days"
+    data = as_json(cli("show", SEED_COS, "--format", "json", "--at", NOW, store=seeded_store))
+    assert data == {
+        "id": SEED_COS,
+        "title": COS_TITLE,
+        "programme": "COSME",
+        "url": "",
+        "tags": [],
+        "note": "",
+        "status": "open",
+        "timezone": "Europe/Brussels",
+        "opens": None,
+        "deadline": "2018-03-08T17:00:00+01:00",
+        "deadline_label": "",
+        "extended": False,
+        "deadlines": [
+            {
+                "label": "",
+                "deadline": "2018-03-08T17:00:00+01:00",
+                "original_deadline": "2018-03-08T17:00:00+01:00",
+                "extended": False,
+            }
+        ],
+        "extensions": [],
+    }
+
+
+def test_show_multi_stage(cli: Run, sample: Path) -> None:
+    ok(cli("extend", "BETA-2", "--to", "2018-03-27", "--reason", "outage", "--at", NOW))
+    assert ok(cli("show", "BETA-2", "--at", NOW)).splitlines() == [
+        "ID                  BETA-2",
+        "Title               Beta green call",
+        "Programme           Horizon 2020",
+        "URL                 -",
+        "Tags                green",
+        "Status              open",
+        "Time zone           Europe/Brussels",
+        "Opens               -",
+        "Deadline (Stage 1)  2018-03-27 17:00 CEST, in 24 days 23 h "
+        "(extended; originally 2018-03-20 17:00 CET)",
+        "Deadline (Stage 2)  2018-06-12 17:00 CEST, in 101 days 23 h",
+        "Extension 1         2018-03-20 17:00 CET -> 2018-03-27 17:00 CEST [Stage 1], "
+        "recorded 2018-03-02 16:00 UTC; reason: outage",
+    ]
+
+
+def test_show_unknown_id(cli: Run, seeded_store: Path, store_dir: Path) -> None:
+    assert failed(cli("show", "NOPE", store=seeded_store), 3) == (
+        f"error: no call 'NOPE' in {seeded_store}"
+    )
+    assert failed(cli("show", "NOPE"), 3) == (
+        f"error: no call 'NOPE': there is no store at {store_dir} yet"
+    )
+    assert failed(cli("show", "../clusterctl", store=seeded_store), 2) == (
+        f"error: invalid id '../clusterctl': {ID_RULE}"
+    )
+
+
+# --- edit, remove ---------------------------------------------------------------------------------
+
+
+def test_edit_changes_details_but_not_history(cli: Run, sample: Path) -> None:
+    extend_alpha_twice(cli)
+    assert ok(
+        cli("edit", "ALPHA-1", "--title", "Alpha", "--add-tag", "ours", "--remove-tag", "startups")
+    ) == ("Updated ALPHA-1\n")
+    data = as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW))
+    assert (data["title"], data["tags"]) == ("Alpha", ["digital", "ours"])
+    assert data["extensions"] == ALPHA_EXTENDED_JSON["extensions"]
+    before = snapshot(sample)
+    assert failed(cli("edit", "ALPHA-1"), 2) == (
+        "error: nothing to change: give at least one option (see --help)"
+    )
+    assert failed(cli("edit", "ALPHA-1", "--remove-tag", "nope"), 2) == (
+        "error: call ALPHA-1 has no tag 'nope'"
+    )
+    assert snapshot(sample) == before
+
+
+def test_remove_with_yes(cli: Run, seeded_store: Path) -> None:
+    assert ok(cli("remove", SEED_EOI, "--yes", store=seeded_store)) == f"Removed {SEED_EOI}\n"
+    assert not (seeded_store / "calls" / f"{SEED_EOI}.toml").exists()
+    assert first_column(ok(cli("calls", "--all", "--at", NOW, store=seeded_store))) == [SEED_COS]
+    assert failed(cli("remove", SEED_EOI, "-y", store=seeded_store), 3) == (
+        f"error: no call {SEED_EOI!r} in {seeded_store}"
+    )
+
+
+@pytest.mark.parametrize("answer", [None, "y\n", "n\n"])
+def test_remove_without_yes_off_a_terminal_is_refused(
+    cli: Run, seeded_store: Path, answer: str | None
+) -> None:
+    # CliRunner's stdin is never a terminal, so even a typed 'y' is not taken as confirmation.
+    before = snapshot(seeded_store)
+    assert failed(cli("remove", SEED_EOI, store=seeded_store, input=answer), 2) == (
+        f"error: not removing {SEED_EOI} without confirmation: add --yes"
+    )
+    assert snapshot(seeded_store) == before
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _exported(cli: Run, store: Path, fmt: str) -> str:
+    return ok(cli("calls", "--all", "--format", fmt, "--at", NOW, store=store))
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_import_round_trip(cli: Run, sample: Path, tmp_path: Path, fmt: str) -> None:
+    extend_alpha_twice(cli)
+    ok(cli("extend", "BETA-2", "--stage", "Stage 2", "--to", "2018-06-19", "--at", NOW))
+    exported = _exported(cli, sample, fmt)
+    path = tmp_path / f"x.{fmt}"
+    path.write_text(exported)
+    fresh = tmp_path / "fresh"
+    assert ok(cli("import", str(path), store=fresh)) == (
+        "imported: 4 new, 0 extended, 0 updated, 0 unchanged, 0 conflicting\n"
+    )
+    assert _exported(cli, fresh, fmt) == exported
+    assert _exported(cli, fresh, "json") == _exported(cli, sample, "json")
+    # Every field survives: the stored files are identical, byte for byte.
+    assert snapshot(fresh / "calls") == snapshot(sample / "calls")
+
+
+def test_import_seed_store_round_trip(cli: Run, seeded_store: Path, tmp_path: Path) -> None:
+    exported = _exported(cli, seeded_store, "json")
+    (tmp_path / "seed.json").write_text(exported)
+    fresh = tmp_path / "fresh"
+    ok(cli("import", str(tmp_path / "seed.json"), store=fresh))
+    assert _exported(cli, fresh, "json") == exported
+    assert snapshot(fresh / "calls") == snapshot(seeded_store / "calls")
+
+
+def _records(cli: Run, store: Path) -> list[dict[str, Any]]:
+    return json.loads(_exported(cli, store, "json"))
+
+
+def test_import_is_all_or_nothing(cli: Run, sample: Path, tmp_path: Path) -> None:
+    records = _records(cli, sample)
+    target = tmp_path / "target"
+    ok(cli("add", "KEEP", "--title", "Kept", "--deadline", "2018-05-01", store=target))
+    before = snapshot(target)
+    bad = [dict(r, id=f"NEW-{n}") for n, r in enumerate(records, start=1)]
+    bad[2]["deadlines"] = [{"label": "", "deadline": "2018-02-31T17:00:00+01:00"}]
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    line = failed(cli("import", str(tmp_path / "bad.json"), store=target), 2)
+    assert line == (
+        f"error: {tmp_path / 'bad.json'}: record 3 (NEW-3): 'deadlines[1].deadline': stored time "
+        "'2018-02-31T17:00:00+01:00' is not ISO 8601 (expected e.g. 2018-03-08T17:00:00+01:00);"
+        " nothing was imported"
+    )
+    assert snapshot(target) == before
+
+    missing_title = [dict(r, id=f"NEW-{n}") for n, r in enumerate(records, start=1)]
+    del missing_title[1]["title"]
+    (tmp_path / "notitle.json").write_text(json.dumps(missing_title))
+    line = failed(cli("import", str(tmp_path / "notitle.json"), store=target), 2)
+    assert line == (
+        f"error: {tmp_path / 'notitle.json'}: record 2 (NEW-2): 'title' is missing or empty; "
+        "nothing was imported"
+    )
+    assert snapshot(target) == before
+
+
+def test_csv_import_is_all_or_nothing(cli: Run, sample: Path, tmp_path: Path) -> None:
+    lines = _exported(cli, sample, "csv").splitlines(keepends=True)
+    lines[3] = lines[3].replace("Europe/Brussels", "Europe/Atlantis")  # the third call
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(lines))
+    target = tmp_path / "target"
+    assert failed(cli("import", str(path), store=target), 2) == (
+        f"error: {path}: record 3 (DELTA-4): unknown time zone 'Europe/Atlantis': use an IANA "
+        "name such as Europe/Brussels; nothing was imported"
+    )
+    assert snapshot(target / "calls") == {}
+
+
+def test_import_refuses_an_existing_id_unless_replace(
+    cli: Run, sample: Path, tmp_path: Path
+) -> None:
+    records = _records(cli, sample)
+    target = tmp_path / "target"
+    ok(cli("add", "GAMMA-3", "--title", "Local", "--deadline", "2018-05-01", store=target))
+    before = snapshot(target)
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(records))
+    assert failed(cli("import", str(path), store=target), 4) == (
+        f"error: {path}: record 4: a call with id 'GAMMA-3' already exists "
+        "(use --replace to overwrite); nothing was imported"
+    )
+    assert snapshot(target) == before
+    assert ok(cli("import", str(path), "--replace", store=target)) == (
+        "imported: 3 new, 1 replaced, 0 extended, 0 updated, 0 unchanged, 0 conflicting\n"
+    )
+    assert _exported(cli, target, "json") == _exported(cli, sample, "json")
+
+
+def test_import_refuses_a_duplicate_id_inside_the_file(
+    cli: Run, sample: Path, tmp_path: Path
+) -> None:
+    records = _records(cli, sample)
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps([*records, records[1]]))
+    target = tmp_path / "target"
+    line = failed(cli("import", str(path), store=target), 4)
+    assert line == f"error: {path}: record 5: id 'BETA-2' appears twice in the file"
+    assert snapshot(target / "calls") == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"extensions": [{"from": "2018-03-09T17:00:00+01:00", "to": "2018-03-22T17:00:00+01:00",
+                             "recorded": "2018-03-02T16:00:00+00:00"}]},
+            "extension 1 says it moved the deadline from 2018-03-09T17:00:00+01:00, but the "
+            "deadline then was 2018-03-08T17:00:00+01:00",
+        ),
+        (
+            {"extensions": [{"stage": "Stage 9", "from": "2018-03-08T17:00:00+01:00",
+                             "to": "2018-03-22T17:00:00+01:00",
+                             "recorded": "2018-03-02T16:00:00+00:00"}]},
+            "extension 1 names unknown stage 'Stage 9'",
+        ),
+        (
+            {"opens": "2018-04-01T00:00:00+02:00"},
+            "opens 2018-04-01T00:00:00+02:00 is not before its first deadline",
+        ),
+        (
+            {"deadlines": [{"label": "A", "deadline": "2018-03-08T17:00:00+01:00"},
+                           {"label": "A", "deadline": "2018-04-08T17:00:00+02:00"}]},
+            "stage labels are not unique: ['A', 'A']",
+        ),
+        ({"id": "a/b"}, f"invalid id 'a/b': {ID_RULE}"),
+        ({"timezone": "Mars/Olympus"},
+         "unknown time zone 'Mars/Olympus': use an IANA name such as Europe/Brussels"),
+        ({"deadlines": []}, "a call needs at least one deadline"),
+    ],
+)  # fmt: skip
+def test_import_refuses_records_that_check_would_reject(
+    cli: Run, tmp_path: Path, store_dir: Path, change: dict[str, Any], message: str
+) -> None:
+    record = {
+        "id": "IMP-1",
+        "title": "T",
+        "timezone": "Europe/Brussels",
+        "deadlines": [{"label": "", "deadline": "2018-03-08T17:00:00+01:00"}],
+        **change,
+    }
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([record]))
+    name = f" ({record['id']})"
+    assert failed(cli("import", str(path)), 2) == (
+        f"error: {path}: record 1{name}: {message}; nothing was imported"
+    )
+    assert snapshot(store_dir / "calls") == {}
+
+
+def test_import_file_errors(cli: Run, tmp_path: Path, store_dir: Path) -> None:
+    (tmp_path / "broken.json").write_text('[{"id": "X",]')
+    assert failed(cli("import", str(tmp_path / "broken.json")), 2) == (
+        f"error: {tmp_path / 'broken.json'}: not valid JSON: Expecting property name enclosed "
+        "in double quotes (line 1, column 13)"
+    )
+    assert failed(cli("import", str(tmp_path / "missing.json")), 2) == (
+        f"error: {tmp_path / 'missing.json'}: cannot read: No such file or directory"
+    )
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    assert failed(cli("import", str(tmp_path / "bad.csv")), 2) == (
+        f"error: {tmp_path / 'bad.csv'}: not clusterctl CSV: missing columns "
+        "deadlines, id, timezone, title"
+    )
+    assert not store_dir.exists()
+
+
+# --- check, migrate -----------------------------------------------------------------------------
+
+
+def test_check_clean_store(cli: Run, sample: Path) -> None:
+    assert ok(cli("check")) == f"ok: 4 calls in {sample}, no problems\n"
+
+
+def test_check_lists_every_problem(cli: Run, sample: Path) -> None:
+    calls = sample / "calls"
+    (calls / "ALPHA-1.toml").write_text('id = "ALPHA-1"\ntitle = \n')
+    gamma = (calls / "GAMMA-3.toml").read_text()
+    (calls / "GAMMA-3.toml").write_text(gamma.replace('id = "GAMMA-3"', 'id = "GAMMA-9"'))
+    delta = (calls / "DELTA-4.toml").read_text()
+    (calls / "DELTA-4.toml").write_text(delta.replace("2018-04-01", "2018-07-01"))
+    beta = (calls / "BETA-2.toml").read_text()
+    (calls / "BETA-2.toml").write_text(beta.replace("Europe/Brussels", "Mars/Olympus"))
+    before = snapshot(sample)
+    result = cli("check")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"problem: {calls / 'ALPHA-1.toml'}: invalid TOML: Invalid value (at line 2, column 9)",
+        f"problem: {calls / 'BETA-2.toml'}: unknown time zone 'Mars/Olympus': use an IANA name "
+        "such as Europe/Brussels",
+        f"problem: {calls / 'DELTA-4.toml'}: DELTA-4: opens 2018-07-01T00:00:00+02:00 is not "
+        "before its first deadline",
+        f"problem: {calls / 'GAMMA-3.toml'}: declares id 'GAMMA-9' but the file name says "
+        "'GAMMA-3'",
+        f"error: 4 problems in {sample}",
+    ]
+    assert snapshot(sample) == before
+
+
+def test_a_malformed_file_is_reported_and_never_overwritten(cli: Run, sample: Path) -> None:
+    path = sample / "calls" / "ALPHA-1.toml"
+    path.write_text('id = "ALPHA-1"\ntitle = \n')
+    before = snapshot(sample)
+    message = f"error: {path}: invalid TOML: Invalid value (at line 2, column 9)"
+    assert failed(cli("calls", "--at", NOW), 5) == message
+    assert failed(cli("show", "ALPHA-1", "--at", NOW), 5) == message
+    assert failed(cli("extend", "ALPHA-1", "--by", "1d", "--at", NOW), 5) == message
+    assert failed(cli("edit", "ALPHA-1", "--note", "x"), 5) == message
+    assert failed(cli("remove", "ALPHA-1", "--yes"), 5) == message
+    assert snapshot(sample) == before
+
+
+def test_migrate_on_a_current_store(cli: Run, seeded_store: Path) -> None:
+    assert ok(cli("migrate", store=seeded_store)) == "schema version 1 is current; nothing to do\n"
+
+
+# --- user text is data, never markup -------------------------------------------------------
+
+HOSTILE = "[bold red]X[/] \x1b[31mred\x1b]8;;http://evil\x07"
+HOSTILE_SHOWN = "[bold red]X[/] \\x1b[31mred\\x1b]8;;http://evil\\x07"
+
+
+def test_hostile_title_is_shown_literally(cli: Run) -> None:
+    ok(
+        cli(
+            "add", "EVIL-1", "--title", HOSTILE, "--programme", "[i]P[/i]", "--note",
+            "line one\nline two \u202eevil", "--deadline", "Stage \x1b[2J=2018-03-08",
+            "--deadline", "2018-04-08", "--tag", "[blink]t",
+        )
+    )  # fmt: skip
+    out = ok(cli("calls", "--at", NOW))
+    assert "\x1b" not in out and "\x07" not in out
+    assert out.splitlines()[1].split("  ")[:3] == ["EVIL-1", HOSTILE_SHOWN, "[i]P[/i]"]
+    assert "2018-03-08 17:00 CET (Stage \\x1b[2J)" in out
+    shown = ok(cli("show", "EVIL-1", "--at", NOW))
+    assert "\x1b" not in shown and "\u202e" not in shown
+    pairs = [tuple(re.split(r"  +", line, maxsplit=1)) for line in shown.splitlines()]
+    assert ("Title", HOSTILE_SHOWN) in pairs
+    assert ("Programme", "[i]P[/i]") in pairs
+    assert ("Note", "line one line two \\u202eevil") in pairs
+    assert ("Tags", "[blink]t") in pairs
+    assert ("Deadline (Stage \\x1b[2J)", "2018-03-08 17:00 CET, in 6 days") in pairs
+    data = as_json(cli("show", "EVIL-1", "--format", "json", "--at", NOW))
+    assert data["title"] == HOSTILE
+    assert data["note"] == "line one\nline two \u202eevil"
+    assert data["deadlines"][0]["label"] == "Stage \x1b[2J"
+    listed = as_json(cli("calls", "--format", "json", "--at", NOW))
+    assert listed[0]["title"] == HOSTILE
+    # The raw JSON text escapes the control characters too.
+    assert "\x1b" not in ok(cli("calls", "--format", "json", "--at", NOW))
+
+
+def test_hostile_text_in_changes_and_errors(cli: Run) -> None:
+    ok(cli("add", "EVIL-2", "--title", "T", "--deadline", "A\x1b[31m=2018-03-08"))
+    result = cli("extend", "EVIL-2", "--by", "1d", "--reason", HOSTILE, "--at", NOW)
+    assert ok(result) == (
+        "Extended EVIL-2 (A\\x1b[31m): 2018-03-08 17:00 CET -> 2018-03-09 17:00 CET\n"
+    )
+    shown = ok(cli("show", "EVIL-2", "--at", NOW))
+    assert "\x1b" not in shown
+    assert shown.splitlines()[-1] == (
+        "Extension 1           2018-03-08 17:00 CET -> 2018-03-09 17:00 CET [A\\x1b[31m], "
+        f"recorded 2018-03-02 16:00 UTC; reason: {HOSTILE_SHOWN}"
+    )
+    line = failed(cli("add", "EVIL-3", "--title", "T", "--deadline", "\x1b[31m2018"), 2)
+    assert "\x1b" not in line
+
+
+# --- the shipped data/ store -----------------------------------------------------------------
+
+
+def test_seed_store_lists_both_calls(cli: Run, seeded_store: Path) -> None:
+    out = ok(cli("calls", "--all", "--at", NOW, store=seeded_store))
+    rows = [re.split(r"  +", line) for line in out.splitlines()]
+    assert rows == [
+        ["ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended"],
+        [SEED_COS, COS_TITLE, "COSME", "2018-03-08 17:00 CET", "in 6 days ! soon", "open"],
+        [SEED_EOI, EOI_TITLE, "2017-03-31 17:00 CEST", "closed 336 days 1 h ago", "closed"],
+    ]
+    default = ok(cli("calls", "--at", NOW, store=seeded_store))
+    assert [re.split(r"  +", line) for line in default.splitlines()] == rows[:2]
+    data = as_json(cli("calls", "--all", "--format", "json", "--at", NOW, store=seeded_store))
+    assert [
+        (c["id"], c["title"], c["programme"], c["deadline"], c["status"], c["extended"])
+        for c in data
+    ] == [
+        (SEED_COS, COS_TITLE, "COSME", "2018-03-08T17:00:00+01:00", "open", False),
+        (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", False),
+    ]
+    assert data[1]["note"] == EOI_NOTE
+    utc = ok(cli("calls", "--all", "--tz", "UTC", "--at", NOW, store=seeded_store))
+    assert "2018-03-08 16:00 UTC" in utc.splitlines()[1]
+    assert "2017-03-31 15:00 UTC" in utc.splitlines()[2]
+
+
+def test_seed_store_passes_check(cli: Run, seeded_store: Path) -> None:
+    assert ok(cli("check", store=seeded_store)) == f"ok: 2 calls in {seeded_store}, no problems\n"
