@@ -17,8 +17,10 @@ def main() -> None:
 
         print(f"clusterctl {__version__}")
         return
-    from clusterctl.cli import app
+    from clusterctl.app import app
+    from clusterctl.commands import register_commands
 
+    register_commands(sys.argv[1:])
     app(prog_name="clusterctl")
 
 

@@ -1,1 +1,54 @@
-"""The commands, one module per group; importing them registers them on ``clusterctl.app.app``."""
+"""The commands, one module per group; importing a module registers its commands on the app.
+
+Typer builds every registered command's parameters from its signature on each run. A run of
+one command (``clusterctl show X``, from a script or cron) only needs that command's module, so
+the console script imports only that one; help, completion and anything unrecognised load all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+
+#: Command modules in the order their commands appear in ``--help``.
+COMMAND_MODULES = ("listing", "changes", "transfer", "warnings", "admin")
+#: Which module defines each top-level command.
+COMMAND_HOME = {
+    "calls": "listing",
+    "show": "listing",
+    "add": "changes",
+    "extend": "changes",
+    "edit": "changes",
+    "remove": "changes",
+    "import": "transfer",
+    "export": "transfer",
+    "warn": "warnings",
+    "check": "admin",
+    "migrate": "admin",
+    "config": "admin",
+}
+#: Global options that take a value (so the word after them is not the command).
+VALUE_OPTIONS = ("--store", "--lock-timeout")
+
+
+def invoked_command(argv: Sequence[str]) -> str | None:
+    """The command word in ``argv`` (after the global options), or None."""
+    words = iter(argv)
+    for word in words:
+        if word in VALUE_OPTIONS:
+            next(words, None)
+        elif word.startswith("-"):
+            continue
+        else:
+            return word
+    return None
+
+
+def register_commands(argv: Sequence[str] = ()) -> None:
+    """Import the command modules that ``argv`` needs (all of them when in doubt)."""
+    home = COMMAND_HOME.get(invoked_command(argv) or "")
+    completing = any(name.endswith("_COMPLETE") for name in os.environ)
+    wants_all = home is None or completing or "--help" in argv or "-h" in argv
+    for name in COMMAND_MODULES if wants_all else (home,):
+        importlib.import_module(f"clusterctl.commands.{name}")

@@ -1,0 +1,45 @@
+"""The console script loads only the invoked command's module; the table must stay complete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from clusterctl.cli import app
+from clusterctl.commands import COMMAND_HOME, COMMAND_MODULES, invoked_command
+
+
+def test_every_registered_command_has_a_home_module() -> None:
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert names == set(COMMAND_HOME)
+    assert set(COMMAND_HOME.values()) <= set(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["calls", "--open"], "calls"),
+        (["--store", "calls", "show", "X"], "show"),  # a store directory named 'calls'
+        (["--lock-timeout", "3", "--no-color", "extend", "X"], "extend"),
+        (["--version"], None),
+        ([], None),
+    ],
+)
+def test_invoked_command(argv: list[str], expected: str | None) -> None:
+    assert invoked_command(argv) == expected
+
+
+def test_a_single_command_run_imports_only_its_module(seeded_store) -> None:
+    code = (
+        f"import sys; sys.argv = ['clusterctl', '--store', {str(seeded_store)!r}, 'show', 'ESCP-S3-EOI'];"
+        "from clusterctl.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('clusterctl.commands.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "['clusterctl.commands.listing']"
+    assert "ESCP-S3-EOI" in result.stdout
