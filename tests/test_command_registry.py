@@ -32,8 +32,9 @@ def test_invoked_command(argv: list[str], expected: str | None) -> None:
 
 
 def test_a_single_command_run_imports_only_its_module(seeded_store) -> None:
+    argv = ["clusterctl", "--store", str(seeded_store), "show", "ESCP-S3-EOI"]
     code = (
-        f"import sys; sys.argv = ['clusterctl', '--store', {str(seeded_store)!r}, 'show', 'ESCP-S3-EOI'];"
+        f"import sys; sys.argv = {argv!r};"
         "from clusterctl.__main__ import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m.startswith('clusterctl.commands.')))"
