@@ -127,15 +127,20 @@ def plan_portal(
         )
         plan.messages.extend(conflicts)
         changed_details = _details(details) != _details(existing)
+        # Only what the portal said changed (its status, the merge snapshot): the file is
+        # rewritten, so the topic is not reported as unchanged.
+        changed_info = details.extra != existing.extra
         if conflicts:
             plan.counts["conflicting"] += 1
         if extended:
             plan.note("extended", "; ".join(extended))
         elif changed_details:
             plan.note("updated", f"updated {incoming.id} (details from the portal)")
+        elif changed_info:
+            plan.note("updated", f"updated {incoming.id} (portal information)")
         elif not conflicts:
             plan.note("unchanged")
-        if details != existing or details.extra != existing.extra:
+        if details != existing or changed_info:
             plan.writes.append(details)
     return plan
 

@@ -73,6 +73,8 @@ def _decode_json(raw: bytes, source: str) -> object:
         ) from None
     except RecursionError:
         raise UsageError(f"{source}: not valid JSON: nested too deeply") from None
+    except ValueError:  # after JSONDecodeError: an integer beyond Python's digit limit
+        raise UsageError(f"{source}: not valid JSON: a number is too long to read") from None
 
 
 def _looks_like_portal(data: object) -> bool:
@@ -178,7 +180,7 @@ def export_ics_command(
         typer.Option(
             "--thresholds",
             metavar="LIST",
-            help="Reminder alarms, e.g. 14d,3d,12h [default: warn thresholds].",
+            help="Reminder alarms, e.g. 14d,3d,12h (default: the warn thresholds).",
             show_default=False,
         ),
     ] = None,
@@ -198,6 +200,7 @@ def export_ics_command(
     """
     from clusterctl import query
     from clusterctl.ics import calendar_bytes
+    from clusterctl.render import printable
     from clusterctl.store import atomic_write
 
     app_ctx = context(ctx)
@@ -218,7 +221,8 @@ def export_ics_command(
         atomic_write(output.expanduser(), data)
     except OSError as exc:
         raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {len(chosen)} calls to {output}", err=True)
+    plural = "" if len(chosen) == 1 else "s"
+    typer.echo(printable(f"Wrote {len(chosen)} call{plural} to {output}"), err=True)
 
 
 def thresholds_option(app_ctx: AppContext, option: str | None) -> list[timedelta]:
@@ -226,5 +230,7 @@ def thresholds_option(app_ctx: AppContext, option: str | None) -> list[timedelta
     from clusterctl.timeparse import parse_thresholds
     from clusterctl.warn import DEFAULT_THRESHOLDS
 
-    text = option or app_ctx.config.warn_thresholds
-    return parse_thresholds(text) if text else list(DEFAULT_THRESHOLDS)
+    # An explicit but empty --thresholds (e.g. from an unset shell variable) is an error,
+    # not a silent fallback to the defaults.
+    text = option if option is not None else app_ctx.config.warn_thresholds
+    return parse_thresholds(text) if text is not None else list(DEFAULT_THRESHOLDS)

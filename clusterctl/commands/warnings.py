@@ -28,7 +28,7 @@ def warn_command(
             "--thresholds",
             metavar="LIST",
             help="Warn this long before each deadline, e.g. 14d,3d,12h "
-            "[default: config file, else 30d,14d,7d,2d,1d].",
+            "(default: warn.thresholds in the config file, else 30d,14d,7d,2d,1d).",
             show_default=False,
         ),
     ] = None,
@@ -38,7 +38,8 @@ def warn_command(
             "--email",
             "-e",
             metavar="ADDR",
-            help="Send one digest e-mail here (repeatable) [default: [warn].email in the config].",
+            help="Send one digest e-mail here "
+            "(repeatable; default: warn.email in the config file).",
             show_default=False,
         ),
     ] = None,
@@ -77,6 +78,14 @@ def warn_command(
         recipients = [check_address(r) for r in recipients]
         settings = smtp_settings(app_ctx.config, os.environ)
     store = app_ctx.store()
+    if not store.exists():
+        # Silence means "nothing due" to cron: a mistyped store path must not look like that.
+        from clusterctl.errors import StoreError
+
+        raise StoreError(
+            f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
+            "or the config file)"
+        )
     # Only calls with a deadline inside the widest threshold can warn: load just those.
     now_ts = now.timestamp()
     horizon = now_ts + max(limits).total_seconds()
