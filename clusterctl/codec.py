@@ -12,7 +12,13 @@ from typing import Any
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
-from clusterctl.timeparse import canonical_zone_name, from_storage, to_iso, to_storage
+from clusterctl.timeparse import (
+    canonical_zone_name,
+    check_year_range,
+    from_storage,
+    to_iso,
+    to_storage,
+)
 
 CALL_KEYS = ("id", "title", "programme", "url", "tags", "note", "timezone", "opens")
 STAGE_KEYS = ("label", "deadline")
@@ -41,8 +47,8 @@ def _moment(value: Any, zone: str, key: str) -> datetime:
     if not isinstance(value, datetime | date | str):
         raise RecordError(f"{key!r} must be a date-time, not {type(value).__name__}")
     try:
-        return from_storage(value, zone)
-    except ValueError as exc:
+        return check_year_range(from_storage(value, zone), value)
+    except (ValueError, OverflowError) as exc:
         raise RecordError(f"{key!r}: {exc}") from None
 
 

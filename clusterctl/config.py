@@ -114,6 +114,8 @@ def load_config(path: Path | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: {_toml_message(exc, text)}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nested too deeply") from None
     config = _build(path, data)
     if "password" in config.smtp and os.name != "nt" and mode & 0o077:
         quoted = shlex.quote(str(path))

@@ -8,10 +8,18 @@ Layout of a store directory (everything but ``.state/`` is meant to be kept in g
     .state/lock             advisory lock (flock) held across every read-modify-write
     .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
     .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
+    .state/commit.json      journal of a multi-file change, present only while it is applied
+
+A change to one file is a temporary file, fsynced, renamed over the old one. A change to several
+files (an import) writes every temporary file, syncs them, then writes the journal: that is the
+commit point. The renames follow and the journal is removed. A writer killed in between leaves the
+journal, and the next process that sees it (under the lock) completes the renames, so a crash
+leaves the state before or after the whole change, never a mix.
 
 A derived cache of call summaries lives in the user's cache directory, keyed by the store's real
-path. It is validated on every read against each file's (mtime, size, inode) and never trusted for
-files changed within ``RACY_SECONDS`` of the cache's creation, so it cannot give a stale answer.
+path. It is validated on every read against each file's (mtime, size, inode, ctime) and never
+trusted for files changed within ``RACY_SECONDS`` of the cache's creation, so it cannot give a
+stale answer; ctime catches an edit that restored the old mtime (``touch -r``, ``cp -p``).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import os
 import pickle
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +41,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clusterctl.errors import ConflictError, LockTimeoutError, NotFoundError, StoreError
+from clusterctl.errors import (
+    ConflictError,
+    LockTimeoutError,
+    NotFoundError,
+    StoreError,
+    UsageError,
+)
 from clusterctl.model import Call, CallSummary, validate_id
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
@@ -52,7 +67,10 @@ MAX_CALL_FILE_BYTES = 1 << 20
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+JOURNAL = "commit.json"
+#: Names that ``tempfile.mkstemp`` gives the temporary twin of a call file.
+TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
 #: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
@@ -108,24 +126,55 @@ def _write_temp(path: Path, data: bytes) -> _PendingWrite:
     return _PendingWrite(target=target, temp=Path(temp))
 
 
+def _sync_temps(writes: list[_PendingWrite]) -> None:
+    """Make every temporary file's content durable."""
+    if len(writes) == 1:
+        fd = os.open(writes[0].temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    elif writes:
+        os.sync()  # one flush for a bulk import instead of one fsync per file
+
+
+def _apply_writes(
+    renames: Iterable[tuple[Path, Path]], removals: Iterable[Path], *, replay: bool = False
+) -> None:
+    """Rename each temp file over its target, remove ``removals``, then sync the directories.
+
+    With ``replay`` (finishing a journal) a missing temporary file was already renamed.
+    """
+    renames, removals = list(renames), list(removals)
+    for temp, target in renames:
+        try:
+            os.replace(temp, target)
+        except FileNotFoundError:
+            if not replay:
+                raise
+    for path in removals:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    for directory in {t.parent for _, t in renames} | {p.parent for p in removals}:
+        _fsync_dir(directory)
+
+
+def _discard_temps(writes: Iterable[_PendingWrite]) -> None:
+    for write in writes:
+        with contextlib.suppress(OSError):
+            os.unlink(write.temp)
+
+
 def _commit_writes(writes: list[_PendingWrite], removals: Iterable[Path] = ()) -> None:
     """Make every temp file durable, then rename each over its target and sync the directories."""
     try:
-        if len(writes) == 1:
-            fd = os.open(writes[0].temp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        elif writes:
-            os.sync()  # one flush for a bulk import instead of one fsync per file
+        _sync_temps(writes)
         for write in writes:
             os.replace(write.temp, write.target)
     except BaseException:
-        for write in writes:
-            with contextlib.suppress(OSError):
-                os.unlink(write.temp)
+        _discard_temps(writes)
         raise
+    removals = list(removals)
     for path in removals:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -138,21 +187,42 @@ def atomic_write(path: Path, data: bytes) -> None:
     _commit_writes([_write_temp(path, data)])
 
 
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
-    """Parse one TOML file; every failure becomes a StoreError naming the file (and line/column)."""
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The bytes of a regular file of at most MAX_CALL_FILE_BYTES; FileNotFoundError if absent."""
     try:
-        if path.is_dir():
-            raise StoreError(f"{display}: is a directory, not a TOML file")
-        size = path.stat().st_size
-        if size > MAX_CALL_FILE_BYTES:
-            raise StoreError(f"{display}: too large ({size} bytes; at most {MAX_CALL_FILE_BYTES})")
-        raw = path.read_bytes()
-    except StoreError:
-        raise
+        # O_NONBLOCK: a FIFO named like a call file must not hang the program.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise StoreError(f"{display}: cannot read: {_describe_os_error(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise StoreError(f"{display}: is a directory, not a TOML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{display}: not a regular file")
+        chunks, size = [], 0
+        while size <= MAX_CALL_FILE_BYTES:
+            chunk = os.read(fd, MAX_CALL_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    except OSError as exc:
+        raise StoreError(f"{display}: cannot read: {_describe_os_error(exc)}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CALL_FILE_BYTES:
+        size = max(len(raw), info.st_size)
+        raise StoreError(f"{display}: too large ({size} bytes; at most {MAX_CALL_FILE_BYTES})")
+    return raw
+
+
+def _read_toml(path: Path, display: str) -> dict[str, Any]:
+    """Parse one TOML file; every failure becomes a StoreError naming the file (and line/column)."""
+    raw = _read_bytes(path, display)
     conflict = CONFLICT_MARKER.search(raw)
     if conflict:
         line = raw.count(b"\n", 0, conflict.start()) + 1
@@ -161,15 +231,19 @@ def _read_toml(path: Path, display: str) -> dict[str, Any]:
             "resolve it by hand, then run clusterctl check"
         )
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: editors on Windows like to prepend a byte order mark.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        text_bytes = exc.object  # without the byte order mark: that is what exc.start counts in
+        line = text_bytes.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
         raise StoreError(f"{display}: not UTF-8 text (at line {line}, column {column})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StoreError(f"{display}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomli refuses deep nesting this way, not with TOMLDecodeError
+        raise StoreError(f"{display}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _is_table_list(value: Any) -> bool:
@@ -199,6 +273,10 @@ def _dump_toml(record: dict[str, Any]) -> bytes:
 
 
 # --- the store -----------------------------------------------------------------------------
+
+
+class _LockUnavailable(StoreError):
+    """The lock file cannot be opened (a read-only store, for instance)."""
 
 
 @dataclass
@@ -242,6 +320,11 @@ class Store:
         try:
             data = _read_toml(marker, self._display(marker))
         except FileNotFoundError:
+            if self.calls_dir.exists():
+                raise StoreError(
+                    f"{marker}: missing, but {self.calls_dir} exists; restore the marker "
+                    f"(schema_version = {SCHEMA_VERSION}) before changing this store"
+                ) from None
             raise StoreError(
                 f"{marker}: missing; {self.root} is not a clusterctl store "
                 f"(create one with clusterctl add, or point --store elsewhere)"
@@ -264,17 +347,24 @@ class Store:
                 f"{SCHEMA_VERSION}; run `clusterctl migrate` (a backup is kept)"
             )
 
-    def _create(self) -> None:
-        self._check_root()
+    def _ensure_store(self, *, create: bool) -> None:
+        """Under the lock: insist on a schema this program knows; ``create`` a fresh store."""
+        marker = self.root / MARKER
+        if marker.exists() or marker.is_symlink() or self.calls_dir.exists():
+            self._require_schema()  # never adopts a calls/ directory whose marker is missing
+            fresh = False
+        else:
+            fresh = True
+        if not create:
+            return
         try:
-            self.calls_dir.mkdir(parents=True, exist_ok=True)
-            self.state_dir.mkdir(exist_ok=True)
-            marker = self.root / MARKER
-            if not marker.exists():
+            if fresh:
+                # The marker first: a reader that sees calls/ can then always read its schema.
                 atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
-            gitignore = self.root / ".gitignore"
-            if not gitignore.exists():
-                atomic_write(gitignore, GITIGNORE.encode())
+                gitignore = self.root / ".gitignore"
+                if not gitignore.exists():
+                    atomic_write(gitignore, GITIGNORE.encode())
+            self.calls_dir.mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(
                 f"{self.root}: cannot create the store: {_describe_os_error(exc)}"
@@ -283,22 +373,26 @@ class Store:
     # --- locking -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _flock(self, name: str, what: str) -> Iterator[None]:
+    def _flock(self, name: str, what: str, *, shared: bool = False) -> Iterator[None]:
+        """Hold ``.state/<name>``: exclusive to change, ``shared`` only to wait for a writer."""
         import fcntl
 
         path = self.state_dir / name
         try:
-            self.state_dir.mkdir(exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            if shared:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            else:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
-            raise StoreError(
+            raise _LockUnavailable(
                 f"{self.root}: cannot change the store: {_describe_os_error(exc)}"
             ) from None
         try:
             deadline = time.monotonic() + self.lock_timeout
             while True:
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
@@ -310,11 +404,106 @@ class Store:
                         ) from None
                     time.sleep(0.02)
             # The lock dies with its holder (flock), so a crashed process never blocks others.
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            if not shared:
+                with contextlib.suppress(OSError):  # only informative; a full disk must not fail
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, str(os.getpid()).encode(), 0)
             yield
         finally:
             os.close(fd)
+
+    # --- finishing interrupted changes ------------------------------------------------------
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / JOURNAL
+
+    def _journal_entry(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))  # relative: survives moving the store
+        except ValueError:
+            return str(path)
+
+    def _write_journal(self, writes: list[_PendingWrite], removals: list[Path]) -> None:
+        data = {
+            "version": 1,
+            "renames": [
+                [self._journal_entry(w.temp), self._journal_entry(w.target)] for w in writes
+            ],
+            "removals": [self._journal_entry(p) for p in removals],
+        }
+        atomic_write(self.journal_path, (json.dumps(data, indent=1) + "\n").encode())
+
+    def _read_journal(self) -> tuple[list[tuple[Path, Path]], list[Path]] | None:
+        """The pending renames and removals, or None when no change is pending."""
+        try:
+            data = json.loads(self.journal_path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{self.journal_path}: unreadable journal: {exc}") from None
+        try:
+            renames = [(self.root / t, self.root / f) for t, f in data["renames"]]
+            removals = [self.root / p for p in data["removals"]]
+        except (KeyError, TypeError, ValueError):
+            renames = removals = None
+        # Only ever rename a temporary twin over its own file and remove files in calls/.
+        if (
+            renames is None
+            or removals is None
+            or not all(
+                t.parent == f.parent
+                and t.name.startswith(f".{f.name}.")
+                and TEMP_NAME.fullmatch(t.name)
+                for t, f in renames
+            )
+            or not all(p.parent == self.calls_dir and p.name.endswith(SUFFIX) for p in removals)
+        ):
+            raise StoreError(
+                f"{self.journal_path}: malformed journal of a change; check the store by hand, "
+                "then delete this file"
+            )
+        return renames, removals
+
+    def _recover(self) -> None:
+        """Under the lock: finish a change whose writer died, and drop its temporary files."""
+        pending = self._read_journal()
+        if pending is not None:
+            try:
+                _apply_writes(*pending, replay=True)
+                os.unlink(self.journal_path)
+                _fsync_dir(self.state_dir)
+            except OSError as exc:
+                raise StoreError(
+                    f"{self.journal_path}: cannot finish an interrupted change: "
+                    f"{_describe_os_error(exc)}"
+                ) from None
+        # Under the lock no other writer is between writing a temporary file and renaming it.
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.calls_dir):
+                if TEMP_NAME.fullmatch(name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(self.calls_dir / name)
+
+    def _settle(self) -> None:
+        """Before a read: if a change is half applied, wait for it or finish it (crashed writer)."""
+        if not self.journal_path.exists():
+            return
+        try:
+            with self._flock("lock", "the store"):
+                self._recover()
+            return
+        except _LockUnavailable as exc:
+            problem = str(exc)
+        # This process cannot write the store: wait for a live writer, then look again.
+        with contextlib.suppress(StoreError), self._flock("lock", "the store", shared=True):
+            pass
+        if self.journal_path.exists():
+            raise StoreError(
+                f"{self.journal_path}: a change to the store was interrupted and cannot be "
+                f"finished by this process ({problem}); run clusterctl check as a user who "
+                "can write the store"
+            )
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -330,13 +519,15 @@ class Store:
         return [n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
 
     def _parse_call_file(self, path: Path) -> Call:
-        from clusterctl.codec import RecordError, call_from_record
+        from clusterctl.codec import call_from_record
 
         display = self._display(path)
         record = _read_toml(path, display)
         try:
             call = call_from_record(record)
-        except RecordError as exc:
+        # RecordError is a ValueError; out-of-range moments (year 1 at +14:00) overflow, and an
+        # unknown zone is a UsageError: all are faults of this file, so they name it.
+        except (ValueError, OverflowError, UsageError) as exc:
             raise StoreError(f"{display}: {exc}") from None
         expected = path.name[: -len(SUFFIX)]
         if call.id != expected:
@@ -346,12 +537,20 @@ class Store:
             )
         return call
 
+    def _summary_of(self, path: Path) -> CallSummary:
+        call = self._parse_call_file(path)
+        try:
+            return call.summary()
+        except (ValueError, OverflowError) as exc:
+            raise StoreError(f"{self._display(path)}: {exc}") from None
+
     def get(self, call_id: str) -> Call:
         """Read one call straight from its file."""
         path = self.call_path(call_id)
         if not self.exists():
             raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
         self._require_schema()
+        self._settle()
         try:
             return self._parse_call_file(path)
         except FileNotFoundError:
@@ -412,7 +611,10 @@ class Store:
         if not (self.root / MARKER).exists() and not self.calls_dir.exists():
             return []
         self._require_schema()
+        self._settle()
         names = self._call_names()
+        if not names:
+            return []
         cache_path = self._cache_path()
         built_ns, cached = self._load_cache(cache_path)
         trusted_before = built_ns - int(RACY_SECONDS * 1e9)
@@ -420,7 +622,10 @@ class Store:
         entries: dict[str, tuple] = {}
         summaries: list[CallSummary] = []
         changed = len(cached) != len(names)
-        dir_fd = os.open(self.calls_dir, os.O_RDONLY)
+        try:
+            dir_fd = os.open(self.calls_dir, os.O_RDONLY)
+        except OSError as exc:
+            raise StoreError(f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}") from None
         try:
             for name in names:
                 try:
@@ -428,13 +633,15 @@ class Store:
                 except FileNotFoundError:  # removed while we listed
                     changed = True
                     continue
-                sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+                # ctime too: an edit that put the old mtime back (touch -r, cp -p) still moves it.
+                sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
                 hit = cached.get(name)
-                if hit is not None and hit[0] == sig and sig[0] < trusted_before:
+                stable = max(st.st_mtime_ns, st.st_ctime_ns) < trusted_before
+                if hit is not None and hit[0] == sig and stable:
                     summary = CallSummary._make(hit[1])
                 else:
                     changed = True
-                    summary = self._parse_call_file(self.calls_dir / name).summary()
+                    summary = self._summary_of(self.calls_dir / name)
                 entries[name] = (sig, tuple(summary))
                 summaries.append(summary)
         finally:
@@ -461,24 +668,38 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Lock the store, yield a Transaction, and write its changes atomically on success."""
-        self._create()
-        self._require_schema()
+        """Lock the store, yield a Transaction, and write its changes atomically on success.
+
+        The first change creates the store; nothing is created or locked for a store that this
+        program cannot read (missing marker beside calls/, newer or older schema).
+        """
+        self._check_root()
+        if self.exists():
+            self._require_schema()
         with self._flock("lock", "the store"):
+            self._ensure_store(create=False)  # again under the lock: writers may race
+            self._recover()
             txn = Transaction(self)
             yield txn
             txn._commit()
         self._summaries = None
 
+    def _require_existing(self, call_id: str) -> None:
+        validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it
+        if not self.exists():  # changing a call of a store that does not exist creates nothing
+            raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
+
     def add(self, call: Call, *, replace: bool = False) -> None:
         """Add one call; ConflictError if its id exists (unless ``replace``)."""
         with self.transaction() as txn:
-            if not replace and txn.exists(call.id):
+            # Read, not just test: a file that does not parse is refused, never overwritten.
+            if txn.find(call.id) is not None and not replace:
                 raise ConflictError(f"a call with id {call.id!r} already exists")
             txn.put(call)
 
     def update(self, call_id: str, change: Callable[[Call], Call]) -> Call:
         """Apply ``change`` to the freshly read call under the lock and store the result."""
+        self._require_existing(call_id)
         with self.transaction() as txn:
             new = change(txn.get(call_id))
             txn.put(new)
@@ -486,6 +707,7 @@ class Store:
 
     def remove(self, call_id: str) -> Call:
         """Delete one call's file and return what it held."""
+        self._require_existing(call_id)
         with self.transaction() as txn:
             old = txn.get(call_id)
             txn.delete(call_id)
@@ -510,15 +732,17 @@ class Store:
 
     def check(self) -> list[str]:
         """Every problem in the store, as one-line messages; empty when the store is sound."""
-        from clusterctl.codec import RecordError, call_from_record
+        from clusterctl.codec import call_from_record
         from clusterctl.model import consistency_problems
         from clusterctl.timeparse import offset_mismatch
 
         if not self.root.exists():
             return []
         try:
-            self._check_root()
+            if not self.exists():  # a directory without a marker or calls/ holds no store yet
+                return []
             self._require_schema()
+            self._settle()
         except StoreError as exc:
             return [str(exc)]
         problems: list[str] = []
@@ -528,10 +752,12 @@ class Store:
             listing = sorted(os.listdir(self.calls_dir))
         except FileNotFoundError:
             listing = []
+        except OSError as exc:
+            return [f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}"]
         for name in listing:
             path = self.calls_dir / name
-            if name.startswith(".") and name.endswith(".tmp"):
-                problems.append(f"{path}: leftover temporary file from an interrupted write")
+            if TEMP_NAME.fullmatch(name):
+                # What a killed writer leaves: never read as a call, removed by the next change.
                 continue
             if not name.endswith(SUFFIX):
                 problems.append(f"{path}: not a call file (expected <ID>.toml)")
@@ -542,7 +768,10 @@ class Store:
             except StoreError as exc:
                 problems.append(str(exc))
                 continue
-            except RecordError as exc:
+            except FileNotFoundError:
+                problems.append(f"{path}: a symbolic link to a file that does not exist")
+                continue
+            except (ValueError, OverflowError, UsageError) as exc:
                 problems.append(f"{path}: {exc}")
                 continue
             stem = name[: -len(SUFFIX)]
@@ -558,18 +787,23 @@ class Store:
                     "which clashes on case-insensitive file systems"
                 )
             folded.setdefault(key, call.id)
-            problems.extend(f"{path}: {p}" for p in consistency_problems(call))
-            for label, value in _stored_moments(record):
-                if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
-                    problems.append(
-                        f"{path}: {label} {value.isoformat()} has an offset that "
-                        f"{call.timezone} does not use at that time (the wall time is kept)"
-                    )
+            try:
+                problems.extend(f"{path}: {p}" for p in consistency_problems(call))
+                for label, value in _stored_moments(record):
+                    if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
+                        problems.append(
+                            f"{path}: {label} {value.isoformat()} has an offset that "
+                            f"{call.timezone} does not use at that time (the wall time is kept)"
+                        )
+            except (ValueError, OverflowError) as exc:
+                problems.append(f"{path}: {exc}")
         return problems
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
-        self._create()
+        self._check_root()
+        if self.schema_version() > SCHEMA_VERSION:  # a missing store is an error, never created
+            self._require_schema()
         with self._flock("lock", "the store"):
             version = self.schema_version()
             if version > SCHEMA_VERSION:
@@ -578,14 +812,29 @@ class Store:
                 return version, version, None
             stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
             backup = self.state_dir / "backups" / f"schema-{version}-{stamp}"
-            shutil.copytree(
-                self.root, backup, ignore=shutil.ignore_patterns(STATE_DIR), symlinks=True
-            )
+            n = 1
+            while backup.exists():
+                n += 1
+                backup = backup.with_name(f"schema-{version}-{stamp}-{n}")
+            try:
+                shutil.copytree(
+                    self.root, backup, ignore=shutil.ignore_patterns(STATE_DIR), symlinks=True
+                )
+            except (OSError, shutil.Error) as exc:
+                raise StoreError(f"{backup}: cannot back up the store: {exc}") from None
             start = version
             while version < SCHEMA_VERSION:
                 if version not in MIGRATIONS:
                     raise StoreError(f"{self.root}: no migration from schema version {version}")
-                MIGRATIONS[version](self.root)
+                try:
+                    MIGRATIONS[version](self.root)
+                except StoreError:
+                    raise
+                except Exception as exc:
+                    raise StoreError(
+                        f"{self.root}: migration from schema {version} failed "
+                        f"({type(exc).__name__}: {exc}); the store before it is in {backup}"
+                    ) from None
                 version += 1
                 atomic_write(self.root / MARKER, f"schema_version = {version}\n".encode())
             self._summaries = None
@@ -658,20 +907,43 @@ class Transaction:
     def _commit(self) -> None:
         from clusterctl.codec import call_to_record
 
+        store = self.store
         writes: list[_PendingWrite] = []
+        where: Path = store.calls_dir
+        journaled = False
+        if self._puts:
+            store._ensure_store(create=True)  # the first change creates the store
         try:
             for call_id in sorted(self._puts):
-                data = _dump_toml(call_to_record(self._puts[call_id]))
-                writes.append(_write_temp(self.store.call_path(call_id), data))
-            removals = [self.store.call_path(i) for i in sorted(self._deletes)]
-            _commit_writes(writes, removals)
-        except OSError as exc:
-            for write in writes:
+                where = store.call_path(call_id)
+                writes.append(_write_temp(where, _dump_toml(call_to_record(self._puts[call_id]))))
+            removals = [store.call_path(i) for i in sorted(self._deletes)]
+            if len(writes) + len(removals) <= 1:
+                _commit_writes(writes, removals)
+                return
+            where = store.calls_dir
+            _sync_temps(writes)
+            where = store.journal_path
+            journaled = True
+            store._write_journal(writes, removals)  # the commit point of a multi-file change
+        except BaseException as exc:
+            _discard_temps(writes)
+            if journaled:  # without its temporary files the journal must never be replayed
                 with contextlib.suppress(OSError):
-                    os.unlink(write.temp)
-            where = exc.filename or self.store.calls_dir
+                    os.unlink(store.journal_path)
+            if isinstance(exc, OSError):
+                raise StoreError(
+                    f"{where}: cannot write: {_describe_os_error(exc)}; the store is unchanged"
+                ) from None
+            raise
+        try:
+            _apply_writes(((w.temp, w.target) for w in writes), removals)
+            os.unlink(store.journal_path)
+            _fsync_dir(store.state_dir)  # a journal that reappeared after a crash would replay
+        except OSError as exc:
             raise StoreError(
-                f"{where}: cannot write: {_describe_os_error(exc)}; the store is unchanged"
+                f"{store.journal_path}: the change was recorded but not fully applied "
+                f"({_describe_os_error(exc)}); the next clusterctl command completes it"
             ) from None
 
 

@@ -334,7 +334,24 @@ def _parse_words(text: str, original: str) -> tuple[datetime, bool, _Source]:
     return a, time_given, source
 
 
+#: Years a deadline may fall in. Far outside, Python's datetime overflows when a deadline is
+#: moved or converted (year 9999 + 1 day), so such input is refused where it enters.
+YEAR_RANGE = (1900, 2999)
+
+
+def check_year_range(dt: datetime, what: object) -> datetime:
+    """Return ``dt`` if its year is within YEAR_RANGE, else raise TimeParseError."""
+    low, high = YEAR_RANGE
+    if not low <= dt.year <= high:
+        raise TimeParseError(f"{what!r} is outside the supported years {low}-{high}")
+    return dt
+
+
 def _parse(text: str, zone: str, default_time: time | None, *, start_of_day: bool) -> datetime:
+    return check_year_range(_parse_any(text, zone, default_time, start_of_day=start_of_day), text)
+
+
+def _parse_any(text: str, zone: str, default_time: time | None, *, start_of_day: bool) -> datetime:
     target = get_zone(zone)
     if not isinstance(text, str) or not text.strip():
         raise TimeParseError(f"empty date/time {text!r}: {_DATE_HINT}")
@@ -474,8 +491,11 @@ def shift_by(dt: datetime, text: str) -> datetime:
     parts = _duration_parts(text)
     days = timedelta(days=7 * parts.get("w", 0) + parts.get("d", 0))
     exact = parts.get("h", 0) * _UNIT_SIZE["h"] + parts.get("m", 0) * _UNIT_SIZE["m"]
-    moved = add_calendar(dt, days) if days else dt
-    return (moved.astimezone(UTC) + exact).astimezone(dt.tzinfo)
+    try:
+        moved = add_calendar(dt, days) if days else dt
+        return check_year_range((moved.astimezone(UTC) + exact).astimezone(dt.tzinfo), text)
+    except OverflowError:
+        raise TimeParseError(f"moving {to_iso(dt)} by {text!r} leaves the calendar") from None
 
 
 def parse_thresholds(text: str) -> list[timedelta]:

@@ -454,3 +454,10 @@ def test_password_never_sent_in_clear_to_remote_hosts(
         message = settings_error(tmp_path, smtp, env)
         assert message.startswith("refusing to send the SMTP password to smtp.example.org")
         assert PASSWORD not in message
+
+
+def test_deeply_nested_config_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="config file"):
+        load_config(path)

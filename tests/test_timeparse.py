@@ -968,3 +968,21 @@ def test_shift_by_keeps_the_units_the_user_wrote(text: str, expected_utc: str) -
     moved = shift_by(start, text)
     assert moved.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") == expected_utc
     assert moved.tzinfo is start.tzinfo
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31 23:00", "31 December 1899 12:00 UTC", "0001-01-01T00:00Z"]
+)
+def test_moments_outside_the_supported_years_are_refused(text: str) -> None:
+    with pytest.raises(TimeParseError, match="outside the supported"):
+        parse_moment(text, "America/New_York")
+
+
+def test_shifting_past_the_supported_years_is_refused() -> None:
+    from clusterctl.timeparse import shift_by
+
+    start = parse_moment("2999-12-01", "Europe/Brussels")
+    with pytest.raises(TimeParseError, match="outside the supported years"):
+        shift_by(start, "5w")
+    with pytest.raises(TimeParseError):
+        shift_by(start, "99999999w")
