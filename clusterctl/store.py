@@ -35,6 +35,7 @@ import shutil
 import stat
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,7 +68,7 @@ MAX_CALL_FILE_BYTES = 1 << 20
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 JOURNAL = "commit.json"
 #: Names that ``tempfile.mkstemp`` gives the temporary twin of a call file.
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
@@ -275,6 +276,81 @@ def _dump_toml(record: dict[str, Any]) -> bytes:
 # --- the store -----------------------------------------------------------------------------
 
 
+@dataclass
+class _SummaryCache:
+    """The derived cache: file names, their signatures and their summaries.
+
+    Summaries are split by whether the call had closed for good when the cache was built, and
+    each half is pickled separately, so a listing of open calls unpickles only the live ones.
+    """
+
+    built_ns: int
+    names: list[str]
+    sigs: bytes  # array('q'): mtime, size, inode, ctime per name
+    live_index: bytes  # array('l'): positions in names of the live rows
+    live_rows: bytes  # pickled list of summary tuples
+    closed_index: bytes
+    closed_rows: bytes
+
+    @classmethod
+    def build(
+        cls, names: list[str], sigs: array, summaries: list[CallSummary], built_ns: int
+    ) -> _SummaryCache:
+        """Cache ``summaries`` (one per name that still existed, in ``names`` order)."""
+        built_s = built_ns / 1e9
+        live_index, closed_index = array("l"), array("l")
+        live_rows: list[tuple] = []
+        closed_rows: list[tuple] = []
+        rows = iter(summaries)
+        for n in range(len(names)):
+            if sigs[4 * n] == -1:
+                continue
+            summary = next(rows)
+            if summary.last_deadline()[1] > built_s:
+                live_index.append(n)
+                live_rows.append(tuple(summary))
+            else:
+                closed_index.append(n)
+                closed_rows.append(tuple(summary))
+        dump = pickle.dumps
+        return cls(
+            built_ns=built_ns,
+            names=names,
+            sigs=sigs.tobytes(),
+            live_index=live_index.tobytes(),
+            live_rows=dump(live_rows, protocol=pickle.HIGHEST_PROTOCOL),
+            closed_index=closed_index.tobytes(),
+            closed_rows=dump(closed_rows, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """Plain data for pickling."""
+        return dict(self.__dict__)
+
+    def rows(self, *, live_only: bool) -> list[CallSummary]:
+        """The cached summaries: the live ones, or all of them."""
+        make = CallSummary._make
+        rows = [make(r) for r in pickle.loads(self.live_rows)]
+        if not live_only:
+            rows.extend(make(r) for r in pickle.loads(self.closed_rows))
+        return rows
+
+    def entries(self) -> dict[str, tuple[bytes, tuple]]:
+        """name -> (signature bytes, summary tuple), for revalidating file by file."""
+        sigs = array("q")
+        sigs.frombytes(self.sigs)
+        result: dict[str, tuple[bytes, tuple]] = {}
+        for index_bytes, rows_blob in (
+            (self.live_index, self.live_rows),
+            (self.closed_index, self.closed_rows),
+        ):
+            index = array("l")
+            index.frombytes(index_bytes)
+            for n, row in zip(index, pickle.loads(rows_blob), strict=True):
+                result[self.names[n]] = (sigs[4 * n : 4 * n + 4].tobytes(), row)
+        return result
+
+
 class _LockUnavailable(StoreError):
     """The lock file cannot be opened (a read-only store, for instance)."""
 
@@ -286,7 +362,9 @@ class Store:
     root: Path
     lock_timeout: float = 10.0
     cache_dir: Path | None = None
-    _summaries: list[CallSummary] | None = field(default=None, init=False, repr=False)
+    _summaries_by: dict[str, list[CallSummary]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def calls_dir(self) -> Path:
@@ -481,7 +559,7 @@ class Store:
         # Under the lock no other writer is between writing a temporary file and renaming it.
         with contextlib.suppress(OSError):
             for name in os.listdir(self.calls_dir):
-                if TEMP_NAME.fullmatch(name):
+                if name.startswith(".") and TEMP_NAME.fullmatch(name):
                     with contextlib.suppress(OSError):
                         os.unlink(self.calls_dir / name)
 
@@ -564,14 +642,36 @@ class Store:
             return None
 
     def get_many(self, call_ids: Iterable[str]) -> list[Call]:
-        """Read several calls from their files, in the given order."""
-        return [self.get(call_id) for call_id in call_ids]
+        """Read several calls from their files, in the given order (schema checked once)."""
+        ids = list(call_ids)
+        if not ids:
+            return []
+        if not self.exists():
+            raise NotFoundError(f"no call {ids[0]!r}: there is no store at {self.root} yet")
+        self._require_schema()
+        self._settle()
+        calls = []
+        for call_id in ids:
+            try:
+                calls.append(self._parse_call_file(self.call_path(call_id)))
+            except FileNotFoundError:
+                raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+        return calls
 
-    def summaries(self) -> list[CallSummary]:
-        """Every call's summary, from the cache where it is provably fresh, else from the files."""
-        if self._summaries is None:
-            self._summaries = self._scan()
-        return self._summaries
+    def summaries(self, *, open_at: float | None = None) -> list[CallSummary]:
+        """Call summaries, from the cache where it is provably fresh, else from the files.
+
+        With ``open_at`` (a POSIX time) the result may leave out calls that had closed for good
+        before the cache was built and are therefore closed at ``open_at``: listings of open or
+        forthcoming calls then never load the (usually many) closed ones.
+        """
+        known = self._summaries_by
+        if "all" in known:
+            return known["all"]
+        if open_at is not None and "live" in known:
+            return known["live"]
+        known.update(self._scan(open_at))
+        return known["all"] if "all" in known else known["live"]
 
     def all_calls(self) -> list[Call]:
         """Every call, parsed from its file."""
@@ -579,7 +679,9 @@ class Store:
 
     def ids(self) -> list[str]:
         """Every call id, sorted (for completion and scripts)."""
-        return sorted(s.id for s in self.summaries())
+        if not self.exists():
+            return []
+        return sorted(name[: -len(SUFFIX)] for name in self._call_names())
 
     def _cache_path(self) -> Path:
         base = self.cache_dir
@@ -594,34 +696,51 @@ class Store:
         key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:24]
         return base / f"summaries-{key}.pickle"
 
-    def _load_cache(self, path: Path) -> tuple[int, dict[str, tuple]]:
+    def _load_cache(self, path: Path) -> _SummaryCache | None:
         try:
             with open(path, "rb") as handle:
                 data = pickle.load(handle)
-            if data.get("format") == CACHE_FORMAT and data.get("root") == str(self.root.resolve()):
-                return data["built_ns"], data["entries"]
+            if (
+                isinstance(data, dict)
+                and data.get("format") == CACHE_FORMAT
+                and data.get("root") == str(self.root.resolve())
+            ):
+                return _SummaryCache(**data["fields"])
         except Exception:  # a missing, torn or foreign cache is simply rebuilt
             pass
-        return 0, {}
+        return None
 
-    def _scan(self) -> list[CallSummary]:
+    def _scan(self, open_at: float | None) -> dict[str, list[CallSummary]]:
+        """Validate the cache against every call file; re-read what changed; save if needed."""
         if not self.root.exists():
-            return []
+            return {"all": []}
         self._check_root()
         if not (self.root / MARKER).exists() and not self.calls_dir.exists():
-            return []
+            return {"all": []}
         self._require_schema()
         self._settle()
         names = self._call_names()
         if not names:
-            return []
+            return {"all": []}
         cache_path = self._cache_path()
-        built_ns, cached = self._load_cache(cache_path)
-        trusted_before = built_ns - int(RACY_SECONDS * 1e9)
+        cache = self._load_cache(cache_path)
         started_ns = time.time_ns()
-        entries: dict[str, tuple] = {}
-        summaries: list[CallSummary] = []
-        changed = len(cached) != len(names)
+        sigs = self._signatures(names)
+        if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
+            trusted_before = cache.built_ns - int(RACY_SECONDS * 1e9)
+            if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
+                # Every file is exactly as when the cache was built: no file is read at all.
+                if open_at is not None and open_at >= cache.built_ns / 1e9:
+                    return {"live": cache.rows(live_only=True)}
+                return {"all": cache.rows(live_only=False)}
+        summaries = self._rebuild(names, sigs, cache)
+        self._save_cache(cache_path, _SummaryCache.build(names, sigs, summaries, started_ns))
+        return {"all": summaries}
+
+    def _signatures(self, names: list[str]) -> array:
+        """(mtime, size, inode, ctime) of every file, flat, in ``names`` order."""
+        sigs = array("q")
+        append = sigs.extend
         try:
             dir_fd = os.open(self.calls_dir, os.O_RDONLY)
         except OSError as exc:
@@ -630,32 +749,39 @@ class Store:
             for name in names:
                 try:
                     st = os.stat(name, dir_fd=dir_fd)
-                except FileNotFoundError:  # removed while we listed
-                    changed = True
+                except FileNotFoundError:  # removed while we listed: never matches a real file
+                    append((-1, -1, -1, -1))
                     continue
                 # ctime too: an edit that put the old mtime back (touch -r, cp -p) still moves it.
-                sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-                hit = cached.get(name)
-                stable = max(st.st_mtime_ns, st.st_ctime_ns) < trusted_before
-                if hit is not None and hit[0] == sig and stable:
-                    summary = CallSummary._make(hit[1])
-                else:
-                    changed = True
-                    summary = self._summary_of(self.calls_dir / name)
-                entries[name] = (sig, tuple(summary))
-                summaries.append(summary)
+                append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
         finally:
             os.close(dir_fd)
-        if changed:
-            self._save_cache(cache_path, started_ns, entries)
+        return sigs
+
+    def _rebuild(
+        self, names: list[str], sigs: array, cache: _SummaryCache | None
+    ) -> list[CallSummary]:
+        """Summaries for ``names``: cached ones whose file is unchanged, the rest re-read."""
+        known: dict[str, tuple[bytes, tuple]] = cache.entries() if cache is not None else {}
+        trusted_before = (cache.built_ns if cache else 0) - int(RACY_SECONDS * 1e9)
+        summaries: list[CallSummary] = []
+        for n, name in enumerate(names):
+            sig = sigs[4 * n : 4 * n + 4]
+            if sig[0] == -1:
+                continue
+            hit = known.get(name)
+            stable = max(sig[0], sig[3]) < trusted_before
+            if hit is not None and hit[0] == sig.tobytes() and stable:
+                summaries.append(CallSummary._make(hit[1]))
+            else:
+                summaries.append(self._summary_of(self.calls_dir / name))
         return summaries
 
-    def _save_cache(self, path: Path, built_ns: int, entries: dict[str, tuple]) -> None:
+    def _save_cache(self, path: Path, cache: _SummaryCache) -> None:
         data = {
             "format": CACHE_FORMAT,
             "root": str(self.root.resolve()),
-            "built_ns": built_ns,
-            "entries": entries,
+            "fields": cache.fields(),
         }
         try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -682,7 +808,7 @@ class Store:
             txn = Transaction(self)
             yield txn
             txn._commit()
-        self._summaries = None
+        self._summaries_by = {}
 
     def _require_existing(self, call_id: str) -> None:
         validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it
@@ -837,7 +963,7 @@ class Store:
                     ) from None
                 version += 1
                 atomic_write(self.root / MARKER, f"schema_version = {version}\n".encode())
-            self._summaries = None
+            self._summaries_by = {}
             return start, version, backup
 
 

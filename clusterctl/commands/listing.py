@@ -94,15 +94,16 @@ def calls_command(
     Example: clusterctl calls --open --within 14d
     """
     from clusterctl import query, render
+    from clusterctl.model import Status
 
     app_ctx = context(ctx)
     now = app_ctx.now(at)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     zone = app_ctx.display_zone(tz)
     store = app_ctx.store()
-    summaries = store.summaries()
     now_ts = now.timestamp()
-    chosen = query.select(summaries, flt, now_ts)
+    wants_closed = Status.CLOSED in flt.statuses
+    chosen = query.select(store.summaries(open_at=None if wants_closed else now_ts), flt, now_ts)
     if fmt is OutputFormat.json:
         from clusterctl.codec import call_to_json
 
@@ -113,6 +114,7 @@ def calls_command(
         render.write_calls_csv(store.get_many(s.id for s in chosen), now, sys.stdout)
         return
     if not chosen:
+        summaries = store.summaries()  # all of them, closed ones too, for the hint
         message = "No calls match." if summaries else f"No calls yet in {store.root}."
         hidden = query.hidden_closed(summaries, flt, now_ts)
         if hidden:

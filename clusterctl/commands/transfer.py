@@ -200,6 +200,7 @@ def export_ics_command(
     """
     from clusterctl import query
     from clusterctl.ics import calendar_bytes
+    from clusterctl.model import Status
     from clusterctl.render import printable
     from clusterctl.store import atomic_write
 
@@ -207,7 +208,8 @@ def export_ics_command(
     now = app_ctx.now(at)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     store = app_ctx.store()
-    chosen = query.select(store.summaries(), flt, now.timestamp())
+    open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
+    chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
     data = calendar_bytes(
         store.get_many(s.id for s in chosen),
         thresholds=thresholds_option(app_ctx, thresholds),

@@ -90,7 +90,9 @@ def warn_command(
     now_ts = now.timestamp()
     horizon = now_ts + max(limits).total_seconds()
     candidates = [
-        s.id for s in store.summaries() if any(now_ts < d <= horizon for _, d, _ in s.stages)
+        s.id
+        for s in store.summaries(open_at=now_ts)
+        if any(now_ts < d <= horizon for _, d, _ in s.stages)
     ]
     if dry_run:
         delivered = Ledger.load(store.state_dir / "warnings-sent.json").sent
