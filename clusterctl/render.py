@@ -90,6 +90,26 @@ def make_console(*, stderr: bool = False, color: bool = True) -> Any:
     )
 
 
+class TerminalProgress:
+    """A one-line ``label: done/total`` counter on stderr, shown only on a terminal."""
+
+    #: Below this many items the work is too quick for a counter to help.
+    MINIMUM = 500
+
+    def __init__(self, label: str, total: int, stream: IO[str] | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = total >= self.MINIMUM and self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        self.stream.write(f"\r{self.label}: {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
 # --- rows -------------------------------------------------------------------------------------
 
 

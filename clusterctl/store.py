@@ -990,6 +990,8 @@ class Transaction:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: Called as progress(done, total) while a commit writes files (for a progress display).
+        self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
         self._deletes: set[str] = set()
 
@@ -1040,9 +1042,12 @@ class Transaction:
         if self._puts:
             store._ensure_store(create=True)  # the first change creates the store
         try:
-            for call_id in sorted(self._puts):
+            total = len(self._puts)
+            for done, call_id in enumerate(sorted(self._puts), start=1):
                 where = store.call_path(call_id)
                 writes.append(_write_temp(where, _dump_toml(call_to_record(self._puts[call_id]))))
+                if self.progress is not None and (done % 100 == 0 or done == total):
+                    self.progress(done, total)
             removals = [store.call_path(i) for i in sorted(self._deletes)]
             if len(writes) + len(removals) <= 1:
                 _commit_writes(writes, removals)

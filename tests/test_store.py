@@ -817,3 +817,24 @@ def test_check_when_calls_is_not_a_directory(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0].startswith(f"{root / 'calls'}: cannot list")
     with pytest.raises(StoreError, match="calls: is not a directory"):
         Store(root).summaries()
+
+
+def test_a_commit_reports_progress_while_writing_many_calls(tmp_path: Path) -> None:
+    from clusterctl.model import make_stages
+    from clusterctl.timeparse import parse_moment
+
+    store = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    seen: list[tuple[int, int]] = []
+    with store.transaction() as txn:
+        for n in range(250):
+            txn.put(
+                Call(
+                    id=f"C-{n:03d}",
+                    title="t",
+                    timezone="Europe/Brussels",
+                    stages=make_stages([("", parse_moment("2030-01-01", "Europe/Brussels"))]),
+                )
+            )
+        txn.progress = lambda done, total: seen.append((done, total))
+    assert seen == [(100, 250), (200, 250), (250, 250)]
+    assert len(store.ids()) == 250

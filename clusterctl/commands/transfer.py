@@ -112,7 +112,7 @@ def import_command(
     Example: clusterctl import search-response.json --from eu-portal --dry-run
     """
     from clusterctl import importer
-    from clusterctl.render import printable, read_calls_csv
+    from clusterctl.render import TerminalProgress, printable, read_calls_csv
 
     app_ctx = context(ctx)
     now = app_ctx.now(at)
@@ -151,6 +151,7 @@ def import_command(
             plan = make_plan(txn.find)
             for call in plan.writes:
                 txn.put(call)
+            txn.progress = TerminalProgress("writing calls", len(plan.writes))
     for message in plan.messages:
         if verbose or dry_run or message.startswith("conflict"):
             typer.echo(printable(message), err=message.startswith("conflict"))
