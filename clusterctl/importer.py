@@ -40,10 +40,13 @@ class ImportPlan:
         if message:
             self.messages.append(message)
 
+    #: The categories the summary line always names (others only when they occurred).
+    always: tuple[str, ...] = ("new", "extended", "updated", "unchanged", "conflicting")
+
     def summary(self) -> str:
         """One line: how many calls fell in each category."""
         order = ("new", "replaced", "extended", "updated", "unchanged", "conflicting")
-        parts = [f"{self.counts[k]} {k}" for k in order if self.counts[k] or k != "replaced"]
+        parts = [f"{self.counts[k]} {k}" for k in order if self.counts[k] or k in self.always]
         return ", ".join(parts)
 
 
@@ -61,7 +64,7 @@ def plan_records(
 ) -> ImportPlan:
     """All-or-nothing plan for JSON/CSV import: an existing id is an error unless replacing."""
     unique_by_id(calls, source)
-    plan = ImportPlan()
+    plan = ImportPlan(always=("new",))
     for n, call in enumerate(calls, start=1):
         if lookup(call.id) is not None:
             if not replace_existing:
