@@ -118,9 +118,9 @@ class AppContext:
             return self.store_option.expanduser(), "--store / CLUSTERCTL_STORE"
         if self.config.store is not None:
             return self.config.store, f"config file {self.config.path}"
-        import platformdirs
+        from clusterctl.config import user_dir
 
-        return Path(platformdirs.user_data_dir("clusterctl")) / "store", "default"
+        return user_dir("data") / "store", "default"
 
     def store(self) -> Store:
         """The Store the command works on."""

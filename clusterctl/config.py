@@ -36,12 +36,17 @@ import math
 import os
 import shlex
 import stat
-import tomllib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusterctl.errors import ConfigError, UsageError
+
+try:  # the compiled tomli wheel imports and parses faster than the standard library's tomllib
+    import tomli as tomllib
+except ImportError:  # pragma: no cover - tomli is a declared dependency
+    import tomllib  # type: ignore[no-redef]
 
 #: Environment variable naming the config file.
 CONFIG_ENV = "CLUSTERCTL_CONFIG"
@@ -92,9 +97,33 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     value = env.get(CONFIG_ENV)
     if value:
         return Path(value).expanduser()
+    return user_dir("config") / "config.toml"
+
+
+_XDG = {"config": ("XDG_CONFIG_HOME", ".config"), "data": ("XDG_DATA_HOME", ".local/share"),
+        "cache": ("XDG_CACHE_HOME", ".cache")}  # fmt: skip
+
+
+def user_dir(kind: str) -> Path:
+    """The per-user ``config``, ``data`` or ``cache`` directory of clusterctl.
+
+    On Linux this is the XDG rule, computed here because importing platformdirs (and the
+    ``platform`` module it pulls in) costs more than many whole commands; elsewhere platformdirs
+    knows the platform's convention.
+    """
+    if sys.platform.startswith("linux"):
+        variable, default = _XDG[kind]
+        base = os.environ.get(variable, "")
+        root = Path(base) if base and os.path.isabs(base) else Path.home() / default
+        return root / "clusterctl"
     import platformdirs
 
-    return Path(platformdirs.user_config_dir("clusterctl")) / "config.toml"
+    finder = {
+        "config": platformdirs.user_config_dir,
+        "data": platformdirs.user_data_dir,
+        "cache": platformdirs.user_cache_dir,
+    }[kind]
+    return Path(finder("clusterctl"))
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -690,9 +690,9 @@ class Store:
             if env:
                 base = Path(env)
             else:
-                import platformdirs
+                from clusterctl.config import user_dir
 
-                base = Path(platformdirs.user_cache_dir("clusterctl"))
+                base = user_dir("cache")
         key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:24]
         return base / f"summaries-{key}.pickle"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from clusterctl.errors import TimeParseError, UsageError
@@ -148,8 +149,22 @@ def _require_whole_minutes(dt: datetime, what: str) -> None:
 
 # --- parsing moments --------------------------------------------------------------------------
 
+
 # Year first ('2026-07-01', '2026/07/01', '2026-7-1', '20260701'): only extended ISO 8601
 # (YYYY-MM-DD...) is read, because dateutil with dayfirst=True reads '2026-07-01' as 7 January.
+class _LazyPattern:
+    """A regular expression compiled on first use: ISO-only runs never pay for the others."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 _YEAR_FIRST = re.compile(r"[0-9]{4}[-/.0-9]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -158,28 +173,30 @@ _CET = {"CET": timedelta(hours=1), "CEST": timedelta(hours=2)}
 _FIXED = {"UTC": timedelta(0), "GMT": timedelta(0), "Z": timedelta(0), "AOE": timedelta(hours=-12)}
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-_HOUR_SUFFIX = re.compile(r"(?ai)\b([0-9]{1,2})[:.]([0-9]{2})(:[0-9]{2})?\s*(?:h|hrs)\b")
-_FRENCH_HOURS = re.compile(r"(?ai)\b([0-9]{1,2})h([0-9]{2})\b")
-_CET_WORDS = re.compile(r"(?ai)\(?\s*\bcentral\s+european\s+(summer\s+)?time\b\s*\)?")
+_HOUR_SUFFIX = _LazyPattern(r"(?ai)\b([0-9]{1,2})[:.]([0-9]{2})(:[0-9]{2})?\s*(?:h|hrs)\b")
+_FRENCH_HOURS = _LazyPattern(r"(?ai)\b([0-9]{1,2})h([0-9]{2})\b")
+_CET_WORDS = _LazyPattern(r"(?ai)\(?\s*\bcentral\s+european\s+(summer\s+)?time\b\s*\)?")
 # (?<![^\W\d_]): not after a letter of any script (a digit is fine: '17:00Z'); (?![^\W_]): not
 # followed by a letter or digit ('CET7' is not CET).
-_NAMED_OFFSET = re.compile(
+_NAMED_OFFSET = _LazyPattern(
     r"(?i)\(?\s*(?<![^\W\d_])(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?(?![\w:])\s*\)?"
 )
-_ABBREVIATION = re.compile(
+_ABBREVIATION = _LazyPattern(
     r"(?i)\(?\s*(?<![^\W\d_])(cest|cet|utc|gmt|aoe|z|anywhere\s+on\s+earth)(?![^\W_])"
     r"(?:\s+time\b)?\s*\)?"
 )
-_CITY_TIME = re.compile(
+_CITY_TIME = _LazyPattern(
     r"(?i)\(?\s*\b([^\W\d_][\w\-']*(?:\s+[^\W\d_][\w\-']*){0,2})\s+time\b\s*\)?"
 )
-_NUMERIC_OFFSET = re.compile(
+_NUMERIC_OFFSET = _LazyPattern(
     r"(?a)([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"  # the time, kept
     r"\s*([+-])([0-9]{2}):?([0-9]{2})?(?![0-9:])"  # the offset, removed
 )
-_NUMERIC_DATE = re.compile(r"(?a)(?<![0-9:.])([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]+)(?![0-9:])")
+_NUMERIC_DATE = _LazyPattern(
+    r"(?a)(?<![0-9:.])([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]+)(?![0-9:])"
+)
 # A time of day must look like one ('17:00', '17.00h', '17h', '5 pm'), not a bare number.
-_TIME_MARK = re.compile(r"(?ai)[0-9](?:[:.][0-9]|\s*h\b|\s*[ap]\.?\s?m\b)")
+_TIME_MARK = _LazyPattern(r"(?ai)[0-9](?:[:.][0-9]|\s*h\b|\s*[ap]\.?\s?m\b)")
 _ZONE_HINT = "use e.g. 'Brussels time', CET, CEST, UTC, AoE or an offset such as +01:00"
 
 #: What a written-out zone indicator means: a fixed UTC offset, a named zone whose wall time was

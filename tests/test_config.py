@@ -461,3 +461,22 @@ def test_deeply_nested_config_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(ConfigError, match="config file"):
         load_config(path)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG shortcut is Linux-only")
+@pytest.mark.parametrize("kind", ["config", "data", "cache"])
+@pytest.mark.parametrize("xdg", [None, "relative/ignored", "ABSOLUTE"])
+def test_user_dir_matches_platformdirs(
+    kind: str, xdg: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    from clusterctl.config import user_dir
+
+    variable = {"config": "XDG_CONFIG_HOME", "data": "XDG_DATA_HOME", "cache": "XDG_CACHE_HOME"}
+    if xdg is None:
+        monkeypatch.delenv(variable[kind], raising=False)
+    else:
+        monkeypatch.setenv(variable[kind], str(tmp_path) if xdg == "ABSOLUTE" else xdg)
+    expected = getattr(platformdirs, f"user_{kind}_dir")("clusterctl")
+    assert user_dir(kind) == Path(expected)
