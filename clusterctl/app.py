@@ -70,12 +70,20 @@ class App(typer.Typer):
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
         register = super().command(*args, **kwargs)
+        name = args[0] if args else kwargs.get("name")
 
         def decorator(func: F) -> F:
+            if self is app and only_commands is not None and name not in only_commands:
+                return func  # another command runs: Typer need not build this one's parameters
             register(_guard(func))
             return func
 
         return decorator
+
+
+#: The top-level commands to register in this run; None registers all of them. Set by
+#: ``clusterctl.commands.register_commands`` before the command modules are imported.
+only_commands: set[str] | None = None
 
 
 HELP = """Track funding-call deadlines exactly: list, add, extend, warn.

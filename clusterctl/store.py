@@ -33,7 +33,6 @@ import pickle
 import re
 import shutil
 import stat
-import tempfile
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -68,9 +67,11 @@ MAX_CALL_FILE_BYTES = 1 << 20
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
+#: How many stale rows the cache's closed half may carry before it is rebuilt whole.
+MAX_DROPPED = 2000
 CACHE_FORMAT = 4
 JOURNAL = "commit.json"
-#: Names that ``tempfile.mkstemp`` gives the temporary twin of a call file.
+#: Names of the temporary twin of a call file (see ``_write_temp``).
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
@@ -114,7 +115,9 @@ def _write_temp(path: Path, data: bytes) -> _PendingWrite:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    # Not tempfile.mkstemp: importing tempfile (and random) costs more than a whole small write.
+    temp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -276,52 +279,37 @@ def _dump_toml(record: dict[str, Any]) -> bytes:
 # --- the store -----------------------------------------------------------------------------
 
 
+def _dumps_without_memo(rows: list[tuple]) -> bytes:
+    """Pickle plain rows without the pickler's memo, which at 100,000 rows costs over 100 MB
+    of memory (the rows hold no shared or self-referencing objects that would need it)."""
+    import io
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(rows)
+    return buffer.getvalue()
+
+
 @dataclass
 class _SummaryCache:
     """The derived cache: file names, their signatures and their summaries.
 
     Summaries are split by whether the call had closed for good when the cache was built, and
-    each half is pickled separately, so a listing of open calls unpickles only the live ones.
+    each half is pickled separately with the names it holds, so a listing of open calls unpickles
+    only the live half, and a change to live calls (the usual add or extend) rebuilds only that
+    half while the closed half is carried over as bytes.
     """
 
     built_ns: int
     names: list[str]
     sigs: bytes  # array('q'): mtime, size, inode, ctime per name
-    live_index: bytes  # array('l'): positions in names of the live rows
-    live_rows: bytes  # pickled list of summary tuples
-    closed_index: bytes
+    live_names: list[str]
+    live_rows: bytes  # pickled list of summary tuples, aligned with live_names
+    closed_names: list[str]
     closed_rows: bytes
-
-    @classmethod
-    def build(
-        cls, names: list[str], sigs: array, summaries: list[CallSummary], built_ns: int
-    ) -> _SummaryCache:
-        """Cache ``summaries`` (one per name that still existed, in ``names`` order)."""
-        built_s = built_ns / 1e9
-        live_index, closed_index = array("l"), array("l")
-        live_rows: list[tuple] = []
-        closed_rows: list[tuple] = []
-        rows = iter(summaries)
-        for n in range(len(names)):
-            if sigs[4 * n] == -1:
-                continue
-            summary = next(rows)
-            if summary.last_deadline()[1] > built_s:
-                live_index.append(n)
-                live_rows.append(tuple(summary))
-            else:
-                closed_index.append(n)
-                closed_rows.append(tuple(summary))
-        dump = pickle.dumps
-        return cls(
-            built_ns=built_ns,
-            names=names,
-            sigs=sigs.tobytes(),
-            live_index=live_index.tobytes(),
-            live_rows=dump(live_rows, protocol=pickle.HIGHEST_PROTOCOL),
-            closed_index=closed_index.tobytes(),
-            closed_rows=dump(closed_rows, protocol=pickle.HIGHEST_PROTOCOL),
-        )
+    #: Names in the closed half whose row is stale (changed or removed since); skipped on load.
+    closed_dropped: list[str] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
         """Plain data for pickling."""
@@ -332,23 +320,67 @@ class _SummaryCache:
         make = CallSummary._make
         rows = [make(r) for r in pickle.loads(self.live_rows)]
         if not live_only:
-            rows.extend(make(r) for r in pickle.loads(self.closed_rows))
+            closed = pickle.loads(self.closed_rows)
+            if self.closed_dropped:
+                dropped = set(self.closed_dropped)
+                closed = [
+                    r for n, r in zip(self.closed_names, closed, strict=True) if n not in dropped
+                ]
+            rows.extend(make(r) for r in closed)
         return rows
 
-    def entries(self) -> dict[str, tuple[bytes, tuple]]:
-        """name -> (signature bytes, summary tuple), for revalidating file by file."""
+    def signatures(self) -> dict[str, tuple[int, ...]]:
+        """name -> (mtime, size, inode, ctime) as cached."""
         sigs = array("q")
         sigs.frombytes(self.sigs)
-        result: dict[str, tuple[bytes, tuple]] = {}
-        for index_bytes, rows_blob in (
-            (self.live_index, self.live_rows),
-            (self.closed_index, self.closed_rows),
-        ):
-            index = array("l")
-            index.frombytes(index_bytes)
-            for n, row in zip(index, pickle.loads(rows_blob), strict=True):
-                result[self.names[n]] = (sigs[4 * n : 4 * n + 4].tobytes(), row)
-        return result
+        return {name: tuple(sigs[4 * n : 4 * n + 4]) for n, name in enumerate(self.names)}
+
+
+class _CacheBuilder:
+    """Collects rows for a new cache, classifying each as live or closed at ``closed_by_ns``.
+
+    The closed half must only hold calls closed for good when the cache is built; a call may
+    stay in the live half after it closed (listings filter anyway), so carrying halves over from
+    an older cache classifies against that cache's time.
+    """
+
+    def __init__(self, built_ns: int, closed_by_ns: int | None = None) -> None:
+        self.built_ns = built_ns
+        self.closed_by_s = (built_ns if closed_by_ns is None else closed_by_ns) / 1e9
+        self.live: dict[str, tuple] = {}
+        self.closed: dict[str, tuple] = {}
+
+    def add(self, name: str, row: tuple) -> bool:
+        """File ``row`` under live or closed; True if it is live."""
+        summary = row if isinstance(row, CallSummary) else CallSummary._make(row)
+        live = summary.last_deadline()[1] > self.closed_by_s
+        (self.live if live else self.closed)[name] = tuple(row)
+        return live
+
+    def build(
+        self,
+        names: list[str],
+        sigs: array,
+        closed_blob: tuple[list[str], bytes, list[str]] | None = None,
+    ) -> _SummaryCache:
+        """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
+        without unpickling it."""
+        if closed_blob is None:
+            closed_names = list(self.closed)
+            closed_rows = _dumps_without_memo(list(self.closed.values()))
+            dropped: list[str] = []
+        else:
+            closed_names, closed_rows, dropped = closed_blob
+        return _SummaryCache(
+            built_ns=self.built_ns,
+            names=names,
+            sigs=sigs.tobytes(),
+            live_names=list(self.live),
+            live_rows=_dumps_without_memo(list(self.live.values())),
+            closed_names=closed_names,
+            closed_rows=closed_rows,
+            closed_dropped=dropped,
+        )
 
 
 class _LockUnavailable(StoreError):
@@ -733,9 +765,9 @@ class Store:
                 if open_at is not None and open_at >= cache.built_ns / 1e9:
                     return {"live": cache.rows(live_only=True)}
                 return {"all": cache.rows(live_only=False)}
-        summaries = self._rebuild(names, sigs, cache)
-        self._save_cache(cache_path, _SummaryCache.build(names, sigs, summaries, started_ns))
-        return {"all": summaries}
+        fresh, summaries = self._rebuild(names, sigs, cache, started_ns, open_at)
+        self._save_cache(cache_path, fresh)
+        return summaries
 
     def _signatures(self, names: list[str]) -> array:
         """(mtime, size, inode, ctime) of every file, flat, in ``names`` order."""
@@ -759,23 +791,66 @@ class Store:
         return sigs
 
     def _rebuild(
-        self, names: list[str], sigs: array, cache: _SummaryCache | None
-    ) -> list[CallSummary]:
-        """Summaries for ``names``: cached ones whose file is unchanged, the rest re-read."""
-        known: dict[str, tuple[bytes, tuple]] = cache.entries() if cache is not None else {}
+        self,
+        names: list[str],
+        sigs: array,
+        cache: _SummaryCache | None,
+        started_ns: int,
+        open_at: float | None,
+    ) -> tuple[_SummaryCache, dict[str, list[CallSummary]]]:
+        """Re-read the files whose signature changed and build the new cache.
+
+        When every change concerns live calls, the closed half is carried over unopened.
+        """
+        cached = cache.signatures() if cache is not None else {}
         trusted_before = (cache.built_ns if cache else 0) - int(RACY_SECONDS * 1e9)
-        summaries: list[CallSummary] = []
+        present: list[str] = []
+        changed: list[str] = []
         for n, name in enumerate(names):
-            sig = sigs[4 * n : 4 * n + 4]
+            sig = tuple(sigs[4 * n : 4 * n + 4])
             if sig[0] == -1:
                 continue
-            hit = known.get(name)
-            stable = max(sig[0], sig[3]) < trusted_before
-            if hit is not None and hit[0] == sig.tobytes() and stable:
-                summaries.append(CallSummary._make(hit[1]))
-            else:
-                summaries.append(self._summary_of(self.calls_dir / name))
-        return summaries
+            present.append(name)
+            if cached.get(name) != sig or max(sig[0], sig[3]) >= trusted_before:
+                changed.append(name)
+        fresh_rows = {name: self._summary_of(self.calls_dir / name) for name in changed}
+        if cache is not None:
+            closed_names = set(cache.closed_names)
+            dropped = set(cache.closed_dropped)
+            dropped |= (set(cached) - set(present)) & closed_names
+            dropped |= closed_names.intersection(changed)
+            if len(dropped) <= MAX_DROPPED:
+                # Only the live half is rebuilt; the closed half is carried over as bytes and
+                # its stale rows are skipped by name (a changed closed call is now in the live
+                # half, which may hold closed calls: listings filter anyway).
+                builder = _CacheBuilder(started_ns, closed_by_ns=0)
+                still_there = set(present)
+                for name, row in zip(cache.live_names, pickle.loads(cache.live_rows), strict=True):
+                    if name not in fresh_rows and name in still_there:
+                        builder.add(name, row)
+                for name, row in fresh_rows.items():
+                    builder.add(name, row)
+                closed = (cache.closed_names, cache.closed_rows, sorted(dropped))
+                fresh = builder.build(names, sigs, closed)
+                live_only = open_at is not None and open_at >= cache.built_ns / 1e9
+                key = "live" if live_only else "all"
+                return fresh, {key: fresh.rows(live_only=live_only)}
+        builder = _CacheBuilder(started_ns)
+        old_rows: dict[str, tuple] = {}
+        if cache is not None:
+            # Closed half first: a row it still holds for a call since moved to the live half is
+            # stale, and the live half's row must win.
+            for blob_names, blob in (
+                (cache.closed_names, cache.closed_rows),
+                (cache.live_names, cache.live_rows),
+            ):
+                old_rows.update(zip(blob_names, pickle.loads(blob), strict=True))
+        summaries: list[CallSummary] = []
+        for name in present:
+            row = fresh_rows.get(name) or old_rows[name]
+            builder.add(name, row)
+            summaries.append(row if isinstance(row, CallSummary) else CallSummary._make(row))
+        return builder.build(names, sigs), {"all": summaries}
 
     def _save_cache(self, path: Path, cache: _SummaryCache) -> None:
         data = {

@@ -118,3 +118,57 @@ def test_a_broken_cache_file_is_rebuilt(store: Store) -> None:
     (cache_file,) = list(store.cache_dir.iterdir())
     cache_file.write_bytes(b"not a pickle")
     assert _ids(_fresh(store).summaries()) == ["NEW-1", "OLD-1", "OLD-2"]
+
+
+def test_a_change_to_a_live_call_keeps_every_closed_call(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh(store).summaries()  # cache: NEW-1 live, OLD-1 and OLD-2 closed
+    Store(store.root, cache_dir=store.cache_dir).add(_call("NEW-2", "2098-01-01"))
+    edited = store.call_path("NEW-1")
+    edited.write_text(edited.read_text().replace("2099-03-08", "2097-03-08"))
+    now = datetime.now(UTC).timestamp()
+    # A partial rebuild (closed half carried over); it may return the closed calls too.
+    assert {"NEW-1", "NEW-2"} <= set(_ids(_fresh(store).summaries(open_at=now)))
+    assert _ids(_fresh(store).summaries()) == ["NEW-1", "NEW-2", "OLD-1", "OLD-2"]
+    store.call_path("OLD-1").unlink()
+    assert _ids(_fresh(store).summaries()) == ["NEW-1", "NEW-2", "OLD-2"]
+
+
+def test_a_live_call_that_closed_since_the_cache_was_built_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "RACY_SECONDS", 0.0)
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    soon = datetime.now(UTC).timestamp() + 1.5
+    s.add(_call("SOON-1", datetime.fromtimestamp(soon, UTC).isoformat(timespec="seconds")))
+    s.add(_call("LATER-1", "2099-01-01"))
+    _fresh(s).summaries()  # SOON-1 is live in this cache
+    import time as _time
+
+    _time.sleep(2.0)  # SOON-1 closes
+    edited = s.call_path("LATER-1")
+    edited.write_text(edited.read_text().replace("2099-01-01", "2098-01-01"))
+    _fresh(s).summaries(open_at=datetime.now(UTC).timestamp())  # partial rebuild
+    assert _ids(_fresh(s).summaries()) == ["LATER-1", "SOON-1"]
+
+
+def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fresh(store).summaries()
+    edited = store.call_path("OLD-1")
+    edited.write_text(edited.read_text().replace("2018-03-08", "2096-03-08"))
+    _fresh(store).summaries(open_at=datetime.now(UTC).timestamp())  # partial: OLD-1 dropped
+    now = datetime.now(UTC).timestamp()
+    assert _ids(_fresh(store).summaries(open_at=now)) == ["NEW-1", "OLD-1"]
+    (reopened,) = [s for s in _fresh(store).summaries() if s.id == "OLD-1"]
+    assert datetime.fromtimestamp(reopened.stages[0][1], UTC).year == 2096
+    # A later full rebuild (too many stale rows) keeps the live row, not the stale closed one.
+    monkeypatch.setattr(store_module, "MAX_DROPPED", 0)
+    other = store.call_path("OLD-2")
+    other.write_text(other.read_text().replace("2019-03-08", "2019-03-09"))
+    summaries = {s.id: s for s in _fresh(store).summaries()}
+    assert sorted(summaries) == ["NEW-1", "OLD-1", "OLD-2"]
+    assert datetime.fromtimestamp(summaries["OLD-1"].stages[0][1], UTC).year == 2096
+    assert _ids(_fresh(store).summaries()) == ["NEW-1", "OLD-1", "OLD-2"]

@@ -37,10 +37,14 @@ def test_a_single_command_run_imports_only_its_module(seeded_store) -> None:
         f"import sys; sys.argv = {argv!r};"
         "from clusterctl.__main__ import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('clusterctl.commands.')))"
+        "print(sorted(m for m in sys.modules if m.startswith('clusterctl.commands.')))\n"
+        "from clusterctl.app import app\n"
+        "print(sorted(c.name for c in app.registered_commands))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert result.stdout.strip().splitlines()[-1] == "['clusterctl.commands.listing']"
+    *_, modules, commands = result.stdout.strip().splitlines()
+    assert modules == "['clusterctl.commands.listing']"
+    assert commands == "['show']"
     assert "ESCP-S3-EOI" in result.stdout

@@ -1,8 +1,9 @@
 """The commands, one module per group; importing a module registers its commands on the app.
 
 Typer builds every registered command's parameters from its signature on each run. A run of
-one command (``clusterctl show X``, from a script or cron) only needs that command's module, so
-the console script imports only that one; help, completion and anything unrecognised load all.
+one command (``clusterctl show X``, from a script or cron) only needs that command, so the
+console script imports only its module and registers only it; help, completion and anything
+unrecognised load all.
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ def invoked_command(argv: Sequence[str]) -> str | None:
 
 def register_commands(argv: Sequence[str] = ()) -> None:
     """Import the command modules that ``argv`` needs (all of them when in doubt)."""
-    home = COMMAND_HOME.get(invoked_command(argv) or "")
+    from clusterctl import app
+
+    command = invoked_command(argv) or ""
+    home = COMMAND_HOME.get(command)
     completing = any(name.endswith("_COMPLETE") for name in os.environ)
     wants_all = home is None or completing or "--help" in argv or "-h" in argv
+    app.only_commands = None if wants_all else {command}
     for name in COMMAND_MODULES if wants_all else (home,):
         importlib.import_module(f"clusterctl.commands.{name}")
