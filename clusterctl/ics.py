@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, StageView
-from clusterctl.warn import check_thresholds, format_threshold
+from clusterctl.timeparse import format_duration
+from clusterctl.warn import check_thresholds
 
 # C0 controls (but TAB and LF) and DEL are not allowed in iCalendar TEXT values.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -150,7 +151,7 @@ def calendar_bytes(
                 alarm.add("action", "DISPLAY")
                 alarm.add(
                     "description",
-                    _text(f"{format_threshold(threshold)} to deadline: {call.id} {call.title}"),
+                    _text(f"{format_duration(threshold)} to deadline: {call.id} {call.title}"),
                 )
                 alarm.add("trigger", -threshold)
                 event.add_component(alarm)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call
+from clusterctl.timeparse import format_duration, format_moment, format_time_left
 
 DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
     timedelta(days=30),
@@ -28,25 +29,12 @@ def utc_stamp(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_threshold(threshold: timedelta) -> str:
-    """A threshold in compact form: ``14d``, ``1d12h``, ``90m`` -> ``1h30m``; zero is ``0m``."""
-    total = int(threshold.total_seconds())
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    units = ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s"))
-    text = "".join(f"{n}{unit}" for n, unit in units if n)
-    return sign + (text or "0m")
-
-
 def check_thresholds(thresholds: Iterable[timedelta]) -> tuple[timedelta, ...]:
     """The distinct thresholds, largest first; raise UsageError for one that is not positive."""
     result = set()
     for t in thresholds:
         if t <= timedelta(0):
-            raise UsageError(f"warning threshold {format_threshold(t)!r} must be positive")
+            raise UsageError(f"warning threshold {t} must be positive")
         result.add(t)
     return tuple(sorted(result, reverse=True))
 
@@ -128,7 +116,7 @@ def to_json(w: DueWarning) -> dict:
         "stage": w.stage,
         "deadline": w.deadline.isoformat(timespec="seconds"),
         "deadline_utc": utc_stamp(w.deadline),
-        "threshold": format_threshold(w.threshold),
+        "threshold": format_duration(w.threshold),
         "remaining_seconds": int(w.remaining.total_seconds()),
         "extended": w.extended,
     }
@@ -140,7 +128,6 @@ def _nearest(warnings: Sequence[DueWarning]) -> DueWarning:
 
 def digest_subject(warnings: Sequence[DueWarning], now: datetime) -> str:
     """One-line mail subject naming the count and the nearest deadline."""
-    from clusterctl.timeparse import format_moment, format_time_left
 
     if not warnings:
         return "clusterctl: no deadlines due"
@@ -159,7 +146,6 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
     User text (title, stage, programme, url) is flattened to one line so that every
     warning keeps its block shape whatever the text contains.
     """
-    from clusterctl.timeparse import format_moment, format_time_left
 
     n = len(warnings)
     lines = [f"{n} {'deadline' if n == 1 else 'deadlines'} due:", ""]
@@ -173,7 +159,7 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
         lines.append(f"  Deadline:  {format_moment(w.deadline)}{marker}")
         lines.append(
             f"  Time left: {format_time_left(w.deadline, now)} "
-            f"(warning at {format_threshold(w.threshold)})"
+            f"(warning at {format_duration(w.threshold)})"
         )
         if w.url:
             lines.append(f"  URL:       {one_line(w.url)}")

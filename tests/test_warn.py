@@ -15,7 +15,6 @@ from clusterctl.warn import (
     digest_body,
     digest_subject,
     due_warnings,
-    format_threshold,
     to_json,
 )
 
@@ -230,22 +229,6 @@ def test_custom_thresholds(thresholds, before, expected) -> None:
 def test_non_positive_threshold_is_a_usage_error(bad: timedelta) -> None:
     with pytest.raises(UsageError, match="threshold"):
         run([make_call()], DEADLINE - D, thresholds=(D, bad))
-
-
-@pytest.mark.parametrize(
-    ("threshold", "text"),
-    [
-        (14 * D, "14d"),
-        (D + 12 * H, "1d12h"),
-        (90 * timedelta(minutes=1), "1h30m"),
-        (timedelta(minutes=5), "5m"),
-        (D + timedelta(seconds=5), "1d5s"),
-        (timedelta(0), "0m"),
-        (-2 * D, "-2d"),
-    ],
-)
-def test_format_threshold(threshold: timedelta, text: str) -> None:
-    assert format_threshold(threshold) == text
 
 
 def test_to_json() -> None:
