@@ -86,6 +86,11 @@ def load_portal_file(path: Path) -> list[Call]:
         raw = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{name}: cannot read: {err.strerror or err}") from None
+    return parse_portal(decode_json(raw, name), name)
+
+
+def decode_json(raw: bytes, name: str) -> object:
+    """JSON from bytes (a UTF-8 BOM allowed); any malformation is one UsageError naming ``name``."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -95,7 +100,7 @@ def load_portal_file(path: Path) -> list[Call]:
             f"(line {line}, column {column})"
         ) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise UsageError(
             f"{name}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
@@ -104,7 +109,6 @@ def load_portal_file(path: Path) -> list[Call]:
         raise UsageError(f"{name}: not valid JSON: nested too deeply") from None
     except ValueError:  # the only other one: an integer beyond Python's digit limit
         raise UsageError(f"{name}: not valid JSON: a number is too long to read") from None
-    return parse_portal(data, name)
 
 
 def _line_column(raw: bytes, offset: int) -> tuple[int, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import timedelta
 from enum import StrEnum
@@ -62,21 +61,6 @@ def _records_to_calls(records: object, source: str) -> list:
     return calls
 
 
-def _decode_json(raw: bytes, source: str) -> object:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{source}: not UTF-8 text (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise UsageError(f"{source}: not valid JSON: nested too deeply") from None
-    except ValueError:  # after JSONDecodeError: an integer beyond Python's digit limit
-        raise UsageError(f"{source}: not valid JSON: a number is too long to read") from None
-
-
 def _looks_like_portal(data: object) -> bool:
     pages = data if isinstance(data, list) else [data]
     return bool(pages) and all(isinstance(p, dict) and "results" in p for p in pages)
@@ -128,7 +112,9 @@ def import_command(
             raise UsageError(f"{name}: {exc}") from None
         calls = _records_to_calls(records, name)
     else:
-        data = _decode_json(raw, name)
+        from clusterctl.portal import decode_json
+
+        data = decode_json(raw, name)
         if kind is ImportFormat.auto:
             kind = ImportFormat.eu_portal if _looks_like_portal(data) else ImportFormat.json
         if kind is ImportFormat.eu_portal:
