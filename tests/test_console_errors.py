@@ -1,0 +1,98 @@
+"""The console script: usage errors, unwritable output and odd terminals end in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import clusterctl_exe
+
+
+def _run(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*clusterctl_exe(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["calls", "--bogus"], "error: No such option: --bogus (see 'clusterctl calls --help')"),
+        (["nocmd"], "error: No such command 'nocmd'. (see 'clusterctl --help')"),
+        (["show"], "error: Missing argument 'ID'. (see 'clusterctl show --help')"),
+        (
+            ["calls", "-f", "xml"],
+            "error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'json', "
+            "'csv'. (see 'clusterctl calls --help')",
+        ),
+    ],
+)
+def test_usage_errors_are_exactly_one_line(
+    seeded_store: Path, args: list[str], expected: str
+) -> None:
+    result = _run("--store", str(seeded_store), *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == expected + "\n"
+
+
+def test_no_arguments_print_the_help_and_a_missing_command_is_one_line(
+    seeded_store: Path,
+) -> None:
+    result = _run()
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: clusterctl [OPTIONS] COMMAND")
+    missing = _run("--store", str(seeded_store))
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        "error: Missing command. (see 'clusterctl --help')\n",
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_full_disk_on_stdout_is_one_line(seeded_store: Path, fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*clusterctl_exe(), "--store", str(seeded_store), "calls", "--all", "-f", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_a_terminal_encoding_without_the_characters_gets_escapes(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    added = _run("--store", store, "add", "U-1", "--title", "Zürich – Ελλάδα", "-d", "2030-01-01")
+    assert added.returncode == 0, added.stderr
+    result = _run("--store", store, "calls", env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "Z\\xfcrich \\u2013 \\u0395" in result.stdout
+
+
+def test_a_closed_stdout_is_not_a_crash(seeded_store: Path) -> None:
+    result = _run("--store", str(seeded_store), "calls", "--all", stdout=subprocess.DEVNULL)
+    assert result.returncode == 0
+    closed = subprocess.run(
+        f"exec {' '.join(clusterctl_exe())} --store {seeded_store} calls --all >&-",
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert closed.returncode == 0, closed.stderr
+    assert "Traceback" not in closed.stderr
