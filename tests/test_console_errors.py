@@ -84,8 +84,6 @@ def test_a_terminal_encoding_without_the_characters_gets_escapes(tmp_path: Path)
 
 
 def test_a_closed_stdout_is_not_a_crash(seeded_store: Path) -> None:
-    result = _run("--store", str(seeded_store), "calls", "--all", stdout=subprocess.DEVNULL)
-    assert result.returncode == 0
     closed = subprocess.run(
         f"exec {' '.join(clusterctl_exe())} --store {seeded_store} calls --all >&-",
         shell=True,
