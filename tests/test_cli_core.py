@@ -1059,9 +1059,7 @@ def test_import_round_trip(cli: Run, sample: Path, tmp_path: Path, fmt: str) -> 
     path = tmp_path / f"x.{fmt}"
     path.write_text(exported)
     fresh = tmp_path / "fresh"
-    assert ok(cli("import", str(path), store=fresh)) == (
-        "imported: 4 new\n"
-    )
+    assert ok(cli("import", str(path), store=fresh)) == ("imported: 4 new\n")
     assert _exported(cli, fresh, fmt) == exported
     assert _exported(cli, fresh, "json") == _exported(cli, sample, "json")
     # Every field survives: the stored files are identical, byte for byte.
