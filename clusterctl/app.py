@@ -139,13 +139,17 @@ class AppContext:
             timeout = self.config.lock_timeout if self.config.lock_timeout is not None else 10.0
         return Store(self.store_path()[0], lock_timeout=timeout)
 
-    def now(self, at: str | None) -> datetime:
-        """``--at`` parsed (a bare date is 00:00 in the display zone), else the clock, once."""
+    def now(self, at: str | None, tz_option: str | None = None) -> datetime:
+        """``--at`` parsed, else the clock, once.
+
+        A time without a zone in ``--at`` (and a bare date, which means 00:00) is read in the
+        viewer's zone: --tz, else the config file's, else Europe/Brussels.
+        """
         if at is None:
             return datetime.now(UTC)
         from clusterctl.timeparse import DEFAULT_ZONE, parse_now
 
-        return parse_now(at, self.config.timezone or DEFAULT_ZONE).astimezone(UTC)
+        return parse_now(at, self.display_zone(tz_option) or DEFAULT_ZONE).astimezone(UTC)
 
     def display_zone(self, option: str | None) -> str | None:
         """The viewer's zone from --tz or the config file; None shows each call's own zone."""

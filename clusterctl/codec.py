@@ -16,6 +16,7 @@ from clusterctl.timeparse import (
     canonical_zone_name,
     check_year_range,
     from_storage,
+    get_zone,
     to_iso,
     to_storage,
 )
@@ -43,10 +44,24 @@ def _text(record: dict, key: str, *, required: bool = False) -> str:
     return value
 
 
-def _moment(value: Any, zone: str, key: str) -> datetime:
+def _moment(value: Any, zone: str, key: str, *, exact: bool = False) -> datetime:
+    """A stored moment in ``zone``.
+
+    In the store the wall time and zone are authoritative (``from_storage``); with ``exact``
+    (JSON and CSV from other tools) a time with an offset or ``Z`` is that exact instant,
+    converted into the call's zone, so '2026-03-08T16:00:00Z' is 17:00 in Brussels.
+    """
     if not isinstance(value, datetime | date | str):
         raise RecordError(f"{key!r} must be a date-time, not {type(value).__name__}")
     try:
+        if exact and isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                parsed = None  # from_storage below gives the precise complaint
+            if parsed is not None and parsed.tzinfo is not None:
+                moment = parsed.astimezone(get_zone(zone)).replace(microsecond=0)
+                return check_year_range(moment, value)
         return check_year_range(from_storage(value, zone), value)
     except (ValueError, OverflowError) as exc:
         raise RecordError(f"{key!r}: {exc}") from None
@@ -67,8 +82,13 @@ def _table_list(record: dict, key: str) -> list[dict]:
     return value
 
 
-def call_from_record(record: Any, *, ignore: frozenset[str] = frozenset()) -> Call:
-    """Build a Call from a record (TOML table or JSON object); raise RecordError if invalid."""
+def call_from_record(
+    record: Any, *, ignore: frozenset[str] = frozenset(), exact: bool = False
+) -> Call:
+    """Build a Call from a record (TOML table or JSON object); raise RecordError if invalid.
+
+    ``exact``: read times with an offset as exact instants (see ``_moment``).
+    """
     if not isinstance(record, dict):
         raise RecordError(f"a call must be a table/object, not {type(record).__name__}")
     call_id = _text(record, "id", required=True)
@@ -89,7 +109,7 @@ def call_from_record(record: Any, *, ignore: frozenset[str] = frozenset()) -> Ca
         stages.append(
             Stage(
                 label=_text(table, "label"),
-                original=_moment(table["deadline"], zone, f"deadlines[{n}].deadline"),
+                original=_moment(table["deadline"], zone, f"deadlines[{n}].deadline", exact=exact),
                 extra={
                     k: v
                     for k, v in table.items()
@@ -107,9 +127,11 @@ def call_from_record(record: Any, *, ignore: frozenset[str] = frozenset()) -> Ca
         extensions.append(
             Extension(
                 stage=_text(table, "stage"),
-                from_=_moment(table["from"], zone, f"extensions[{n}].from"),
-                to=_moment(table["to"], zone, f"extensions[{n}].to"),
-                recorded=_moment(table["recorded"], "UTC", f"extensions[{n}].recorded"),
+                from_=_moment(table["from"], zone, f"extensions[{n}].from", exact=exact),
+                to=_moment(table["to"], zone, f"extensions[{n}].to", exact=exact),
+                recorded=_moment(
+                    table["recorded"], "UTC", f"extensions[{n}].recorded", exact=exact
+                ),
                 reason=_text(table, "reason"),
                 source=_text(table, "source"),
                 extra={k: v for k, v in table.items() if k not in EXTENSION_KEYS},
@@ -127,7 +149,7 @@ def call_from_record(record: Any, *, ignore: frozenset[str] = frozenset()) -> Ca
         url=_text(record, "url"),
         tags=_tags(record.get("tags")),
         note=_text(record, "note"),
-        opens=None if opens in (None, "") else _moment(opens, zone, "opens"),
+        opens=None if opens in (None, "") else _moment(opens, zone, "opens", exact=exact),
         extra={k: v for k, v in record.items() if k not in known},
     )
 
@@ -224,7 +246,7 @@ def call_from_json(record: Any) -> Call:
                 table = {**table, "deadline": table["original_deadline"]}
             stages.append(table)
         record["deadlines"] = stages
-    call = call_from_record(record, ignore=DERIVED_KEYS)
+    call = call_from_record(record, ignore=DERIVED_KEYS, exact=True)
     # An import must not write a call that `check` would then report as broken.
     problems = consistency_problems(call)
     if problems:

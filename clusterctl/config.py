@@ -351,14 +351,24 @@ def _seconds(value: object) -> float:
 
 
 def _zone(value: object) -> str:
-    from zoneinfo import ZoneInfo
+    from clusterctl.timeparse import canonical_zone_name
 
     name = _string(value)
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError, OSError):
+    try:  # the same rule as --tz, so a zone the CLI refuses is refused here, naming the file
+        return canonical_zone_name(name)
+    except UsageError:
         raise _Invalid(f"must be an IANA time zone like 'Europe/Brussels', not {name!r}") from None
-    return name
+
+
+def _thresholds(value: object) -> str:
+    from clusterctl.timeparse import parse_thresholds
+
+    text = _string(value)
+    try:
+        parse_thresholds(text)
+    except UsageError as exc:
+        raise _Invalid(str(exc)) from None
+    return text
 
 
 _SMTP_KEYS: dict[str, Callable[[object], object]] = {
@@ -369,7 +379,10 @@ _SMTP_KEYS: dict[str, Callable[[object], object]] = {
     "password": _secret,
     "tls": _tls,
 }
-_WARN_KEYS: dict[str, Callable[[object], object]] = {"thresholds": _string, "email": _addresses}
+_WARN_KEYS: dict[str, Callable[[object], object]] = {
+    "thresholds": _thresholds,
+    "email": _addresses,
+}
 _TOP_KEYS = ("store", "timezone", "lock_timeout", "warn", "smtp")
 
 

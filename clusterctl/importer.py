@@ -64,7 +64,7 @@ def plan_records(
 ) -> ImportPlan:
     """All-or-nothing plan for JSON/CSV import: an existing id is an error unless replacing."""
     unique_by_id(calls, source)
-    plan = ImportPlan(always=("new",))
+    plan = ImportPlan(always=("new",))  # 'replaced' and 'unchanged' appear when they occur
     for n, call in enumerate(calls, start=1):
         if lookup(call.id) is not None:
             if not replace_existing:
@@ -72,11 +72,21 @@ def plan_records(
                     f"{source}: record {n}: a call with id {call.id!r} already exists "
                     "(use --replace to overwrite); nothing was imported"
                 )
+            if _same(lookup(call.id), call):
+                plan.note("unchanged", f"unchanged {call.id}")
+                continue
             plan.note("replaced", f"replaced {call.id}")
         else:
             plan.note("new", f"new {call.id}")
         plan.writes.append(call)
     return plan
+
+
+def _same(stored: Call | None, incoming: Call) -> bool:
+    """True when writing ``incoming`` would not change the stored call at all."""
+    from clusterctl.codec import call_to_record
+
+    return stored is not None and call_to_record(stored) == call_to_record(incoming)
 
 
 def _merged_field(local: Any, base: Any, incoming: Any) -> Any:
@@ -173,9 +183,10 @@ def _merge_deadlines(
                 "that the stored call does not have; left alone"
             )
             continue
-        if stage.original == view.deadline:
+        # Instants: datetimes sharing one ZoneInfo compare by wall time (wrong in the fold hour).
+        if stage.original.timestamp() == view.deadline.timestamp():
             continue
-        earlier = stage.original < view.deadline
+        earlier = stage.original.timestamp() < view.deadline.timestamp()
         where = f" ({stage.label})" if stage.label else ""
         if earlier and not allow_earlier:
             conflicts.append(

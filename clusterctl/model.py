@@ -247,6 +247,9 @@ def make_stages(deadlines: Sequence[tuple[str, datetime]]) -> tuple[Stage, ...]:
         taken = {label for label, _ in ordered}
         names = iter(f"Stage {n}" for n in range(1, 1000) if f"Stage {n}" not in taken)
         ordered = [(label or next(names), when) for label, when in ordered]
+    instants = [when.timestamp() for _, when in ordered]
+    if len(set(instants)) != len(instants):
+        raise UsageError("two deadlines of one call are the same moment")
     labels = [label for label, _ in ordered]
     if len(set(labels)) != len(labels):
         raise UsageError(f"deadline labels must be unique: {labels}")

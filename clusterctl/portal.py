@@ -196,7 +196,8 @@ def _parse_result(result: object, source: str, where: str) -> Call:
             deadline = portal_deadline(value)
         except UsageError as err:
             raise topic.fail(str(err), topic_id) from None
-        if deadline not in deadlines:  # one instant listed twice is still one deadline
+        # One instant listed twice is still one deadline (17:00 is never in a DST fold).
+        if deadline not in deadlines:
             deadlines.append(deadline)
     if not deadlines:
         raise topic.fail("no deadline (metadata.deadlineDate)", topic_id)

@@ -452,6 +452,11 @@ class Store:
                 f"understands ({SCHEMA_VERSION}); upgrade clusterctl. Nothing was changed."
             )
         if version < SCHEMA_VERSION:
+            if version not in MIGRATIONS:
+                raise StoreError(
+                    f"{self.root / MARKER}: schema version {version} was never written by "
+                    f"clusterctl (the first schema is 1); fix the marker by hand"
+                )
             raise StoreError(
                 f"{self.root / MARKER}: schema version {version} is older than "
                 f"{SCHEMA_VERSION}; run `clusterctl migrate` (a backup is kept)"

@@ -28,6 +28,8 @@ from clusterctl.cli import app
 Run = Callable[..., Result]
 
 NOW = "2018-03-02 17:00"  # Brussels wall time: 16:00 UTC, six days before ALPHA-1 closes
+# The same instant for runs with --tz, where a zone-less --at is read in the viewer's zone.
+NOW_EXACT = "2018-03-02T17:00+01:00"
 SEED_COS = "COS-CLUSTPARTNS-2017-3-02"
 SEED_EOI = "ESCP-S3-EOI"
 COS_TITLE = "European Strategic Cluster Partnerships for Smart Specialisation Investments (ESCP-S3)"
@@ -322,7 +324,7 @@ def test_calls_extended_mark_and_stage_label(cli: Run, sample: Path) -> None:
 
 
 def test_calls_display_zone(cli: Run, sample: Path) -> None:
-    out = ok(cli("calls", "--open", "--tz", "UTC", "--at", NOW))
+    out = ok(cli("calls", "--open", "--tz", "UTC", "--at", NOW_EXACT))
     assert "2018-03-08 16:00 UTC" in out.splitlines()[1]
     out = ok(cli("calls", "--open", "--tz", "America/New_York", "--at", NOW))
     assert "2018-03-08 11:00 EST" in out.splitlines()[1]
@@ -943,7 +945,7 @@ def test_show_seed_call(cli: Run, seeded_store: Path) -> None:
         "Opens      -",
         "Deadline   2018-03-08 17:00 CET, in 6 days",
     ]
-    out = ok(cli("show", SEED_COS, "--tz", "UTC", "--at", NOW, store=seeded_store))
+    out = ok(cli("show", SEED_COS, "--tz", "UTC", "--at", NOW_EXACT, store=seeded_store))
     assert out.splitlines()[-1] == "Deadline   2018-03-08 16:00 UTC, in 6 days"
     data = as_json(cli("show", SEED_COS, "--format", "json", "--at", NOW, store=seeded_store))
     assert data == {
@@ -1341,10 +1343,69 @@ def test_seed_store_lists_both_calls(cli: Run, seeded_store: Path) -> None:
         (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", False),
     ]
     assert data[1]["note"] == EOI_NOTE
-    utc = ok(cli("calls", "--all", "--tz", "UTC", "--at", NOW, store=seeded_store))
+    utc = ok(cli("calls", "--all", "--tz", "UTC", "--at", NOW_EXACT, store=seeded_store))
     assert "2018-03-08 16:00 UTC" in utc.splitlines()[1]
     assert "2017-03-31 15:00 UTC" in utc.splitlines()[2]
 
 
 def test_seed_store_passes_check(cli: Run, seeded_store: Path) -> None:
     assert ok(cli("check", store=seeded_store)) == f"ok: 2 calls in {seeded_store}, no problems\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2026-03-08T16:00:00Z", "2026-03-08T17:00:00+01:00"),
+        ("2026-03-08T12:00:00-05:00", "2026-03-08T18:00:00+01:00"),
+        ("2026-03-08T17:00:00+01:00", "2026-03-08T17:00:00+01:00"),
+        ("2026-10-25T02:30:00+01:00", "2026-10-25T02:30:00+01:00"),  # the second 02:30
+        ("2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+02:00"),  # the first 02:30
+        ("2026-03-08T17:00:00", "2026-03-08T17:00:00+01:00"),  # no offset: wall time in zone
+    ],
+)
+def test_json_import_reads_offsets_as_exact_instants(
+    cli: Run, tmp_path: Path, given: str, stored: str
+) -> None:
+    path = tmp_path / "other-tool.json"
+    record = {"id": "EXT-1", "title": "From another tool", "timezone": "Europe/Brussels"}
+    record["deadlines"] = [{"label": "", "deadline": given}]
+    path.write_text(json.dumps([record]))
+    ok(cli("import", str(path)))
+    data = as_json(cli("show", "EXT-1", "--format", "json", "--at", "2026-01-01"))
+    assert data["deadline"] == stored
+
+
+def test_a_zoneless_at_is_read_in_the_viewers_zone(cli: Run, seeded_store: Path) -> None:
+    lisbon = ok(cli("show", SEED_COS, "--tz", "Europe/Lisbon", "--at", NOW, store=seeded_store))
+    # 17:00 in Lisbon (WET, UTC+0) is 16:00 UTC: one hour later than 17:00 in Brussels.
+    assert lisbon.splitlines()[-1] == "Deadline   2018-03-08 16:00 WET, in 5 days 23 h"
+
+
+def test_import_from_stdin_guesses_csv_or_json_from_the_content(
+    cli: Run, sample: Path, tmp_path: Path
+) -> None:
+    for fmt in ("csv", "json"):
+        exported = ok(cli("calls", "--all", "--format", fmt, "--at", NOW))
+        fresh = tmp_path / f"fresh-{fmt}"
+        assert ok(cli("import", "-", store=fresh, input=exported)) == "imported: 4 new\n"
+        assert ok(cli("calls", "--all", "--format", fmt, "--at", NOW, store=fresh)) == exported
+
+
+def test_check_of_a_store_that_does_not_exist_fails(cli: Run, tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    assert failed(cli("check", store=missing), 5) == f"error: {missing}: no clusterctl store there"
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-d", "2030-01-01", "--tag", " "], "error: a tag must not be empty"),
+        (["-d", "2030-01-01", "-d", "2030-01-01T17:00+01:00"], "error: two deadlines of one call"),
+    ],
+)
+def test_add_refuses_empty_tags_and_repeated_deadlines(
+    cli: Run, store_dir: Path, args: list[str], message: str
+) -> None:
+    assert failed(cli("add", "X-1", "--title", "t", *args), 2).startswith(message)
+    assert not store_dir.exists()

@@ -620,3 +620,31 @@ def test_a_run_that_cannot_get_the_lock_fails_cleanly(store: Path) -> None:
     assert len(second.stderr.splitlines()) == 1
     assert (code, stdout.splitlines()) == (0, LINES_AT)
     assert len(server.messages) == 1
+
+
+def test_dry_run_checks_the_addresses_too(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clusterctl.cli import app
+
+    store = tmp_path / "store"
+    runner = CliRunner()
+    added = runner.invoke(
+        app, ["--store", str(store), "add", "W-1", "--title", "t", "-d", "2030-01-10"]
+    )
+    assert added.exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "--store",
+            str(store),
+            "warn",
+            "--dry-run",
+            "--email",
+            "not-an-address",
+            "--at",
+            "2030-01-09",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "not-an-address" in result.stderr

@@ -480,3 +480,21 @@ def test_user_dir_matches_platformdirs(
         monkeypatch.setenv(variable[kind], str(tmp_path) if xdg == "ABSOLUTE" else xdg)
     expected = getattr(platformdirs, f"user_{kind}_dir")("clusterctl")
     assert user_dir(kind) == Path(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('timezone = "right/UTC"\n', "timezone"),
+        ('[warn]\nthresholds = "abc"\n', "thresholds"),
+        ('[warn]\nthresholds = "0d"\n', "thresholds"),
+    ],
+)
+def test_config_values_follow_the_command_line_rules(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=fragment) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)

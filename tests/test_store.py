@@ -472,7 +472,8 @@ def test_call_paths_that_are_not_files(tmp_path: Path, kind: str) -> None:
     ("marker", "message"),
     [
         (b"schema_version = 99\n", r"schema version 99 is newer than this clusterctl"),
-        (b"schema_version = 0\n", r"schema version 0 is older than 1; run `clusterctl migrate`"),
+        # No migration from 0 exists (the first schema is 1): no dead-end advice to migrate.
+        (b"schema_version = 0\n", r"schema version 0 was never written by clusterctl"),
         (b'schema_version = "1"\n', r"'schema_version' must be a whole number"),
         (b"schema_version = true\n", r"'schema_version' must be a whole number"),
         (b"schema_version = 1\nx = \n", r"invalid TOML: Invalid value \(at line 2, column 5\)"),

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from clusterctl.app import App, app, context
+from clusterctl.errors import StoreError
 
 
 @app.command("check")
@@ -18,6 +19,8 @@ def check_command(ctx: typer.Context) -> None:
     from clusterctl.render import printable
 
     store = context(ctx).store()
+    if not store.exists():  # a mistyped path must not pass as a healthy store
+        raise StoreError(f"{store.root}: no clusterctl store there")
     problems = store.check()
     if problems:
         for problem in problems:

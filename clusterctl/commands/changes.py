@@ -32,6 +32,13 @@ def split_label(spec: str) -> tuple[str, str]:
     return (label, when) if sep else ("", spec)
 
 
+def check_tag(tag: str) -> str:
+    """A tag must have some text (an empty one usually comes from an unset shell variable)."""
+    if not tag.strip():
+        raise UsageError("a tag must not be empty")
+    return tag
+
+
 def check_title(title: str) -> str:
     """A title must say something."""
     if not title.strip():
@@ -77,7 +84,11 @@ def add_command(
     ] = None,
     note: Annotated[str, typer.Option("--note", help="Free-text note.")] = "",
     replace_: Annotated[
-        bool, typer.Option("--replace", help="Overwrite an existing call with this id.")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Overwrite an existing call with this id, dropping its extension history.",
+        ),
     ] = False,
     at: AtOption = None,
 ) -> None:
@@ -107,7 +118,7 @@ def add_command(
         stages=stages,
         programme=programme,
         url=check_url(url) or "",
-        tags=tuple(dict.fromkeys(tag or ())),
+        tags=tuple(dict.fromkeys(check_tag(t) for t in tag or ())),
         note=note,
         opens=opens_at,
     )
@@ -247,7 +258,7 @@ def edit_command(
             if t not in tags:
                 raise UsageError(f"call {call.id} has no tag {t!r}")
             tags.remove(t)
-        tags.extend(t for t in add_tag or () if t not in tags)
+        tags.extend(check_tag(t) for t in add_tag or () if t not in tags)
         new_opens = call.opens
         if opens is not None:
             new_opens = (

@@ -97,7 +97,7 @@ def calls_command(
     from clusterctl.model import Status
 
     app_ctx = context(ctx)
-    now = app_ctx.now(at)
+    now = app_ctx.now(at, tz)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     zone = app_ctx.display_zone(tz)
     store = app_ctx.store()
@@ -137,7 +137,7 @@ def show_command(
     at: AtOption = None,
     tz: DisplayTzOption = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table (people) or json.")
+        OutputFormat, typer.Option("--format", "-f", help="table (people), json or csv.")
     ] = OutputFormat.table,
 ) -> None:
     """Show one call with its full deadline and extension history.
@@ -147,7 +147,7 @@ def show_command(
     from clusterctl import render
 
     app_ctx = context(ctx)
-    now = app_ctx.now(at)
+    now = app_ctx.now(at, tz)
     call = app_ctx.store().get(call_id)
     if fmt is OutputFormat.json:
         from clusterctl.codec import call_to_json

@@ -61,6 +61,15 @@ def _records_to_calls(records: object, source: str) -> list:
     return calls
 
 
+def _looks_like_csv(name: str, raw: bytes) -> bool:
+    """By the file's extension when it has a telling one, else by content (stdin, .txt):
+    JSON starts with an array or an object, clusterctl CSV with its header line."""
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("csv", "json"):
+        return suffix == "csv"
+    return raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"[", b"{")
+
+
 def _looks_like_portal(data: object) -> bool:
     pages = data if isinstance(data, list) else [data]
     return bool(pages) and all(isinstance(p, dict) and "results" in p for p in pages)
@@ -104,7 +113,7 @@ def import_command(
     raw = _read_input(file)
     kind = source
     data: object = None
-    if kind is ImportFormat.csv or (kind is ImportFormat.auto and name.lower().endswith(".csv")):
+    if kind is ImportFormat.csv or (kind is ImportFormat.auto and _looks_like_csv(name, raw)):
         kind = ImportFormat.csv
         try:
             records = read_calls_csv(raw.decode("utf-8-sig"))

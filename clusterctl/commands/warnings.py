@@ -66,16 +66,18 @@ def warn_command(
     from clusterctl.store import Ledger
 
     app_ctx = context(ctx)
-    now = app_ctx.now(at)
+    now = app_ctx.now(at, tz)
     limits = thresholds_option(app_ctx, thresholds)
     zone = app_ctx.display_zone(tz)
     recipients = [] if no_email else list(email or app_ctx.config.warn_email)
     settings = None
-    if recipients and not dry_run:
-        from clusterctl.config import smtp_settings
+    if recipients:
         from clusterctl.mail import check_address
 
         recipients = [check_address(r) for r in recipients]
+    if recipients and not dry_run:
+        from clusterctl.config import smtp_settings
+
         settings = smtp_settings(app_ctx.config, os.environ)
     store = app_ctx.store()
     if not store.exists():
