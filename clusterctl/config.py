@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import os
 import shlex
-import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -234,39 +233,19 @@ def _is_loopback(host: str) -> bool:
 
 def _read(path: Path) -> tuple[bytes, int] | None:
     """Return the file's bytes and mode, None if it does not exist; ConfigError otherwise."""
+    from clusterctl.store import UnreadableFile, read_bounded
+
     try:
-        # O_NONBLOCK: a FIFO given by mistake must not hang the command; fstat then rejects it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        raw, info = read_bounded(path, _MAX_BYTES)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {_os_reason(exc)}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(f"cannot read config file {path}: it is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"cannot read config file {path}: not a regular file")
-        chunks = []
-        size = 0
-        while size <= _MAX_BYTES:
-            chunk = os.read(fd, _MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        raw = b"".join(chunks)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {_os_reason(exc)}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > _MAX_BYTES:
-        raise ConfigError(f"config file {path}: larger than {_MAX_BYTES} bytes")
+    except UnreadableFile as exc:
+        if exc.kind == "too large":
+            raise ConfigError(f"config file {path}: larger than {_MAX_BYTES} bytes") from None
+        reason = {"directory": "it is a directory", "special": "not a regular file"}
+        why = reason.get(exc.kind, exc.detail.lower())
+        raise ConfigError(f"cannot read config file {path}: {why}") from None
     return raw, info.st_mode
-
-
-def _os_reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:

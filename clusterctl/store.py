@@ -191,37 +191,62 @@ def atomic_write(path: Path, data: bytes) -> None:
     _commit_writes([_write_temp(path, data)])
 
 
-def _read_bytes(path: Path, display: str) -> bytes:
-    """The bytes of a regular file of at most MAX_CALL_FILE_BYTES; FileNotFoundError if absent."""
+class UnreadableFile(Exception):
+    """A file ``read_bounded`` refuses: ``kind`` is 'directory', 'special', 'too large' or 'os'."""
+
+    def __init__(self, kind: str, detail: str = "", size: int = 0) -> None:
+        super().__init__(detail or kind)
+        self.kind = kind
+        self.detail = detail
+        self.size = size
+
+
+def read_bounded(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes and stat of a regular file of at most ``limit`` bytes.
+
+    FileNotFoundError if it is absent; UnreadableFile for anything else that goes wrong.
+    """
     try:
-        # O_NONBLOCK: a FIFO named like a call file must not hang the program.
+        # O_NONBLOCK: a FIFO named like the file must not hang the program; fstat rejects it.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise StoreError(f"{display}: cannot read: {_describe_os_error(exc)}") from None
+        raise UnreadableFile("os", _describe_os_error(exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise StoreError(f"{display}: is a directory, not a TOML file")
+            raise UnreadableFile("directory")
         if not stat.S_ISREG(info.st_mode):
-            raise StoreError(f"{display}: not a regular file")
+            raise UnreadableFile("special")
         chunks, size = [], 0
-        while size <= MAX_CALL_FILE_BYTES:
-            chunk = os.read(fd, MAX_CALL_FILE_BYTES + 1 - size)
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
         raw = b"".join(chunks)
     except OSError as exc:
-        raise StoreError(f"{display}: cannot read: {_describe_os_error(exc)}") from None
+        raise UnreadableFile("os", _describe_os_error(exc)) from None
     finally:
         os.close(fd)
-    if len(raw) > MAX_CALL_FILE_BYTES:
-        size = max(len(raw), info.st_size)
-        raise StoreError(f"{display}: too large ({size} bytes; at most {MAX_CALL_FILE_BYTES})")
-    return raw
+    if len(raw) > limit:
+        raise UnreadableFile("too large", size=max(len(raw), info.st_size))
+    return raw, info
+
+
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The bytes of a call or marker file; FileNotFoundError if absent, else StoreError."""
+    try:
+        return read_bounded(path, MAX_CALL_FILE_BYTES)[0]
+    except UnreadableFile as exc:
+        reason = {
+            "directory": "is a directory, not a TOML file",
+            "special": "not a regular file",
+            "too large": f"too large ({exc.size} bytes; at most {MAX_CALL_FILE_BYTES})",
+        }.get(exc.kind, f"cannot read: {exc.detail}")
+        raise StoreError(f"{display}: {reason}") from None
 
 
 def _read_toml(path: Path, display: str) -> dict[str, Any]:
