@@ -142,7 +142,7 @@ def make_rows(
     summaries: Iterable[CallSummary], now: datetime, display_zone: str | None
 ) -> list[Row]:
     """Rows for a listing as seen at ``now``, deadlines in the call's zone or ``display_zone``."""
-    from clusterctl.timeparse import format_moment, format_time_left, get_zone
+    from clusterctl.timeparse import format_moment, format_relative, format_time_left, get_zone
 
     now_ts = now.timestamp()
     rows = []
@@ -154,8 +154,8 @@ def make_rows(
         if label:
             when = f"{when} ({printable(label)})"
         if status is Status.FORTHCOMING and s.opens is not None:
-            left = "opens " + format_time_left(datetime.fromtimestamp(s.opens, UTC), now)
-            left = left.replace("opens closed", "opened")
+            # Forthcoming means the opening is still ahead: "opens in 20 days".
+            left = "opens " + format_relative(datetime.fromtimestamp(s.opens, UTC), now)
         else:
             left = format_time_left(deadline, now)
         rows.append(

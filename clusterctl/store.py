@@ -528,6 +528,7 @@ class Store:
             raise _LockUnavailable(
                 f"{self.root}: cannot change the store: {_describe_os_error(exc)}"
             ) from None
+        locked = False
         try:
             deadline = time.monotonic() + self.lock_timeout
             while True:
@@ -548,8 +549,12 @@ class Store:
                 with contextlib.suppress(OSError):  # only informative; a full disk must not fail
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, str(os.getpid()).encode(), 0)
+            locked = not shared
             yield
         finally:
+            if locked:  # still holding the lock here, so no later holder's pid is erased
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
             os.close(fd)
 
     # --- finishing interrupted changes ------------------------------------------------------
