@@ -6,8 +6,6 @@ as Rich ``Text`` objects, never as markup, so a title can neither restyle nor hi
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import re
 import sys
@@ -239,12 +237,17 @@ def print_rows_table(rows: Sequence[Row], console: Any) -> None:
 
 def write_json(value: Any, out: IO[str]) -> None:
     """Pretty, key-order-stable JSON with a trailing newline (non-ASCII kept readable)."""
+    import json
+
     json.dump(value, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
 def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
     """CSV with one row per call; list-valued columns hold JSON so that import is lossless."""
+    import csv
+    import json
+
     from clusterctl.codec import call_to_json
 
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
@@ -261,6 +264,9 @@ def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
 
 def read_calls_csv(text: str) -> list[dict[str, Any]]:
     """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
+    import csv
+    import json
+
     reader = csv.DictReader(text.splitlines(keepends=True))
     missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
     if missing:

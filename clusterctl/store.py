@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import pickle
 import re
-import shutil
 import stat
 import time
 from array import array
@@ -760,6 +758,8 @@ class Store:
                 from clusterctl.config import user_dir
 
                 base = user_dir("cache")
+        import hashlib  # here, not at the top: commands that never list should not pay for it
+
         key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:24]
         return base / f"summaries-{key}.pickle"
 
@@ -1037,6 +1037,8 @@ class Store:
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
+        import shutil
+
         self._check_root()
         if self.schema_version() > SCHEMA_VERSION:  # a missing store is an error, never created
             self._require_schema()
