@@ -158,11 +158,11 @@ class AppContext:
         name = option or self.config.timezone
         return canonical_zone_name(name) if name else None
 
-    def color(self, stderr: bool = False) -> bool:
-        """Whether to colour stdout (or stderr)."""
+    def color(self) -> bool:
+        """Whether to colour stdout."""
         from clusterctl.render import color_wanted
 
-        return color_wanted(sys.stderr if stderr else sys.stdout, self.no_color)
+        return color_wanted(sys.stdout, self.no_color)
 
     def console(self) -> Any | None:
         """A Rich console when stdout is a terminal, else None (plain output)."""

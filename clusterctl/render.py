@@ -72,13 +72,12 @@ def color_wanted(stream: IO[str], no_color: bool) -> bool:
     return stream.isatty()
 
 
-def make_console(*, stderr: bool = False, color: bool = True) -> Any:
-    """A Rich console bound to stdout or stderr, colour as decided by ``color_wanted``."""
+def make_console(*, color: bool = True) -> Any:
+    """A Rich console bound to stdout, colour as decided by ``color_wanted``."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
     return Console(
-        file=stream,
+        file=sys.stdout,
         no_color=not color,
         color_system="auto" if color else None,
         highlight=False,

@@ -433,9 +433,6 @@ class Store:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
         return self.calls_dir / f"{validate_id(call_id)}{SUFFIX}"
 
-    def _display(self, path: Path) -> str:
-        return str(path)
-
     # --- schema ------------------------------------------------------------------------------
 
     def exists(self) -> bool:
@@ -451,7 +448,7 @@ class Store:
         """The schema version in the marker file; StoreError if missing or malformed."""
         marker = self.root / MARKER
         try:
-            data = _read_toml(marker, self._display(marker))
+            data = _read_toml(marker, str(marker))
         except FileNotFoundError:
             if self.calls_dir.exists():
                 raise StoreError(
@@ -664,7 +661,7 @@ class Store:
     def _parse_call_file(self, path: Path) -> Call:
         from clusterctl.codec import call_from_record
 
-        display = self._display(path)
+        display = str(path)
         record = _read_toml(path, display)
         try:
             call = call_from_record(record)
@@ -685,7 +682,7 @@ class Store:
         try:
             return call.summary()
         except (ValueError, OverflowError) as exc:
-            raise StoreError(f"{self._display(path)}: {exc}") from None
+            raise StoreError(f"{path}: {exc}") from None
 
     def get(self, call_id: str) -> Call:
         """Read one call straight from its file."""
@@ -999,7 +996,7 @@ class Store:
                 problems.append(f"{path}: not a call file (expected <ID>.toml)")
                 continue
             try:
-                record = _read_toml(path, self._display(path))
+                record = _read_toml(path, str(path))
                 call = call_from_record(record)
             except StoreError as exc:
                 problems.append(str(exc))
@@ -1106,14 +1103,6 @@ class Transaction:
         self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
         self._deletes: set[str] = set()
-
-    def exists(self, call_id: str) -> bool:
-        """True if the call exists (staged changes included)."""
-        if call_id in self._puts:
-            return True
-        if call_id in self._deletes:
-            return False
-        return self.store.call_path(call_id).exists()
 
     def get(self, call_id: str) -> Call:
         """The call as it is now (staged changes included); NotFoundError if absent."""
