@@ -35,7 +35,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1179,6 +1179,12 @@ class Transaction:
             ) from None
 
 
+def _ledger_deadline(key: str) -> str:
+    """The deadline stamp of a ledger key 'id|stage|YYYY-MM-DDTHH:MM:SSZ|seconds' ('' if odd)."""
+    parts = key.rsplit("|", 2)
+    return parts[1] if len(parts) == 3 else ""
+
+
 @dataclass
 class Ledger:
     """Which warnings were delivered: key -> ISO time of delivery."""
@@ -1202,11 +1208,24 @@ class Ledger:
         return cls(path=path, sent={str(k): str(v) for k, v in sent.items()})
 
     def record(self, keys: Iterable[str], when: datetime) -> None:
-        """Remember ``keys`` as delivered at ``when``."""
+        """Remember ``keys`` as delivered at ``when``; forget warnings for long-past deadlines."""
         stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for key in keys:
             self.sent[key] = stamp
             self.dirty = True
+        self.prune(when)
+
+    #: Warnings for deadlines further back than this can never be due again: forget them, so
+    #: the ledger of a store that grows for years stays small.
+    KEEP = timedelta(days=400)
+
+    def prune(self, now: datetime) -> None:
+        """Drop entries whose deadline (the key's third field, UTC) is older than KEEP."""
+        cutoff = (now - self.KEEP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stale = [key for key in self.sent if _ledger_deadline(key) < cutoff]
+        for key in stale:
+            del self.sent[key]
+        self.dirty = self.dirty or bool(stale)
 
     def save(self) -> None:
         """Write the ledger atomically, keys sorted."""
