@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from clusterctl.errors import UsageError
 from clusterctl.model import CallSummary, Status, sort_key
 
 DEFAULT_STATUSES = frozenset({Status.OPEN, Status.FORTHCOMING})
@@ -51,6 +52,8 @@ def status_filter(
 ) -> frozenset[Status]:
     """The statuses asked for by --open/--closed/--forthcoming/--all (default open, forthcoming)."""
     if all_:
+        if open_ or closed or forthcoming:
+            raise UsageError("--all already shows every status; drop --open/--closed/--forthcoming")
         return ALL_STATUSES
     chosen = {
         status

@@ -1409,3 +1409,9 @@ def test_add_refuses_empty_tags_and_repeated_deadlines(
 ) -> None:
     assert failed(cli("add", "X-1", "--title", "t", *args), 2).startswith(message)
     assert not store_dir.exists()
+
+
+def test_all_cannot_be_combined_with_a_status_flag(cli: Run, sample: Path) -> None:
+    assert failed(cli("calls", "--all", "--open", "--at", NOW), 2) == (
+        "error: --all already shows every status; drop --open/--closed/--forthcoming"
+    )

@@ -62,7 +62,7 @@ def config_path_command() -> None:
 
 @config_app.command("show")
 def config_show_command(ctx: typer.Context) -> None:
-    """Print the effective settings as JSON, secrets masked, and where the store is.
+    """Print the config file's settings as JSON (secrets masked) and the store in use.
 
     Example: clusterctl config show
     """
