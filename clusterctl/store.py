@@ -69,6 +69,7 @@ RACY_SECONDS = 3.0
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
 JOURNAL = "commit.json"
+LEDGER = "warnings-sent.json"
 #: Names of the temporary twin of a call file (see ``_write_temp``).
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
@@ -948,15 +949,19 @@ class Store:
 
     # --- warnings ledger -------------------------------------------------------------------
 
+    def delivered_warnings(self) -> dict[str, str]:
+        """The ledger's entries, read without the lock (for a dry run, which changes nothing)."""
+        return Ledger.load(self.state_dir / LEDGER).sent
+
     @contextlib.contextmanager
     def warning_ledger(self) -> Iterator[Ledger]:
         """Hold the warn lock and yield the ledger of delivered warnings; saved if changed."""
         if not self.exists():
-            yield Ledger(path=self.state_dir / "warnings-sent.json", sent={})
+            yield Ledger(path=self.state_dir / LEDGER, sent={})
             return
         self._require_schema()
         with self._flock("warn.lock", "the warnings ledger"):
-            ledger = Ledger.load(self.state_dir / "warnings-sent.json")
+            ledger = Ledger.load(self.state_dir / LEDGER)
             yield ledger
             if ledger.dirty:
                 ledger.save()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
-from clusterctl.model import Call
+from clusterctl.model import Call, CallSummary
 from clusterctl.timeparse import format_duration, format_moment, format_time_left
 
 DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
@@ -63,6 +63,16 @@ class DueWarning:
         """Stable ledger key: call, stage, deadline instant (UTC) and threshold in seconds."""
         seconds = int(self.threshold.total_seconds())
         return f"{self.call_id}|{self.stage}|{utc_stamp(self.deadline)}|{seconds}"
+
+
+def candidate_ids(
+    summaries: Iterable[CallSummary], thresholds: Sequence[timedelta], now: datetime
+) -> list[str]:
+    """Ids of the calls with a deadline inside the widest threshold: only those can warn, so
+    only those need to be read in full."""
+    now_ts = now.timestamp()
+    horizon = now_ts + max(thresholds).total_seconds()
+    return [s.id for s in summaries if any(now_ts < d <= horizon for _, d, _ in s.stages)]
 
 
 def due_warnings(

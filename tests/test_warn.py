@@ -308,3 +308,20 @@ def test_hostile_title_stays_on_one_line_in_body() -> None:
     assert "\r" not in body
     # The subject names the id, never the title.
     assert "Bcc" not in digest_subject(warnings, now)
+
+
+def test_candidates_are_the_calls_with_a_deadline_inside_the_widest_threshold() -> None:
+    from clusterctl.warn import candidate_ids
+
+    now = DEADLINE - 20 * D
+    calls = [
+        make_call("IN-1", DEADLINE),  # 20 days ahead: inside 30d
+        make_call("FAR-1", DEADLINE + 20 * D),  # 40 days ahead
+        make_call("PAST-1", now - D),  # already closed
+        make_call("EDGE-1", now + 30 * D),  # exactly at the widest threshold
+    ]
+    summaries = [c.summary() for c in calls]
+    assert candidate_ids(summaries, DEFAULT_THRESHOLDS, now) == ["IN-1", "EDGE-1"]
+    # Every warning due_warnings finds is among the candidates.
+    due = {w.call_id for w in run(calls, now)}
+    assert due <= set(candidate_ids(summaries, DEFAULT_THRESHOLDS, now))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clusterctl.app import AtOption, DisplayTzOption, app, context
+from clusterctl.app import AppContext, AtOption, DisplayTzOption, app, context
+
+if TYPE_CHECKING:
+    from clusterctl.warn import DueWarning
 
 
 class WarnFormat(StrEnum):
@@ -63,7 +68,6 @@ def warn_command(
     """
     from clusterctl import render, warn
     from clusterctl.commands.transfer import thresholds_option
-    from clusterctl.store import Ledger
 
     app_ctx = context(ctx)
     now = app_ctx.now(at, tz)
@@ -88,18 +92,16 @@ def warn_command(
             f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
             "or the config file)"
         )
-    # Only calls with a deadline inside the widest threshold can warn: load just those.
-    now_ts = now.timestamp()
-    horizon = now_ts + max(limits).total_seconds()
-    candidates = [
-        s.id
-        for s in store.summaries(open_at=now_ts)
-        if any(now_ts < d <= horizon for _, d, _ in s.stages)
-    ]
+    candidates = warn.candidate_ids(store.summaries(open_at=now.timestamp()), limits, now)
     if dry_run:
-        delivered = Ledger.load(store.state_dir / "warnings-sent.json").sent
+        delivered = store.delivered_warnings()
         due = warn.due_warnings(store.get_many(candidates), limits, now, delivered)
         _print_warnings(due, now, zone, fmt, app_ctx)
+        if due and recipients:
+            typer.echo(
+                render.printable(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}"),
+                err=True,
+            )
         return
     with store.warning_ledger() as ledger:
         due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
@@ -119,14 +121,22 @@ def warn_command(
         _print_warnings(due, now, zone, fmt, app_ctx)
         ledger.record((w.key for w in due), now)
         if settings is not None:
-            plural = "s" if len(due) != 1 else ""
             typer.echo(
-                render.printable(f"e-mailed {len(due)} warning{plural} to {', '.join(recipients)}"),
-                err=True,
+                render.printable(f"e-mailed {_count(due)} to {', '.join(recipients)}"), err=True
             )
 
 
-def _print_warnings(due, now, zone, fmt: WarnFormat, app_ctx) -> None:
+def _count(due: Sequence[DueWarning]) -> str:
+    return f"{len(due)} warning{'s' if len(due) != 1 else ''}"
+
+
+def _print_warnings(
+    due: Sequence[DueWarning],
+    now: datetime,
+    zone: str | None,
+    fmt: WarnFormat,
+    app_ctx: AppContext,
+) -> None:
     from clusterctl import render, warn
 
     if fmt is WarnFormat.json:
