@@ -196,6 +196,7 @@ _NUMERIC_DATE = _LazyPattern(
     r"(?a)(?<![0-9:.])([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]+)(?![0-9:])"
 )
 # A time of day must look like one ('17:00', '17.00h', '17h', '5 pm'), not a bare number.
+_CLOCK_TIME = _LazyPattern(r"(?a)(?<![0-9:.])[0-9]{1,2}:[0-9]{2}(?![0-9])")
 _TIME_MARK = _LazyPattern(r"(?ai)[0-9](?:[:.][0-9]|\s*h\b|\s*[ap]\.?\s?m\b)")
 _ZONE_HINT = "use e.g. 'Brussels time', CET, CEST, UTC, AoE or an offset such as +01:00"
 
@@ -328,6 +329,10 @@ def _parse_words(text: str, original: str) -> tuple[datetime, bool, _Source]:
         raise TimeParseError(f"{original!r} has minutes but no hour; write e.g. 17:00")
     if time_given and not _TIME_MARK.search(text):
         raise TimeParseError(f"{original!r}: write the time with a colon, e.g. 17:00")
+
+    # dateutil keeps the last of several times ('17:00 18:30'): which one was meant is unknown.
+    if len(_CLOCK_TIME.findall(text)) > 1:
+        raise TimeParseError(f"{original!r} gives more than one time of day; give one")
 
     # dateutil would silently put a two-digit year into this century.
     if not re.search(rf"(?<![0-9]){a.year:04d}(?![0-9])", text):

@@ -986,3 +986,11 @@ def test_shifting_past_the_supported_years_is_refused() -> None:
         shift_by(start, "5w")
     with pytest.raises(TimeParseError):
         shift_by(start, "99999999w")
+
+
+@pytest.mark.parametrize(
+    "text", ["8 March 2018 17:00 CET 18:00", "8 March 2018 17:00 18:30", "17:00 8 March 2018 9:30"]
+)
+def test_two_times_of_day_are_refused(text: str) -> None:
+    with pytest.raises(TimeParseError, match="more than one time of day"):
+        parse_moment(text, "Europe/Brussels")
