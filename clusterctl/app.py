@@ -49,8 +49,10 @@ def _guard(func: F) -> F:
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-            sys.stderr.close()
+            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do. Point stdout
+            # at /dev/null so that the final flush at exit cannot fail again (Python's recipe).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]

@@ -94,3 +94,33 @@ def test_a_closed_stdout_is_not_a_crash(seeded_store: Path) -> None:
     )
     assert closed.returncode == 0, closed.stderr
     assert "Traceback" not in closed.stderr
+
+
+def test_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    import json
+
+    records = [
+        {
+            "id": f"P-{n:05d}",
+            "title": "A call with a long enough title to fill the pipe " * 3,
+            "timezone": "Europe/Brussels",
+            "deadlines": [{"label": "", "deadline": "2030-01-01T17:00:00+01:00"}],
+        }
+        for n in range(3000)
+    ]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(records))
+    store = tmp_path / "s"
+    assert _run("--store", str(store), "import", str(source)).returncode == 0
+    exe = " ".join(clusterctl_exe())
+    result = subprocess.run(
+        f"{exe} --store {store} calls --all -f json | head -c 10 >/dev/null;"
+        " exit ${PIPESTATUS[0]}",
+        shell=True,
+        executable="/bin/bash",
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
