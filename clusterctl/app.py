@@ -9,31 +9,23 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from clusterctl import __version__
-from clusterctl.errors import ClusterctlError
-
-if TYPE_CHECKING:
-    from clusterctl.config import Config
-    from clusterctl.store import Store
+from clusterctl.context import AppContext
+from clusterctl.exits import exit_code_of, report_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise."""
-    from clusterctl.render import printable
-
-    typer.echo(f"error: {printable(message)}", err=True)
+    report_error(message)
     return typer.Exit(code)
 
 
@@ -41,19 +33,10 @@ def _guard(func: F) -> F:
     """Turn ClusterctlError into one line on stderr and its exit code; never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ClusterctlError as exc:
-            raise fail(str(exc), exc.exit_code) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted", 130) from None
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do. Point stdout
-            # at /dev/null so that the final flush at exit cannot fail again (Python's recipe).
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(0) from None
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        code = exit_code_of(lambda: func(*args, **kwargs))
+        if code:
+            raise typer.Exit(code)
 
     return wrapper  # type: ignore[return-value]
 
@@ -102,77 +85,6 @@ app = App(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-@dataclass
-class AppContext:
-    """Everything a command needs from the global options, resolved lazily."""
-
-    store_option: Path | None = None
-    lock_timeout_option: float | None = None
-    no_color: bool = False
-    _config: Config | None = field(default=None, repr=False)
-
-    @property
-    def config(self) -> Config:
-        """The user's config file (empty defaults when it does not exist)."""
-        if self._config is None:
-            from clusterctl.config import load_config
-
-            self._config = load_config()
-        return self._config
-
-    def store_path(self) -> tuple[Path, str]:
-        """Where the store is and which rule chose it."""
-        if self.store_option is not None:
-            return self.store_option.expanduser(), "--store / CLUSTERCTL_STORE"
-        if self.config.store is not None:
-            return self.config.store, f"config file {self.config.path}"
-        from clusterctl.config import user_dir
-
-        return user_dir("data") / "store", "default"
-
-    def store(self) -> Store:
-        """The Store the command works on."""
-        from clusterctl.store import Store
-
-        timeout = self.lock_timeout_option
-        if timeout is None:
-            timeout = self.config.lock_timeout if self.config.lock_timeout is not None else 10.0
-        return Store(self.store_path()[0], lock_timeout=timeout)
-
-    def now(self, at: str | None, tz_option: str | None = None) -> datetime:
-        """``--at`` parsed, else the clock, once.
-
-        A time without a zone in ``--at`` (and a bare date, which means 00:00) is read in the
-        viewer's zone: --tz, else the config file's, else Europe/Brussels.
-        """
-        if at is None:
-            return datetime.now(UTC)
-        from clusterctl.timeparse import DEFAULT_ZONE, parse_now
-
-        return parse_now(at, self.display_zone(tz_option) or DEFAULT_ZONE).astimezone(UTC)
-
-    def display_zone(self, option: str | None) -> str | None:
-        """The viewer's zone from --tz or the config file; None shows each call's own zone."""
-        from clusterctl.timeparse import canonical_zone_name
-
-        name = option or self.config.timezone
-        return canonical_zone_name(name) if name else None
-
-    def color(self) -> bool:
-        """Whether to colour stdout."""
-        from clusterctl.render import color_wanted
-
-        return color_wanted(sys.stdout, self.no_color)
-
-    def console(self) -> Any | None:
-        """A Rich console when stdout is a terminal, else None (plain output)."""
-        if not sys.stdout.isatty():
-            return None
-        from clusterctl.render import make_console
-
-        return make_console(color=self.color())
 
 
 def context(ctx: typer.Context) -> AppContext:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.app import App, AppContext, AtOption, app, context
+from clusterctl.app import App, AtOption, app, context
 from clusterctl.commands.listing import (
     AllFlag,
     ClosedFlag,
@@ -22,6 +22,7 @@ from clusterctl.commands.listing import (
     WithinOption,
     filter_options,
 )
+from clusterctl.context import AppContext
 from clusterctl.errors import UsageError
 
 

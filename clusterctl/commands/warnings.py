@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clusterctl.app import AppContext, AtOption, DisplayTzOption, app, context
+from clusterctl.app import AtOption, DisplayTzOption, app, context
+from clusterctl.context import AppContext
 
 if TYPE_CHECKING:
     from clusterctl.warn import DueWarning

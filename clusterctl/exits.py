@@ -1,0 +1,42 @@
+"""How a run ends: one ``error:`` line on stderr and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from clusterctl.errors import ClusterctlError
+
+
+def report_error(message: str) -> None:
+    """Print ``error: message`` on stderr, with control characters made visible."""
+    from clusterctl.render import printable
+
+    print(f"error: {printable(message)}", file=sys.stderr, flush=True)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the final flush at exit cannot fail (Python's recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def exit_code_of(action: Callable[[], object]) -> int:
+    """Run ``action`` and return its exit code; failures are reported as one line.
+
+    A ClusterctlError exits with its own code, Ctrl-C with 130. A reader that went away
+    (``| head``) ends the run quietly with 0, as Unix tools do.
+    """
+    try:
+        action()
+    except ClusterctlError as exc:
+        report_error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        report_error("interrupted")
+        return 130
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+    return 0
