@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
-from datetime import time
 from typing import Annotated
 
 import typer
 
 from clusterctl.app import AtOption, IdArgument, app, context
+from clusterctl.edits import add_call, edit_call, extend_call
 from clusterctl.errors import UsageError
 
 
@@ -17,33 +16,6 @@ def _echo_change(message: str) -> None:
     from clusterctl.render import printable
 
     typer.echo(printable(message))
-
-
-def check_url(url: str | None) -> str | None:
-    """A URL must be http(s); anything else is most likely a mistyped option."""
-    if url and not url.startswith(("http://", "https://")):
-        raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
-    return url
-
-
-def split_label(spec: str) -> tuple[str, str]:
-    """'Stage 1=8 March 2018' -> ('Stage 1', '8 March 2018'); no '=' means no label."""
-    label, sep, when = spec.partition("=")
-    return (label, when) if sep else ("", spec)
-
-
-def check_tag(tag: str) -> str:
-    """A tag must have some text (an empty one usually comes from an unset shell variable)."""
-    if not tag.strip():
-        raise UsageError("a tag must not be empty")
-    return tag
-
-
-def check_title(title: str) -> str:
-    """A title must say something."""
-    if not title.strip():
-        raise UsageError("the title must not be empty")
-    return title
 
 
 @app.command("add")
@@ -96,38 +68,21 @@ def add_command(
 
     Example: clusterctl add ESCP-S3 --title ESCP-S3 --deadline "8 March 2018, 17:00h Brussels time"
     """
-    from clusterctl.model import Call, make_stages, validate_id
-    from clusterctl.timeparse import canonical_zone_name, format_moment, parse_moment
-
-    app_ctx = context(ctx)
-    validate_id(call_id)
-    zone = canonical_zone_name(tz)
-    stages = make_stages(
-        [(label.strip(), parse_moment(when, zone)) for label, when in map(split_label, deadline)]
-    )
-    opens_at = parse_moment(opens, zone, default_time=time(0, 0)) if opens else None
-    if opens_at is not None and opens_at.timestamp() >= stages[0].original.timestamp():
-        raise UsageError(
-            f"--opens {opens!r} is not before the first deadline "
-            f"{format_moment(stages[0].original)}"
-        )
-    call = Call(
-        id=call_id,
-        title=check_title(title),
-        timezone=zone,
-        stages=stages,
+    message = add_call(
+        context(ctx),
+        call_id,
+        title=title,
+        deadline=deadline,
+        tz=tz,
+        opens=opens,
         programme=programme,
-        url=check_url(url) or "",
-        tags=tuple(dict.fromkeys(check_tag(t) for t in tag or ())),
+        url=url,
+        tag=tag,
         note=note,
-        opens=opens_at,
+        replace_=replace_,
+        at=at,
     )
-    app_ctx.now(at)  # validates --at even though adding does not depend on it
-    app_ctx.store().add(call, replace=replace_)
-    deadlines = ", ".join(
-        (f"{s.label}: " if s.label else "") + format_moment(s.original) for s in stages
-    )
-    _echo_change(f"Added {call.id}: deadline {deadlines}")
+    _echo_change(message)
 
 
 @app.command("extend")
@@ -174,39 +129,18 @@ def extend_command(
 
     Example: clusterctl extend ESCP-S3-EOI --to "31 March 2017" --reason "extended by DG GROW"
     """
-    from clusterctl.model import Call
-    from clusterctl.timeparse import format_moment, parse_duration, parse_moment, shift_by
-
-    if (to is None) == (by is None):
-        raise UsageError("give exactly one of --to WHEN or --by DURATION")
-    app_ctx = context(ctx)
-    now = app_ctx.now(at)
-    if by:
-        parse_duration(by)  # reject a malformed --by before taking the lock
-
-    def change(call: Call) -> Call:
-        if by:
-            view = call.target_stage(stage, now)
-            new = shift_by(view.deadline, by)
-            label: str | None = view.label
-        else:
-            new = parse_moment(to or "", call.timezone)
-            label = stage
-        return call.extend(
-            new,
-            recorded=now,
-            stage=label,
-            reason=reason,
-            source=check_url(source) or "",
-            allow_earlier=allow_earlier,
-        )
-
-    updated = app_ctx.store().update(call_id, change)
-    ext = updated.extensions[-1]
-    where = f" ({ext.stage})" if ext.stage else ""
-    _echo_change(
-        f"Extended {updated.id}{where}: {format_moment(ext.from_)} -> {format_moment(ext.to)}"
+    message = extend_call(
+        context(ctx),
+        call_id,
+        to=to,
+        by=by,
+        stage=stage,
+        reason=reason,
+        source=source,
+        allow_earlier=allow_earlier,
+        at=at,
     )
+    _echo_change(message)
 
 
 @app.command("edit")
@@ -244,42 +178,18 @@ def edit_command(
 
     Example: clusterctl edit ESCP-S3-EOI --note "lead: Anna" --add-tag ours
     """
-    from clusterctl.model import Call
-    from clusterctl.timeparse import parse_moment
-
-    options = (title, programme, url, opens, note, add_tag, remove_tag)
-    if all(o is None for o in options):
-        raise UsageError("nothing to change: give at least one option (see --help)")
-    app_ctx = context(ctx)
-
-    def change(call: Call) -> Call:
-        tags = list(call.tags)
-        for t in remove_tag or ():
-            if t not in tags:
-                raise UsageError(f"call {call.id} has no tag {t!r}")
-            tags.remove(t)
-        tags.extend(check_tag(t) for t in add_tag or () if t not in tags)
-        new_opens = call.opens
-        if opens is not None:
-            new_opens = (
-                parse_moment(opens, call.timezone, default_time=time(0, 0)) if opens else None
-            )
-        updated = replace(
-            call,
-            title=check_title(title) if title is not None else call.title,
-            programme=programme if programme is not None else call.programme,
-            url=(check_url(url) or "") if url is not None else call.url,
-            note=note if note is not None else call.note,
-            opens=new_opens,
-            tags=tuple(tags),
-        )
-        first = min(s.original.timestamp() for s in call.stages)
-        if new_opens is not None and new_opens.timestamp() >= first:
-            raise UsageError(f"--opens {opens!r} is not before the call's first deadline")
-        return updated
-
-    updated = app_ctx.store().update(call_id, change)
-    _echo_change(f"Updated {updated.id}")
+    message = edit_call(
+        context(ctx),
+        call_id,
+        title=title,
+        programme=programme,
+        url=url,
+        opens=opens,
+        note=note,
+        add_tag=add_tag,
+        remove_tag=remove_tag,
+    )
+    _echo_change(message)
 
 
 @app.command("remove")

@@ -1,0 +1,185 @@
+"""What ``add``, ``extend`` and ``edit`` do, apart from parsing: check, change the store, report.
+
+Each function takes the run's AppContext and plain values and returns the one-line confirmation
+to print. Nothing here imports the command-line framework, so the Typer commands and the fast
+route of ``clusterctl.fastpath`` run the very same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import time
+
+from clusterctl.context import AppContext
+from clusterctl.errors import UsageError
+from clusterctl.model import Call, make_stages, validate_id
+from clusterctl.timeparse import (
+    canonical_zone_name,
+    format_moment,
+    parse_duration,
+    parse_moment,
+    shift_by,
+)
+
+
+def check_url(url: str | None) -> str | None:
+    """A URL must be http(s); anything else is most likely a mistyped option."""
+    if url and not url.startswith(("http://", "https://")):
+        raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
+    return url
+
+
+def split_label(spec: str) -> tuple[str, str]:
+    """'Stage 1=8 March 2018' -> ('Stage 1', '8 March 2018'); no '=' means no label."""
+    label, sep, when = spec.partition("=")
+    return (label, when) if sep else ("", spec)
+
+
+def check_tag(tag: str) -> str:
+    """A tag must have some text (an empty one usually comes from an unset shell variable)."""
+    if not tag.strip():
+        raise UsageError("a tag must not be empty")
+    return tag
+
+
+def check_title(title: str) -> str:
+    """A title must say something."""
+    if not title.strip():
+        raise UsageError("the title must not be empty")
+    return title
+
+
+def add_call(
+    app_ctx: AppContext,
+    call_id: str,
+    *,
+    title: str,
+    deadline: Sequence[str],
+    tz: str = "Europe/Brussels",
+    opens: str | None = None,
+    programme: str = "",
+    url: str = "",
+    tag: Sequence[str] | None = None,
+    note: str = "",
+    replace_: bool = False,
+    at: str | None = None,
+) -> str:
+    """Add a call from the ``add`` options; return the confirmation line."""
+    validate_id(call_id)
+    zone = canonical_zone_name(tz)
+    stages = make_stages(
+        [(label.strip(), parse_moment(when, zone)) for label, when in map(split_label, deadline)]
+    )
+    opens_at = parse_moment(opens, zone, default_time=time(0, 0)) if opens else None
+    if opens_at is not None and opens_at.timestamp() >= stages[0].original.timestamp():
+        raise UsageError(
+            f"--opens {opens!r} is not before the first deadline "
+            f"{format_moment(stages[0].original)}"
+        )
+    call = Call(
+        id=call_id,
+        title=check_title(title),
+        timezone=zone,
+        stages=stages,
+        programme=programme,
+        url=check_url(url) or "",
+        tags=tuple(dict.fromkeys(check_tag(t) for t in tag or ())),
+        note=note,
+        opens=opens_at,
+    )
+    app_ctx.now(at)  # validates --at even though adding does not depend on it
+    app_ctx.store().add(call, replace=replace_)
+    deadlines = ", ".join(
+        (f"{s.label}: " if s.label else "") + format_moment(s.original) for s in stages
+    )
+    return f"Added {call.id}: deadline {deadlines}"
+
+
+def extend_call(
+    app_ctx: AppContext,
+    call_id: str,
+    *,
+    to: str | None = None,
+    by: str | None = None,
+    stage: str | None = None,
+    reason: str = "",
+    source: str = "",
+    allow_earlier: bool = False,
+    at: str | None = None,
+) -> str:
+    """Record an extension from the ``extend`` options; return the confirmation line."""
+    if (to is None) == (by is None):
+        raise UsageError("give exactly one of --to WHEN or --by DURATION")
+    now = app_ctx.now(at)
+    if by:
+        parse_duration(by)  # reject a malformed --by before taking the lock
+
+    def change(call: Call) -> Call:
+        if by:
+            view = call.target_stage(stage, now)
+            new = shift_by(view.deadline, by)
+            label: str | None = view.label
+        else:
+            new = parse_moment(to or "", call.timezone)
+            label = stage
+        return call.extend(
+            new,
+            recorded=now,
+            stage=label,
+            reason=reason,
+            source=check_url(source) or "",
+            allow_earlier=allow_earlier,
+        )
+
+    updated = app_ctx.store().update(call_id, change)
+    ext = updated.extensions[-1]
+    where = f" ({ext.stage})" if ext.stage else ""
+    return f"Extended {updated.id}{where}: {format_moment(ext.from_)} -> {format_moment(ext.to)}"
+
+
+def edit_call(
+    app_ctx: AppContext,
+    call_id: str,
+    *,
+    title: str | None = None,
+    programme: str | None = None,
+    url: str | None = None,
+    opens: str | None = None,
+    note: str | None = None,
+    add_tag: Sequence[str] | None = None,
+    remove_tag: Sequence[str] | None = None,
+) -> str:
+    """Change a call's details from the ``edit`` options; return the confirmation line."""
+    options = (title, programme, url, opens, note, add_tag, remove_tag)
+    if all(o is None for o in options):
+        raise UsageError("nothing to change: give at least one option (see --help)")
+
+    def change(call: Call) -> Call:
+        tags = list(call.tags)
+        for t in remove_tag or ():
+            if t not in tags:
+                raise UsageError(f"call {call.id} has no tag {t!r}")
+            tags.remove(t)
+        tags.extend(check_tag(t) for t in add_tag or () if t not in tags)
+        new_opens = call.opens
+        if opens is not None:
+            new_opens = (
+                parse_moment(opens, call.timezone, default_time=time(0, 0)) if opens else None
+            )
+        updated = replace(
+            call,
+            title=check_title(title) if title is not None else call.title,
+            programme=programme if programme is not None else call.programme,
+            url=(check_url(url) or "") if url is not None else call.url,
+            note=note if note is not None else call.note,
+            opens=new_opens,
+            tags=tuple(tags),
+        )
+        first = min(s.original.timestamp() for s in call.stages)
+        if new_opens is not None and new_opens.timestamp() >= first:
+            raise UsageError(f"--opens {opens!r} is not before the call's first deadline")
+        return updated
+
+    updated = app_ctx.store().update(call_id, change)
+    return f"Updated {updated.id}"
