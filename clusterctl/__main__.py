@@ -28,7 +28,10 @@ def main() -> None:
 
         print(f"clusterctl {__version__}")
         return
-    sys.exit(run(sys.argv[1:]))
+    from clusterctl.fastpath import dispatch
+
+    code = dispatch(sys.argv[1:])  # a plain add/extend/edit runs without loading Typer
+    sys.exit(run(sys.argv[1:]) if code is None else code)
 
 
 def run(argv: list[str]) -> int:

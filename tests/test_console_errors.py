@@ -74,6 +74,36 @@ def test_a_full_disk_on_stdout_is_one_line(seeded_store: Path, fmt: str) -> None
     assert result.stderr == "error: cannot write the output: No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("through_typer", [False, True], ids=["fast-route", "typer-route"])
+def test_a_full_disk_after_a_change_is_one_line(tmp_path: Path, through_typer: bool) -> None:
+    # Giving --title twice is not plain: the same change then goes through Typer.
+    extra = ["--title", "T"] if through_typer else []
+    argv = [
+        "--store",
+        str(tmp_path / "s"),
+        "add",
+        "F-1",
+        "--title",
+        "T",
+        *extra,
+        "-d",
+        "2030-01-01",
+    ]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*clusterctl_exe(), *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "error: cannot write the output: No space left on device\n"
+    assert (tmp_path / "s" / "calls" / "F-1.toml").exists()  # the change itself was made
+
+
 def test_a_terminal_encoding_without_the_characters_gets_escapes(tmp_path: Path) -> None:
     store = str(tmp_path / "s")
     added = _run("--store", store, "add", "U-1", "--title", "Zürich – Ελλάδα", "-d", "2030-01-01")

@@ -1,0 +1,356 @@
+"""The Typer-free route for plain add/extend/edit: same tables as Typer, same results, or no route.
+
+Three guarantees: the option tables match what Typer builds from the command signatures; a
+command line the route accepts gives byte-identical output, exit code and store files on both
+routes (hypothesis throws many command lines at both); and a plain run really skips Typer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clusterctl import __main__ as entry
+from clusterctl import fastpath
+from clusterctl.cli import app
+from tests.conftest import ROOT, clusterctl_exe
+
+ROOT_COMMAND = typer.main.get_command(app)
+#: Global options the fast route leaves to Typer: they print something and exit.
+TYPER_ONLY_GLOBALS = {"version", "install_completion", "show_completion"}
+
+
+def _typer_params(command: Any, kind: str) -> dict[str, Any]:
+    """The Click parameters Typer built, of one kind ('argument' or 'option'), by name."""
+    return {p.name: p for p in command.params if p.param_type_name == kind}
+
+
+def _assert_table_matches(spec: fastpath.FastCommand, command: Any) -> None:
+    arguments = tuple(_typer_params(command, "argument"))
+    params = _typer_params(command, "option") | _typer_params(command, "argument")
+    assert spec.arguments == arguments
+    for name in arguments:
+        assert params[name].nargs == 1 and params[name].required
+    options = {o.dest: o for o in spec.options}
+    assert set(options) == set(_typer_params(command, "option"))
+    for dest, opt in options.items():
+        param = params[dest]
+        assert opt.names == tuple(param.opts + param.secondary_opts), dest
+        assert opt.flag == param.is_flag, dest
+        assert opt.multiple == param.multiple, dest
+        assert opt.required == param.required, dest
+        assert opt.default == param.default, dest
+        # The route hands values over as the strings it read: Typer must not convert them.
+        assert param.type.name == ("boolean" if opt.flag else "str"), dest
+
+
+@pytest.mark.parametrize("name", sorted(fastpath.COMMANDS))
+def test_option_tables_match_the_typer_commands(name: str) -> None:
+    _assert_table_matches(fastpath.COMMANDS[name], ROOT_COMMAND.commands[name])
+
+
+def test_global_options_match_the_app_callback() -> None:
+    params = _typer_params(ROOT_COMMAND, "option")
+    assert not _typer_params(ROOT_COMMAND, "argument")
+    fast = {o.dest: o for o in fastpath.GLOBAL.options}
+    assert set(fast) | TYPER_ONLY_GLOBALS == set(params)
+    for dest, opt in fast.items():
+        param = params[dest]
+        assert opt.names == tuple(param.opts + param.secondary_opts)
+        assert opt.flag == param.is_flag
+    assert params["store"].envvar == fastpath.STORE_ENVVAR
+
+
+# --- which command lines take the route --------------------------------------------------------
+
+
+def test_a_plain_add_is_parsed_with_typer_defaults() -> None:
+    argv = [
+        "--store",
+        "S",
+        "add",
+        "X-1",
+        "--title",
+        "T",
+        "-d",
+        "8 March 2018",
+        "-d",
+        "B=9 May 2018",
+    ]
+    invocation = fastpath.parse([*argv, "--tag=a", "-t", "b", "--replace"], environ={})
+    assert invocation is not None
+    assert invocation.command == "add"
+    assert invocation.globals == {"store": "S", "lock_timeout": None, "no_color": False}
+    assert invocation.values == {
+        "call_id": "X-1",
+        "title": "T",
+        "deadline": ["8 March 2018", "B=9 May 2018"],
+        "tz": "Europe/Brussels",
+        "opens": None,
+        "programme": "",
+        "url": "",
+        "tag": ["a", "b"],
+        "note": "",
+        "replace_": True,
+        "at": None,
+    }
+
+
+def test_the_store_comes_from_the_environment_as_in_click() -> None:
+    argv = ["extend", "X-1", "--by", "3d"]
+    invocation = fastpath.parse(argv, environ={"CLUSTERCTL_STORE": "/env/store"})
+    assert invocation is not None and invocation.globals["store"] == "/env/store"
+    invocation = fastpath.parse(argv, environ={"CLUSTERCTL_STORE": ""})  # empty means unset
+    assert invocation is not None and invocation.globals["store"] is None
+    invocation = fastpath.parse(["--store", "opt", *argv], environ={"CLUSTERCTL_STORE": "env"})
+    assert invocation is not None and invocation.globals["store"] == "opt"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--version"],
+        ["--help"],
+        ["add", "--help"],
+        ["add", "-h", "X", "--title", "T", "-d", "2027-01-01"],
+        ["--version", "add", "X", "--title", "T", "-d", "2027-01-01"],
+        ["calls", "--open"],  # not a command of the route
+        ["show", "X"],
+        ["add", "X", "--title", "T"],  # --deadline missing: Typer says so
+        ["add", "--title", "T", "-d", "2027-01-01"],  # no ID
+        ["add", "X", "Y", "--title", "T", "-d", "2027-01-01"],  # two IDs
+        ["add", "X", "--title", "T", "--title", "U", "-d", "2027-01-01"],  # given twice
+        ["add", "X", "--title", "-T", "-d", "2027-01-01"],  # a value like an option
+        ["add", "X", "--title", "T", "-d"],  # no value
+        ["add", "X", "--title", "T", "-d2027-01-01"],
+        ["add", "X", "--title", "T", "-d=2027-01-01"],
+        ["add", "X", "--title", "T", "-d", "2027-01-01", "--replace=yes"],
+        ["add", "X", "--title", "T", "-d", "2027-01-01", "--colour"],  # unknown option
+        ["add", "X", "--title", "T", "-d", "2027-01-01", "--"],
+        ["add", "X", "--title", "T", "-d", "2027-01-01", "--store", "S"],  # global after command
+        ["--lock-timeout", "1e3", "add", "X", "--title", "T", "-d", "2027-01-01"],
+        ["--lock-timeout", "-1", "add", "X", "--title", "T", "-d", "2027-01-01"],
+        ["--store=", "add", "X", "--title", "T", "-d", "2027-01-01"],
+        ["--install-completion"],
+        ["extend", "X", "--to", "2027-01-01", "--allow-earlier", "--allow-earlier"],
+    ],
+)
+def test_anything_not_plain_is_left_to_typer(argv: list[str]) -> None:
+    assert fastpath.parse(argv, environ={}) is None
+
+
+def test_shell_completion_is_left_to_typer() -> None:
+    argv = ["extend", "X-1", "--by", "3d"]
+    assert fastpath.parse(argv, environ={"_CLUSTERCTL_COMPLETE": "complete_bash"}) is None
+
+
+# --- both routes give the same result ----------------------------------------------------------
+
+
+@contextmanager
+def fresh_store() -> Iterator[Callable[[], Path]]:
+    """A function that puts a fresh copy of the shipped store (and no cache) at one path.
+
+    Both routes run at the same path, so messages that name the store compare equal.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "store"
+
+        def reset() -> Path:
+            shutil.rmtree(store, ignore_errors=True)
+            shutil.rmtree(os.environ["CLUSTERCTL_CACHE_DIR"], ignore_errors=True)
+            shutil.copytree(ROOT / "data", store)
+            return store
+
+        yield reset
+
+
+def _files(store: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(store)): p.read_bytes()
+        for p in sorted(store.rglob("*"))
+        if p.is_file() and ".state" not in p.parts
+    }
+
+
+def _both_routes(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Run argv on each route against a fresh copy of the store and compare everything."""
+    with fresh_store() as reset:
+        store = reset()
+        capsys.readouterr()
+        typer_code = entry.run(["--store", str(store), *argv])
+        typer_out = capsys.readouterr()
+        typer_files = _files(store)
+        store = reset()
+        invocation = fastpath.parse(["--store", str(store), *argv])
+        assert invocation is not None, argv
+        fast_code = fastpath.run(invocation)
+        fast_out = capsys.readouterr()
+        assert (fast_code, fast_out.out, fast_out.err) == (typer_code, typer_out.out, typer_out.err)
+        assert _files(store) == typer_files
+
+
+AT = ["--at", "2017-03-01 09:00"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["add", "NEW-1", "--title", "New", "-d", "8 March 2027, 17:00h Brussels time"],
+        ["add", "NEW-2", "--title", "T", "-d", "S1=2027-03-08", "-d", "S2=2027-09-01", "-t", "x"],
+        ["add", "NEW-3", "--title", "T", "-d", "2027-03-08", "--opens", "2027-01-10", "--tz=UTC"],
+        ["add", "NEW-4", "--title", "T", "-d", "2027-03-08", "--url", "ftp://x"],  # refused
+        ["add", "NEW-5", "--title", " ", "-d", "2027-03-08"],  # empty title
+        ["add", "ESCP-S3-EOI", "--title", "T", "-d", "2027-03-08"],  # exists
+        ["add", "ESCP-S3-EOI", "--title", "T", "-d", "2027-03-08", "--replace"],
+        ["add", "NEW-6", "--title", "T", "-d", "07/01/2026"],  # day-first: 7 January
+        ["add", "NEW-7", "--title", "T", "-d", "2026-07-01"],  # ISO: 1 July
+        ["add", "NEW-8", "--title", "T", "-d", "8 March"],  # no year: refused
+        ["add", "bad id", "--title", "T", "-d", "2027-03-08"],
+        ["add", "NEW-9", "--title", "T\x1b[31m", "-d", "2027-03-08", "--note", "n"],
+        ["extend", "ESCP-S3-EOI", "--to", "7 April 2017", "--reason", "DG GROW", *AT],
+        ["extend", "ESCP-S3-EOI", "--by", "14d", "--source", "https://ec.europa.eu", *AT],
+        ["extend", "ESCP-S3-EOI", "--to", "1 March 2017", *AT],  # earlier: refused
+        ["extend", "ESCP-S3-EOI", "--to", "1 March 2017", "--allow-earlier", *AT],
+        ["extend", "ESCP-S3-EOI", *AT],  # neither --to nor --by
+        ["extend", "NO-SUCH-CALL", "--by", "1d", *AT],
+        ["extend", "ESCP-S3-EOI", "--by", "1 fortnight", *AT],
+        ["edit", "ESCP-S3-EOI", "--note", "lead: Anna", "--add-tag", "ours"],
+        ["edit", "ESCP-S3-EOI", "--remove-tag", "nope"],
+        ["edit", "ESCP-S3-EOI"],  # nothing to change
+        ["edit", "ESCP-S3-EOI", "--url", "", "--title", "Renamed", "-p", "SMP"],
+    ],
+)
+def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    _both_routes(argv, capsys)
+
+
+WORDS = st.sampled_from(
+    [
+        "",
+        " ",
+        "x",
+        "ESCP-S3-EOI",
+        "NEW-1",
+        "2027-03-08",
+        "2027-03-08T17:00+01:00",
+        "8 March 2027",
+        "31/12/2027 17:00",
+        "B=9 May 2027",
+        "=",
+        "2017-02-01",
+        "14d",
+        "36h",
+        "UTC",
+        "Europe/Lisbon",
+        "Mars/Base",
+        "https://ec.europa.eu",
+        "mailto:x",
+        "ümlaut \u202e",
+    ]
+)
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    name = draw(st.sampled_from(sorted(fastpath.COMMANDS)))
+    spec = fastpath.COMMANDS[name]
+    words = [draw(st.sampled_from(["ESCP-S3-EOI", "NEW-1"]))]
+    required = [o for o in spec.options if o.required]
+    optional = [o for o in spec.options if not o.required]
+    chosen = required + draw(st.lists(st.sampled_from(optional), max_size=5, unique=True))
+    for option in draw(st.permutations(chosen)):
+        if option.flag:
+            words.append(option.names[0])
+            continue
+        for _ in range(draw(st.integers(1, 2)) if option.multiple else 1):
+            value = draw(WORDS)
+            spelling = draw(st.sampled_from(option.names))
+            glued = spelling.startswith("--") and draw(st.booleans())
+            words += [f"{spelling}={value}"] if glued else [spelling, value]
+    given_at = any(w == "--at" or w.startswith("--at=") for w in words)
+    if spec.option_named("--at") and not given_at:
+        words += AT  # the recorded time of an extension would otherwise be the clock's
+    return [name, *words]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(argv=command_lines())
+def test_both_routes_agree_on_generated_command_lines(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    if fastpath.parse(argv, environ={}) is None:
+        return  # left to Typer: nothing to compare
+    _both_routes(argv, capsys)
+
+
+# --- the installed program ---------------------------------------------------------------------
+
+
+def test_a_plain_add_does_not_import_typer(store_dir: Path) -> None:
+    argv = [
+        "clusterctl",
+        "--store",
+        str(store_dir),
+        "add",
+        "X-1",
+        "--title",
+        "T",
+        "-d",
+        "2027-03-01",
+    ]
+    code = (
+        f"import sys; sys.argv = {argv!r}\n"
+        "from clusterctl.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    print('exit', exc.code)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.splitlines() == [
+        "Added X-1: deadline 2027-03-01 17:00 CET",
+        "exit 0",
+        "[]",
+    ]
+
+
+def test_the_installed_program_takes_either_route(store_dir: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*clusterctl_exe(), "--store", str(store_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    done = run("add", "X-1", "--title", "T", "-d", "2027-03-01")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "Added X-1: deadline 2027-03-01 17:00 CET\n",
+        "",
+    )
+    again = run("add", "X-1", "--title", "T", "-d", "2027-03-01")
+    assert (again.returncode, again.stderr) == (4, "error: a call with id 'X-1' already exists\n")
+    missing = run("add", "X-2", "--title", "T")  # Typer's route: its usage error
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        "error: Missing option '--deadline' / '-d'. (see 'clusterctl add --help')\n"
+    )
+    extended = run("extend", "X-1", "--by", "2d", "--at", "2026-12-01")
+    assert extended.stdout == "Extended X-1: 2027-03-01 17:00 CET -> 2027-03-03 17:00 CET\n"
