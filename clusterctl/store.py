@@ -9,12 +9,15 @@ Layout of a store directory (everything but ``.state/`` is meant to be kept in g
     .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
     .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
     .state/commit.json      journal of a multi-file change, present only while it is applied
+    .state/writing          present while a change writes temporary files in calls/
 
 A change to one file is a temporary file, fsynced, renamed over the old one. A change to several
 files (an import) writes every temporary file, syncs them, then writes the journal: that is the
 commit point. The renames follow and the journal is removed. A writer killed in between leaves the
 journal, and the next process that sees it (under the lock) completes the renames, so a crash
-leaves the state before or after the whole change, never a mix.
+leaves the state before or after the whole change, never a mix. A killed writer can also leave
+temporary files; ``.state/writing`` says so, and only then does the next change list ``calls/`` to
+remove them (listing 100,000 names would cost a write 60 ms).
 
 A derived cache of call summaries lives in the user's cache directory, keyed by the store's real
 path. It is validated on every read against each file's (mtime, size, inode, ctime) and never
@@ -69,6 +72,7 @@ RACY_SECONDS = 3.0
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
 JOURNAL = "commit.json"
+WRITING = "writing"
 LEDGER = "warnings-sent.json"
 #: Names of the temporary twin of a call file (see ``_write_temp``).
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
@@ -619,12 +623,28 @@ class Store:
                     f"{self.journal_path}: cannot finish an interrupted change: "
                     f"{_describe_os_error(exc)}"
                 ) from None
-        # Under the lock no other writer is between writing a temporary file and renaming it.
-        with contextlib.suppress(OSError):
-            for name in os.listdir(self.calls_dir):
-                if name.startswith(".") and TEMP_NAME.fullmatch(name):
-                    with contextlib.suppress(OSError):
-                        os.unlink(self.calls_dir / name)
+        # A writer that died while writing temporary files left the marker: sweep calls/. Under
+        # the lock no other writer is between writing a temporary file and renaming it.
+        if pending is not None or os.path.exists(self.writing_marker):
+            with contextlib.suppress(OSError):
+                for name in os.listdir(self.calls_dir):
+                    if name.startswith(".") and TEMP_NAME.fullmatch(name):
+                        with contextlib.suppress(OSError):
+                            os.unlink(self.calls_dir / name)
+            self._disarm_sweep()
+
+    @property
+    def writing_marker(self) -> Path:
+        """The file that says a change may have left temporary files in calls/."""
+        return self.state_dir / WRITING
+
+    def _disarm_sweep(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.writing_marker)
+
+    def arm_sweep(self) -> None:
+        """Make the next change remove temporary files from calls/ (they may be left behind)."""
+        os.close(os.open(self.writing_marker, os.O_WRONLY | os.O_CREAT, 0o644))
 
     def _settle(self) -> None:
         """Before a read: if a change is half applied, wait for it or finish it (crashed writer)."""
@@ -996,6 +1016,10 @@ class Store:
             path = self.calls_dir / name
             if TEMP_NAME.fullmatch(name):
                 # What a killed writer leaves: never read as a call, removed by the next change.
+                # The marker that asks for that sweep is not fsynced, so after a power failure
+                # it may be gone while the file is not: ask again.
+                with contextlib.suppress(OSError):
+                    self.arm_sweep()
                 continue
             if not name.endswith(SUFFIX):
                 problems.append(f"{path}: not a call file (expected <ID>.toml)")
@@ -1148,6 +1172,11 @@ class Transaction:
         if self._puts:
             store._ensure_store(create=True)  # the first change creates the store
         try:
+            if self._puts:
+                # Before the first temporary file: a writer killed from here on leaves the
+                # marker, and the next change sweeps. Not fsynced; see Store.check.
+                where = store.writing_marker
+                store.arm_sweep()
             total = len(self._puts)
             for done, call_id in enumerate(sorted(self._puts), start=1):
                 where = store.call_path(call_id)
@@ -1157,6 +1186,7 @@ class Transaction:
             removals = [store.call_path(i) for i in sorted(self._deletes)]
             if len(writes) + len(removals) <= 1:
                 _commit_writes(writes, removals)
+                store._disarm_sweep()
                 return
             where = store.calls_dir
             _sync_temps(writes)
@@ -1165,6 +1195,8 @@ class Transaction:
             store._write_journal(writes, removals)  # the commit point of a multi-file change
         except BaseException as exc:
             _discard_temps(writes)
+            if not any(w.temp.exists() for w in writes):
+                store._disarm_sweep()
             if journaled:  # without its temporary files the journal must never be replayed
                 with contextlib.suppress(OSError):
                     os.unlink(store.journal_path)
@@ -1177,6 +1209,7 @@ class Transaction:
             _apply_writes(((w.temp, w.target) for w in writes), removals)
             os.unlink(store.journal_path)
             _fsync_dir(store.state_dir)  # a journal that reappeared after a crash would replay
+            store._disarm_sweep()
         except OSError as exc:
             raise StoreError(
                 f"{store.journal_path}: the change was recorded but not fully applied "
