@@ -58,40 +58,9 @@ def test_no_arguments_print_the_help_and_a_missing_command_is_one_line(
     )
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-def test_a_full_disk_on_stdout_is_one_line(seeded_store: Path, fmt: str) -> None:
+def _run_onto_full_disk(*argv: str) -> subprocess.CompletedProcess[str]:
     with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [*clusterctl_exe(), "--store", str(seeded_store), "calls", "--all", "-f", fmt],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert result.returncode == 1
-    assert result.stderr == "error: cannot write the output: No space left on device\n"
-
-
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("through_typer", [False, True], ids=["fast-route", "typer-route"])
-def test_a_full_disk_after_a_change_is_one_line(tmp_path: Path, through_typer: bool) -> None:
-    # Giving --title twice is not plain: the same change then goes through Typer.
-    extra = ["--title", "T"] if through_typer else []
-    argv = [
-        "--store",
-        str(tmp_path / "s"),
-        "add",
-        "F-1",
-        "--title",
-        "T",
-        *extra,
-        "-d",
-        "2030-01-01",
-    ]
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
+        return subprocess.run(
             [*clusterctl_exe(), *argv],
             stdout=full,
             stderr=subprocess.PIPE,
@@ -99,9 +68,29 @@ def test_a_full_disk_after_a_change_is_one_line(tmp_path: Path, through_typer: b
             timeout=60,
             check=False,
         )
-    assert result.returncode == 1
-    assert result.stderr == "error: cannot write the output: No space left on device\n"
-    assert (tmp_path / "s" / "calls" / "F-1.toml").exists()  # the change itself was made
+
+
+FULL_DISK = "error: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_a_full_disk_on_stdout_is_one_line(seeded_store: Path, fmt: str) -> None:
+    result = _run_onto_full_disk("--store", str(seeded_store), "calls", "--all", "-f", fmt)
+    assert (result.returncode, result.stderr) == (1, FULL_DISK)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("through_typer", [False, True], ids=["fast-route", "typer-route"])
+def test_a_full_disk_after_a_change_is_one_line(tmp_path: Path, through_typer: bool) -> None:
+    # Giving --title twice is not plain: the same change then goes through Typer.
+    extra = ["--title", "T"] if through_typer else []
+    store = tmp_path / "s"
+    result = _run_onto_full_disk(
+        "--store", str(store), "add", "F-1", "--title", "T", *extra, "-d", "2030-01-01"
+    )
+    assert (result.returncode, result.stderr) == (1, FULL_DISK)
+    assert (store / "calls" / "F-1.toml").exists()  # the change itself was made
 
 
 def test_a_terminal_encoding_without_the_characters_gets_escapes(tmp_path: Path) -> None:
