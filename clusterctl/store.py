@@ -623,14 +623,32 @@ class Store:
                     f"{self.journal_path}: cannot finish an interrupted change: "
                     f"{_describe_os_error(exc)}"
                 ) from None
-        # A writer that died while writing temporary files left the marker: sweep calls/. Under
-        # the lock no other writer is between writing a temporary file and renaming it.
+        # A writer that died while writing temporary files left the marker: sweep calls/.
         if pending is not None or os.path.exists(self.writing_marker):
-            with contextlib.suppress(OSError):
-                for name in os.listdir(self.calls_dir):
-                    if name.startswith(".") and TEMP_NAME.fullmatch(name):
-                        with contextlib.suppress(OSError):
-                            os.unlink(self.calls_dir / name)
+            self._sweep_temps()
+
+    def _sweep_temps(self) -> None:
+        """Under the lock: remove temporary files from calls/, then the marker that asked for it.
+
+        Under the lock no other writer is between writing a temporary file and renaming it. The
+        marker stays if anything could not be removed, so that the next change tries again.
+        """
+        try:
+            names = os.listdir(self.calls_dir)
+        except FileNotFoundError:
+            names = []
+        except OSError:
+            return
+        swept = True
+        for name in names:
+            if name.startswith(".") and TEMP_NAME.fullmatch(name):
+                try:
+                    os.unlink(self.calls_dir / name)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    swept = False
+        if swept:
             self._disarm_sweep()
 
     @property
@@ -1195,11 +1213,12 @@ class Transaction:
             store._write_journal(writes, removals)  # the commit point of a multi-file change
         except BaseException as exc:
             _discard_temps(writes)
-            if not any(w.temp.exists() for w in writes):
-                store._disarm_sweep()
             if journaled:  # without its temporary files the journal must never be replayed
                 with contextlib.suppress(OSError):
                     os.unlink(store.journal_path)
+            # An interrupt can land after a temporary file exists but before it is in `writes`:
+            # look for it (still under the lock). A failed change is rare; this listing is too.
+            store._sweep_temps()
             if isinstance(exc, OSError):
                 raise StoreError(
                     f"{where}: cannot write: {_describe_os_error(exc)}; the store is unchanged"

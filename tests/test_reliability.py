@@ -334,6 +334,8 @@ def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int
         assert journal or not mixed, f"run {n}: a mixed state without a journal"
         outcomes["mixed-on-disk"] += mixed
         outcomes["temp-left"] += bool(temp_files(root / "calls"))
+        if temp_files(root / "calls"):  # what the kill left, the next change is told to sweep
+            assert (root / ".state" / "writing").exists(), f"run {n} (seed {seed})"
         seen = listing(root, "--all")  # a reader finishes a journalled change first
         assert seen in (seen_before, seen_after), f"run {n} (seed {seed})"
         outcomes["before" if seen == seen_before else "after"] += 1

@@ -648,6 +648,8 @@ def test_a_crash_at_any_step_leaves_the_state_before_or_after(
         big_change(root)
 
     assert in_child(crash) == CRASHED
+    if temp_files(root / "calls"):  # what the crash left, the next change is told to sweep
+        assert (root / ".state" / "writing").exists()
     journal = root / ".state" / "commit.json"
     # What the files hold right now is one of the two states, file by file ...
     assert journal.exists() == (expected == "after" and function != "sync")
@@ -675,6 +677,26 @@ def test_leftover_temporary_files_are_ignored_and_swept(tmp_path: Path) -> None:
     assert not leftover.exists()
     assert unrelated.exists()
     assert not (root / ".state" / "writing").exists()
+
+
+def test_an_interrupt_while_writing_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C right after a temporary file was created, before the writer recorded its name.
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    real_write_temp = store_mod._write_temp
+
+    def interrupted(path: Path, data: bytes) -> object:
+        real_write_temp(path, data)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_mod, "_write_temp", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Store(root).update("CALL-1", lambda call: replace(call, note="changed"))
+    assert temp_files(root / "calls") == []
+    assert not (root / ".state" / "writing").exists()
+    assert Store(root).get("CALL-1").note == ""
 
 
 def test_a_change_lists_calls_only_when_a_writer_may_have_left_files(tmp_path: Path) -> None:
