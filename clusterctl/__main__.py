@@ -28,10 +28,16 @@ def main() -> None:
 
         print(f"clusterctl {__version__}")
         return
-    from clusterctl.fastpath import dispatch
+    try:
+        from clusterctl.fastpath import dispatch
 
-    code = dispatch(sys.argv[1:])  # a plain add/extend/edit runs without loading Typer
-    sys.exit(run(sys.argv[1:]) if code is None else code)
+        code = dispatch(sys.argv[1:])  # a plain add/extend/edit runs without loading Typer
+        if code is None:
+            code = run(sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl-C while modules load, before a command's own handler
+        sys.stderr.write("error: interrupted\n")
+        code = 130
+    sys.exit(code)
 
 
 def run(argv: list[str]) -> int:
@@ -40,6 +46,7 @@ def run(argv: list[str]) -> int:
 
     from clusterctl.app import app, fail
     from clusterctl.commands import register_commands
+    from clusterctl.exits import output_failure
 
     register_commands(argv)
     try:
@@ -54,7 +61,7 @@ def run(argv: list[str]) -> int:
     except typer.Abort:
         return fail("aborted", 1).exit_code
     except OSError as exc:  # writing the output failed: a full disk, a closed pipe...
-        return fail(f"cannot write the output: {exc.strerror or exc}", 1).exit_code
+        return fail(output_failure(exc), 1).exit_code
     return code if isinstance(code, int) else 0
 
 

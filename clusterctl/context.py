@@ -6,11 +6,14 @@ route for plain invocations (``clusterctl.fastpath``).
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from clusterctl.errors import UsageError
 
 if TYPE_CHECKING:
     from clusterctl.config import Config
@@ -50,6 +53,8 @@ class AppContext:
         from clusterctl.store import Store
 
         timeout = self.lock_timeout_option
+        if timeout is not None and math.isnan(timeout):  # Click's FloatRange lets 'nan' through
+            raise UsageError("--lock-timeout must be a number of seconds, not 'nan'")
         if timeout is None:
             timeout = self.config.lock_timeout if self.config.lock_timeout is not None else 10.0
         return Store(self.store_path()[0], lock_timeout=timeout)

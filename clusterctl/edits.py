@@ -43,6 +43,23 @@ def check_tag(tag: str) -> str:
     return tag
 
 
+def check_text(**options: str | Sequence[str] | None) -> None:
+    """Refuse text that cannot be stored: bytes that are not UTF-8 arrive as lone surrogates.
+
+    Keyword names are option names without the dashes (``add_tag`` for --add-tag).
+    """
+    for name, value in options.items():
+        for text in [value] if isinstance(value, str) else value or ():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                option = "--" + name.rstrip("_").replace("_", "-")
+                raise UsageError(
+                    f"{option}: not valid UTF-8 text (is the terminal or script in another "
+                    "encoding?)"
+                ) from None
+
+
 def check_title(title: str) -> str:
     """A title must say something."""
     if not title.strip():
@@ -67,6 +84,7 @@ def add_call(
 ) -> str:
     """Add a call from the ``add`` options; return the confirmation line."""
     validate_id(call_id)
+    check_text(title=title, deadline=deadline, programme=programme, url=url, tag=tag, note=note)
     zone = canonical_zone_name(tz)
     stages = make_stages(
         [(label.strip(), parse_moment(when, zone)) for label, when in map(split_label, deadline)]
@@ -111,6 +129,7 @@ def extend_call(
     """Record an extension from the ``extend`` options; return the confirmation line."""
     if (to is None) == (by is None):
         raise UsageError("give exactly one of --to WHEN or --by DURATION")
+    check_text(stage=stage, reason=reason, source=source)
     now = app_ctx.now(at)
     if by:
         parse_duration(by)  # reject a malformed --by before taking the lock
@@ -154,6 +173,7 @@ def edit_call(
     options = (title, programme, url, opens, note, add_tag, remove_tag)
     if all(o is None for o in options):
         raise UsageError("nothing to change: give at least one option (see --help)")
+    check_text(title=title, programme=programme, url=url, note=note, add_tag=add_tag)
 
     def change(call: Call) -> Call:
         tags = list(call.tags)

@@ -11,9 +11,9 @@ from clusterctl.errors import ClusterctlError
 
 def report_error(message: str) -> None:
     """Print ``error: message`` on stderr, with control characters made visible."""
-    from clusterctl.render import printable
+    from clusterctl.render import echo
 
-    print(f"error: {printable(message)}", file=sys.stderr, flush=True)
+    echo(f"error: {message}", err=True)
 
 
 def silence_stdout() -> None:
@@ -40,3 +40,11 @@ def exit_code_of(action: Callable[[], object]) -> int:
         silence_stdout()
         return 0
     return 0
+
+
+def output_failure(exc: OSError) -> str:
+    """The message for an OSError that escaped a command: writing the output, or else a file."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None:  # not stdout: some file the command touched
+        return f"{exc.filename}: {reason}"
+    return f"cannot write the output: {reason}"

@@ -202,7 +202,9 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Invocat
     read = _parse_words(COMMANDS[command], argv[used + 1 :], stop_at_word=False)
     if read is None:
         return None
-    globals_["store"] = globals_["store"] or environ.get(STORE_ENVVAR) or None
+    store = globals_["store"] = globals_["store"] or environ.get(STORE_ENVVAR) or None
+    if store is not None and os.path.exists(store) and not os.access(store, os.R_OK):
+        return None  # Typer's Path(readable=True) refuses it with a usage error
     return Invocation(command, globals_, read[0])
 
 
@@ -210,7 +212,7 @@ def run(invocation: Invocation) -> int:
     """Carry out a parsed command line as the Typer command would; return the exit code."""
     from clusterctl import edits
     from clusterctl.context import AppContext
-    from clusterctl.exits import exit_code_of, report_error
+    from clusterctl.exits import exit_code_of, output_failure, report_error
     from clusterctl.render import printable
 
     options = invocation.globals
@@ -231,7 +233,7 @@ def run(invocation: Invocation) -> int:
     try:
         return exit_code_of(action)
     except OSError as exc:  # writing the output failed: a full disk, a closed pipe...
-        report_error(f"cannot write the output: {exc.strerror or exc}")
+        report_error(output_failure(exc))
         return 1
 
 

@@ -60,6 +60,15 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def echo(text: str, *, err: bool = False) -> None:
+    """Print a line for people on stdout (or stderr), control characters made visible.
+
+    Not ``typer.echo``: Click swaps an ASCII stdout for a UTF-8 one, so a title would reach an
+    ASCII terminal as raw bytes; Python's stream turns what it cannot show into escapes.
+    """
+    print(printable(text), file=sys.stderr if err else sys.stdout, flush=True)
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -446,8 +446,16 @@ class Store:
         return self.root.is_dir() and ((self.root / MARKER).exists() or self.calls_dir.exists())
 
     def _check_root(self) -> None:
-        if self.root.exists() and not self.root.is_dir():
+        try:
+            info = os.stat(self.root)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            raise StoreError(f"{self.root}: cannot open: {_describe_os_error(exc)}") from None
+        if not stat.S_ISDIR(info.st_mode):
             raise StoreError(f"{self.root}: is a file; a clusterctl store is a directory")
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            raise StoreError(f"{self.root}: permission denied: this user cannot read the store")
 
     def schema_version(self) -> int:
         """The schema version in the marker file; StoreError if missing or malformed."""

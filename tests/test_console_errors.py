@@ -143,3 +143,85 @@ def test_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
         check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def _run_bytes(*args: str | bytes) -> subprocess.CompletedProcess[str]:
+    """Run with raw bytes in argv, as a shell in a non-UTF-8 locale would pass them."""
+    argv = [*map(os.fsencode, clusterctl_exe()), *(os.fsencode(a) for a in args)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["add", "L-1", "--title", b"Z\xfcrich", "-d", "2030-01-01"], "--title"),
+        (["add", "L-1", "--title", "T", "-d", b"Etape \xe9=2030-01-01"], "--deadline"),
+        (["add", "L-1", "--title", "T", "-d", "2030-01-01", "-t", b"\xff"], "--tag"),
+        (["edit", "ESCP-S3-EOI", "--note", b"caf\xe9"], "--note"),
+        (["extend", "ESCP-S3-EOI", "--by", "1d", "--reason", b"\xe9"], "--reason"),
+        # Not plain (given twice): the same refusal on the Typer route.
+        (["edit", "ESCP-S3-EOI", "--note", "x", "--note", b"caf\xe9"], "--note"),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_in_one_line(
+    seeded_store: Path, args: list[str | bytes], option: str
+) -> None:
+    before = {p.name: p.read_bytes() for p in (seeded_store / "calls").iterdir()}
+    result = _run_bytes("--store", str(seeded_store), *args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {option}: not valid UTF-8 text (is the terminal or script in another encoding?)\n"
+    )
+    assert {p.name: p.read_bytes() for p in (seeded_store / "calls").iterdir()} == before
+
+
+@pytest.mark.parametrize("through_typer", [False, True], ids=["fast-route", "typer-route"])
+def test_an_ascii_terminal_gets_escapes_after_a_change(tmp_path: Path, through_typer: bool) -> None:
+    extra = ["--title", "T"] if through_typer else []  # given twice: not plain, Typer's route
+    result = _run(
+        *["--store", str(tmp_path / "s"), "add", "U-1", "--title", "T", *extra],
+        *["-d", "Étape 1=2030-01-08", "-d", "Étape 2=2030-06-01"],
+        env={"PYTHONIOENCODING": "ascii"},
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "Added U-1: deadline \\xc9tape 1: 2030-01-08 17:00 CET, "
+        "\\xc9tape 2: 2030-06-01 17:00 CEST\n"
+    )
+
+
+def test_a_nan_lock_timeout_is_refused(seeded_store: Path) -> None:
+    # Click's FloatRange(min=0) lets 'nan' through; waiting "nan seconds" would never end.
+    result = _run(
+        "--store", str(seeded_store), "--lock-timeout", "nan", "extend", "X", "--by", "1d"
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: --lock-timeout must be a number of seconds, not 'nan'\n",
+    )
+
+
+def test_ctrl_c_while_modules_load_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clusterctl import __main__ as entry
+    from clusterctl import fastpath
+
+    def interrupted(argv: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fastpath, "dispatch", interrupted)
+    monkeypatch.setattr("sys.argv", ["clusterctl", "calls"])
+    with pytest.raises(SystemExit) as exited:
+        entry.main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+
+
+def test_an_escaped_os_error_names_its_file() -> None:
+    from clusterctl.exits import output_failure
+
+    denied = PermissionError(13, "Permission denied", "/srv/store/clusterctl.toml")
+    assert output_failure(denied) == "/srv/store/clusterctl.toml: Permission denied"
+    full = OSError(28, "No space left on device")
+    assert output_failure(full) == "cannot write the output: No space left on device"

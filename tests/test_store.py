@@ -894,3 +894,19 @@ def test_the_ledger_forgets_warnings_for_long_past_deadlines(tmp_path: Path) -> 
     assert set(ledger.sent) == {recent, "A-1|a|b|c|2026-12-01T16:00:00Z|604800"}
     ledger.save()
     assert set(Ledger.load(ledger.path).sent) == set(ledger.sent)
+
+
+def test_a_store_this_user_cannot_read_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root reads everything, so the refusal is simulated at os.access (what the check asks).
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if Path(path) == root else real_access(path, mode)
+    )
+    for attempt in (Store(root).ids, lambda: Store(root).add(make_call("CALL-2"))):
+        with pytest.raises(StoreError) as info:
+            attempt()
+        assert str(info.value) == f"{root}: permission denied: this user cannot read the store"

@@ -16,7 +16,7 @@ def check_command(ctx: typer.Context) -> None:
 
     Lists every problem and exits 1 if there is any. Example: clusterctl check
     """
-    from clusterctl.render import printable
+    from clusterctl.render import echo
 
     store = context(ctx).store()
     if not store.exists():  # a mistyped path must not pass as a healthy store
@@ -24,12 +24,12 @@ def check_command(ctx: typer.Context) -> None:
     problems = store.check()
     if problems:
         for problem in problems:
-            typer.echo(f"problem: {printable(problem)}", err=True)
+            echo(f"problem: {problem}", err=True)
         plural = "s" if len(problems) != 1 else ""
-        typer.echo(f"error: {len(problems)} problem{plural} in {store.root}", err=True)
+        echo(f"error: {len(problems)} problem{plural} in {store.root}", err=True)
         raise typer.Exit(1)
     count = len(store.summaries())
-    typer.echo(f"ok: {count} call{'s' if count != 1 else ''} in {store.root}, no problems")
+    echo(f"ok: {count} call{'s' if count != 1 else ''} in {store.root}, no problems")
 
 
 @app.command("migrate")
@@ -38,11 +38,13 @@ def migrate_command(ctx: typer.Context) -> None:
 
     Example: clusterctl migrate
     """
+    from clusterctl.render import echo
+
     start, end, backup = context(ctx).store().migrate()
     if backup is None:
-        typer.echo(f"schema version {end} is current; nothing to do")
+        echo(f"schema version {end} is current; nothing to do")
     else:
-        typer.echo(f"migrated schema {start} -> {end}; previous store kept in {backup}")
+        echo(f"migrated schema {start} -> {end}; previous store kept in {backup}")
 
 
 config_app = App(help="Show the config file's location and settings.", no_args_is_help=True)
@@ -56,8 +58,9 @@ def config_path_command() -> None:
     Example: clusterctl config path
     """
     from clusterctl.config import config_path
+    from clusterctl.render import echo
 
-    typer.echo(str(config_path()))
+    echo(str(config_path()))
 
 
 @config_app.command("show")

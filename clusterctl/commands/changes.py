@@ -13,9 +13,9 @@ from clusterctl.errors import UsageError
 
 
 def _echo_change(message: str) -> None:
-    from clusterctl.render import printable
+    from clusterctl.render import echo
 
-    typer.echo(printable(message))
+    echo(message)
 
 
 @app.command("add")
@@ -211,7 +211,7 @@ def remove_command(
         from clusterctl.render import printable
 
         if not typer.confirm(f"Remove {call.id} ({printable(call.title)})?", default=False):
-            typer.echo("Nothing removed.")
+            _echo_change("Nothing removed.")
             raise typer.Exit(1)
     store.remove(call_id)
     _echo_change(f"Removed {call.id}")

@@ -120,7 +120,7 @@ def calls_command(
         if hidden:
             plural = "s" if hidden != 1 else ""
             message += f" {hidden} closed call{plural} hidden; use --all or --closed to see them."
-        typer.echo(message)
+        render.echo(message)
         return
     rows = render.make_rows(chosen, now, zone)
     console = app_ctx.console()

@@ -106,7 +106,7 @@ def import_command(
     Example: clusterctl import search-response.json --from eu-portal --dry-run
     """
     from clusterctl import importer
-    from clusterctl.render import TerminalProgress, printable, read_calls_csv
+    from clusterctl.render import TerminalProgress, echo, read_calls_csv
 
     app_ctx = context(ctx)
     now = app_ctx.now(at)
@@ -150,9 +150,9 @@ def import_command(
             txn.progress = TerminalProgress("writing calls", len(plan.writes))
     for message in plan.messages:
         if verbose or dry_run or message.startswith("conflict"):
-            typer.echo(printable(message), err=message.startswith("conflict"))
+            echo(message, err=message.startswith("conflict"))
     prefix = "dry run, nothing written: " if dry_run else "imported: "
-    typer.echo(prefix + plan.summary())
+    echo(prefix + plan.summary())
 
 
 export_app = App(help="Export calls to other tools.", no_args_is_help=True)
@@ -198,7 +198,7 @@ def export_ics_command(
     from clusterctl import query
     from clusterctl.ics import calendar_bytes
     from clusterctl.model import Status
-    from clusterctl.render import printable
+    from clusterctl.render import echo
     from clusterctl.store import atomic_write
 
     app_ctx = context(ctx)
@@ -221,7 +221,7 @@ def export_ics_command(
     except OSError as exc:
         raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
     plural = "" if len(chosen) == 1 else "s"
-    typer.echo(printable(f"Wrote {len(chosen)} call{plural} to {output}"), err=True)
+    echo(f"Wrote {len(chosen)} call{plural} to {output}", err=True)
 
 
 def thresholds_option(app_ctx: AppContext, option: str | None) -> list[timedelta]:

@@ -99,10 +99,7 @@ def warn_command(
         due = warn.due_warnings(store.get_many(candidates), limits, now, delivered)
         _print_warnings(due, now, zone, fmt, app_ctx)
         if due and recipients:
-            typer.echo(
-                render.printable(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}"),
-                err=True,
-            )
+            render.echo(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}", err=True)
         return
     with store.warning_ledger() as ledger:
         due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
@@ -122,9 +119,7 @@ def warn_command(
         _print_warnings(due, now, zone, fmt, app_ctx)
         ledger.record((w.key for w in due), now)
         if settings is not None:
-            typer.echo(
-                render.printable(f"e-mailed {_count(due)} to {', '.join(recipients)}"), err=True
-            )
+            render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
 
 
 def _count(due: Sequence[DueWarning]) -> str:
