@@ -10,18 +10,7 @@ import sys
 
 def main() -> None:
     """Run the command line; every failure ends as one ``error:`` line on stderr."""
-    # A run is short and builds many small objects (100,000 call summaries at scale); the cyclic
-    # garbage collector would re-scan them again and again for nothing it could free.
-    gc.disable()
-    # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
-    if hasattr(signal, "SIGXFSZ"):
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    if sys.stdout is None:  # started with stdout closed (`>&-`): output goes nowhere
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    for stream in (sys.stdout, sys.stderr):
-        # A title the terminal's encoding cannot show becomes an escape, never a crash.
-        if stream is not None and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+    prepare_process()
     if sys.argv[1:] == ["--version"]:
         # Answered before Typer builds the command tree: scripts and shells call this a lot.
         from clusterctl import __version__
@@ -38,6 +27,22 @@ def main() -> None:
         sys.stderr.write("error: interrupted\n")
         code = 130
     sys.exit(code)
+
+
+def prepare_process() -> None:
+    """Settings for a short command-line process, made before any command runs."""
+    # A run is short and builds many small objects (100,000 call summaries at scale); the cyclic
+    # garbage collector would re-scan them again and again for nothing it could free.
+    gc.disable()
+    # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): output goes nowhere
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        # A title the terminal's encoding cannot show becomes an escape, never a crash.
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def run(argv: list[str]) -> int:

@@ -1,17 +1,22 @@
 """The Typer-free route for plain add/extend/edit: same tables as Typer, same results, or no route.
 
-Three guarantees: the option tables match what Typer builds from the command signatures; a
-command line the route accepts gives byte-identical output, exit code and store files on both
-routes (hypothesis throws many command lines at both); and a plain run really skips Typer.
+The guarantees: the option tables (names, flags, defaults, types) match what Typer builds from
+the command signatures; a command line the route accepts gives the same exit code, output and
+store files (local state included) on both routes, for curated lines, global options, the
+store from the environment and hypothesis-made lines, in-process and as real processes with
+an ASCII terminal; and only plain runs skip importing Typer.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +24,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusterctl import __main__ as entry
@@ -71,6 +76,36 @@ def test_global_options_match_the_app_callback() -> None:
         assert opt.names == tuple(param.opts + param.secondary_opts)
         assert opt.flag == param.is_flag
     assert params["store"].envvar == fastpath.STORE_ENVVAR
+    assert (params["store"].default, params["lock_timeout"].default) == (None, None)
+    assert params["no_color"].default is False
+    # What the route checks itself: Typer's Path for --store refuses only an unreadable path ...
+    path = params["store"].type
+    assert (path.exists, path.file_okay, path.dir_okay, path.readable, path.writable) == (
+        False,
+        True,
+        True,
+        True,
+        False,
+    )
+    assert (path.resolve_path, path.allow_dash) == (False, False)
+    # ... and --lock-timeout is a float of at least 0 (the route passes only plain decimals).
+    seconds = params["lock_timeout"].type
+    assert (seconds.name, seconds.min, seconds.max, seconds.min_open) == (
+        "float range",
+        0,
+        None,
+        False,
+    )
+
+
+def test_a_store_path_that_cannot_be_read_is_left_to_typer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["--store", str(tmp_path), "extend", "X-1", "--by", "3d"]
+    assert fastpath.parse(argv, environ={}) is not None
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # root reads everything
+    assert fastpath.parse(argv, environ={}) is None
+    assert fastpath.parse(argv[2:], environ={"CLUSTERCTL_STORE": str(tmp_path)}) is None
 
 
 # --- which command lines take the route --------------------------------------------------------
@@ -172,35 +207,47 @@ def fresh_store() -> Iterator[Callable[[], Path]]:
         def reset() -> Path:
             shutil.rmtree(store, ignore_errors=True)
             shutil.rmtree(os.environ["CLUSTERCTL_CACHE_DIR"], ignore_errors=True)
-            shutil.copytree(ROOT / "data", store)
+            shutil.copytree(ROOT / "data", store, ignore=shutil.ignore_patterns(".state"))
             return store
 
         yield reset
 
 
 def _files(store: Path) -> dict[str, bytes]:
+    """Every file of the store, local state included (the sweep marker, the lock file)."""
     return {
-        str(p.relative_to(store)): p.read_bytes()
-        for p in sorted(store.rglob("*"))
-        if p.is_file() and ".state" not in p.parts
+        str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()
     }
 
 
-def _both_routes(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def _run_route(route: str, argv: list[str], store: Path, env_store: bool) -> int:
+    """Run argv in-process on one route, the store given by --store or by CLUSTERCTL_STORE."""
+    full = argv if env_store else ["--store", str(store), *argv]
+    if env_store:
+        os.environ[fastpath.STORE_ENVVAR] = str(store)
+    try:
+        if route == "typer":
+            return entry.run(full)
+        invocation = fastpath.parse(full)
+        assert invocation is not None, full
+        return fastpath.run(invocation)
+    finally:
+        os.environ.pop(fastpath.STORE_ENVVAR, None)
+
+
+def _both_routes(
+    argv: list[str], capsys: pytest.CaptureFixture[str], *, env_store: bool = False
+) -> None:
     """Run argv on each route against a fresh copy of the store and compare everything."""
     with fresh_store() as reset:
-        store = reset()
-        capsys.readouterr()
-        typer_code = entry.run(["--store", str(store), *argv])
-        typer_out = capsys.readouterr()
-        typer_files = _files(store)
-        store = reset()
-        invocation = fastpath.parse(["--store", str(store), *argv])
-        assert invocation is not None, argv
-        fast_code = fastpath.run(invocation)
-        fast_out = capsys.readouterr()
-        assert (fast_code, fast_out.out, fast_out.err) == (typer_code, typer_out.out, typer_out.err)
-        assert _files(store) == typer_files
+        results = []
+        for route in ("typer", "fast"):
+            store = reset()
+            capsys.readouterr()
+            code = _run_route(route, argv, store, env_store)
+            out = capsys.readouterr()
+            results.append((code, out.out, out.err, _files(store)))
+        assert results[1] == results[0], argv
 
 
 AT = ["--at", "2017-03-01 09:00"]
@@ -238,6 +285,43 @@ def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) 
     _both_routes(argv, capsys)
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--no-color", "--lock-timeout", "2.5", "add", "NEW-1", "--title", "T", "-d", "2027-03-08"],
+        ["--lock-timeout=0", "extend", "ESCP-S3-EOI", "--by", "1d", *AT],
+        ["edit", "--note", "n", "ESCP-S3-EOI"],  # the ID after an option
+    ],
+)
+@pytest.mark.parametrize("env_store", [False, True], ids=["option", "environment"])
+def test_both_routes_agree_on_global_options(
+    argv: list[str], env_store: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _both_routes(argv, capsys, env_store=env_store)
+
+
+def test_the_lock_timeout_reaches_the_store(capsys: pytest.CaptureFixture[str]) -> None:
+    # Another holder of the lock: both routes give up after --lock-timeout, with one message.
+    argv = ["--lock-timeout", "0.3", "edit", "ESCP-S3-EOI", "--note", "n"]
+    with fresh_store() as reset:
+        results = []
+        for route in ("typer", "fast"):
+            store = reset()
+            (store / ".state").mkdir(exist_ok=True)
+            lock = os.open(store / ".state" / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                started = time.monotonic()
+                code = _run_route(route, argv, store, env_store=False)
+                waited = time.monotonic() - started
+            finally:
+                os.close(lock)
+            results.append((code, capsys.readouterr().err))
+            assert waited >= 0.3, route
+    assert results[0] == results[1]
+    assert results[0][0] == 6 and "for more than 0.3 s" in results[0][1]
+
+
 WORDS = st.sampled_from(
     [
         "",
@@ -264,70 +348,140 @@ WORDS = st.sampled_from(
 )
 
 
+GLOBALS = st.sampled_from(
+    [[], ["--no-color"], ["--lock-timeout", "5"], ["--lock-timeout=0.25", "--no-color"]]
+)
+
+
 @st.composite
 def command_lines(draw: st.DrawFn) -> list[str]:
+    """Command lines for add/extend/edit: mostly plain, some not (a value like an option, an
+    option given twice), the ID anywhere among the options."""
     name = draw(st.sampled_from(sorted(fastpath.COMMANDS)))
     spec = fastpath.COMMANDS[name]
-    words = [draw(st.sampled_from(["ESCP-S3-EOI", "NEW-1"]))]
     required = [o for o in spec.options if o.required]
     optional = [o for o in spec.options if not o.required]
     chosen = required + draw(st.lists(st.sampled_from(optional), max_size=5, unique=True))
+    chosen += draw(st.lists(st.sampled_from(spec.options), max_size=1))  # maybe one repeated
+    groups: list[list[str]] = []
     for option in draw(st.permutations(chosen)):
         if option.flag:
-            words.append(option.names[0])
+            groups.append([option.names[0]])
             continue
         for _ in range(draw(st.integers(1, 2)) if option.multiple else 1):
-            value = draw(WORDS)
+            value = draw(
+                st.one_of(WORDS, st.just("-x")) if draw(st.integers(0, 19)) == 0 else WORDS
+            )
             spelling = draw(st.sampled_from(option.names))
             glued = spelling.startswith("--") and draw(st.booleans())
-            words += [f"{spelling}={value}"] if glued else [spelling, value]
+            groups.append([f"{spelling}={value}"] if glued else [spelling, value])
+    groups.insert(
+        draw(st.integers(0, len(groups))), [draw(st.sampled_from(["ESCP-S3-EOI", "NEW-1"]))]
+    )
+    words = [word for group in groups for word in group]
     given_at = any(w == "--at" or w.startswith("--at=") for w in words)
     if spec.option_named("--at") and not given_at:
         words += AT  # the recorded time of an extension would otherwise be the clock's
-    return [name, *words]
+    return [*draw(GLOBALS), name, *words]
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(argv=command_lines())
-def test_both_routes_agree_on_generated_command_lines(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    if fastpath.parse(argv, environ={}) is None:
-        return  # left to Typer: nothing to compare
-    _both_routes(argv, capsys)
+def test_both_routes_agree_on_generated_command_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    routes = {"fast": 0, "typer": 0}
+
+    @settings(max_examples=200, deadline=None)
+    @given(argv=command_lines(), env_store=st.booleans())
+    def agree(argv: list[str], env_store: bool) -> None:
+        if fastpath.parse(argv, environ={}) is None:
+            routes["typer"] += 1  # left to Typer: nothing to compare
+            return
+        routes["fast"] += 1
+        _both_routes(argv, capsys, env_store=env_store)
+
+    agree()
+    # The generator must keep exercising both: mostly the route, sometimes the fallback.
+    assert routes["fast"] >= 100 and routes["typer"] >= 10, routes
 
 
 # --- the installed program ---------------------------------------------------------------------
 
 
-def test_a_plain_add_does_not_import_typer(store_dir: Path) -> None:
-    argv = [
-        "clusterctl",
-        "--store",
-        str(store_dir),
-        "add",
-        "X-1",
-        "--title",
-        "T",
-        "-d",
-        "2027-03-01",
-    ]
+TYPER_ROUTE = (
+    "import sys\n"
+    "from clusterctl.__main__ import prepare_process, run\n"
+    "prepare_process()\n"
+    "sys.exit(run(sys.argv[1:]))\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "add",
+            "U-1",
+            "--title",
+            "Zürich – Ελλάδα",
+            "-d",
+            "Étape 1=2030-01-08",
+            "-d",
+            "B=2030-06-01",
+        ],
+        ["add", "U-2", "--title", "T", "-d", "2030-01-08", "--url", "ftp://x"],
+        ["extend", "ESCP-S3-EOI", "--to", "7 April 2017", "--stage", "Étape", *AT],
+        ["extend", "ESCP-S3-EOI", "--by", "14d", "--reason", "é", *AT],
+        ["edit", "ESCP-S3-EOI", "--remove-tag", "Ümlaut"],
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_both_installed_routes_agree_on_real_streams(argv: list[str], encoding: str) -> None:
+    # In separate processes, so that each route sets up (or Click replaces) the real streams.
+    def run(command: list[str], store: Path) -> tuple[int, str, str, dict[str, bytes]]:
+        done = subprocess.run(
+            [*command, "--store", str(store), *argv],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=60,
+            env={**os.environ, "PYTHONIOENCODING": encoding},
+        )
+        return done.returncode, done.stdout, done.stderr, _files(store)
+
+    with fresh_store() as reset:
+        typer = run([sys.executable, "-c", TYPER_ROUTE], reset())
+        fast = run(clusterctl_exe(), reset())
+    assert fast == typer
+
+
+def _loaded_frameworks(argv: list[str]) -> tuple[list[str], str]:
+    """Run clusterctl argv in a fresh interpreter; which of typer and rich it imported."""
     code = (
-        f"import sys; sys.argv = {argv!r}\n"
+        f"import sys; sys.argv = ['clusterctl', *{argv!r}]\n"
         "from clusterctl.__main__ import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    print('exit', exc.code)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich'}))\n"
+        "import json\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich'})))\n"
     )
-    result = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert result.stdout.splitlines() == [
-        "Added X-1: deadline 2027-03-01 17:00 CET",
-        "exit 0",
-        "[]",
-    ]
+    *output, loaded = done.stdout.splitlines()
+    return json.loads(loaded), "\n".join(output)
+
+
+@pytest.mark.parametrize(
+    ("argv", "plain"),
+    [
+        (["add", "X-1", "--title", "T", "-d", "2027-03-01"], True),
+        (["extend", "ESCP-S3-EOI", "--by", "1d"], True),
+        (["edit", "ESCP-S3-EOI", "--note", "n"], True),
+        (["edit", "ESCP-S3-EOI", "--note", "n", "--note", "m"], False),
+        (["add", "X-2", "--title", "T"], False),
+    ],
+)
+def test_only_plain_runs_skip_typer(seeded_store: Path, argv: list[str], plain: bool) -> None:
+    loaded, output = _loaded_frameworks(["--store", str(seeded_store), *argv])
+    assert loaded == ([] if plain else ["typer"]), output
 
 
 def test_the_installed_program_takes_either_route(store_dir: Path) -> None:
