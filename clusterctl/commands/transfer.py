@@ -20,10 +20,10 @@ from clusterctl.commands.listing import (
     SearchOption,
     TagOption,
     WithinOption,
-    filter_options,
 )
 from clusterctl.context import AppContext
 from clusterctl.errors import UsageError
+from clusterctl.views import filter_options
 
 
 class ImportFormat(StrEnum):

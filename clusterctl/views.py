@@ -1,0 +1,117 @@
+"""What ``calls`` and ``show`` print, apart from parsing their options.
+
+Like ``clusterctl.edits``, nothing here imports the command-line framework: the Typer commands
+and the fast route of ``clusterctl.fastpath`` run the same code. ``fmt`` is 'table', 'json' or
+'csv' (the Typer commands pass their OutputFormat, a str enum with those values).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from clusterctl.context import AppContext
+
+if TYPE_CHECKING:
+    from clusterctl.query import CallFilter
+
+
+def filter_options(
+    open_: bool,
+    closed: bool,
+    forthcoming: bool,
+    all_: bool,
+    within: str | None,
+    programme: str | None,
+    tag: Sequence[str] | None,
+    search: str | None,
+) -> CallFilter:
+    """Build a CallFilter from the listing flags shared by ``calls`` and ``export ics``."""
+    from clusterctl.query import CallFilter, status_filter
+    from clusterctl.timeparse import parse_duration
+
+    return CallFilter(
+        statuses=status_filter(open_=open_, closed=closed, forthcoming=forthcoming, all_=all_),
+        within=parse_duration(within) if within else None,
+        programme=programme,
+        tags=tuple(tag or ()),
+        search=search,
+    )
+
+
+def list_calls(
+    app_ctx: AppContext,
+    *,
+    open_: bool = False,
+    closed: bool = False,
+    forthcoming: bool = False,
+    all_: bool = False,
+    within: str | None = None,
+    programme: str | None = None,
+    tag: Sequence[str] | None = None,
+    search: str | None = None,
+    at: str | None = None,
+    tz: str | None = None,
+    fmt: str = "table",
+) -> None:
+    """Print the calls the ``calls`` options select, soonest deadline first."""
+    from clusterctl import query, render
+    from clusterctl.model import Status
+
+    now = app_ctx.now(at, tz)
+    flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
+    zone = app_ctx.display_zone(tz)
+    store = app_ctx.store()
+    now_ts = now.timestamp()
+    wants_closed = Status.CLOSED in flt.statuses
+    chosen = query.select(store.summaries(open_at=None if wants_closed else now_ts), flt, now_ts)
+    if fmt == "json":
+        from clusterctl.codec import call_to_json
+
+        calls = store.get_many(s.id for s in chosen)
+        render.write_json([call_to_json(c, now) for c in calls], sys.stdout)
+        return
+    if fmt == "csv":
+        render.write_calls_csv(store.get_many(s.id for s in chosen), now, sys.stdout)
+        return
+    if not chosen:
+        summaries = store.summaries()  # all of them, closed ones too, for the hint
+        message = "No calls match." if summaries else f"No calls yet in {store.root}."
+        hidden = query.hidden_closed(summaries, flt, now_ts)
+        if hidden:
+            plural = "s" if hidden != 1 else ""
+            message += f" {hidden} closed call{plural} hidden; use --all or --closed to see them."
+        render.echo(message)
+        return
+    rows = render.make_rows(chosen, now, zone)
+    console = app_ctx.console()
+    if console is None:
+        render.print_rows_plain(rows, sys.stdout)
+    else:
+        render.print_rows_table(rows, console)
+
+
+def show_call(
+    app_ctx: AppContext,
+    call_id: str,
+    *,
+    at: str | None = None,
+    tz: str | None = None,
+    fmt: str = "table",
+) -> None:
+    """Print one call with its full deadline and extension history."""
+    from clusterctl import render
+
+    now = app_ctx.now(at, tz)
+    call = app_ctx.store().get(call_id)
+    if fmt == "json":
+        from clusterctl.codec import call_to_json
+
+        render.write_json(call_to_json(call, now), sys.stdout)
+        return
+    if fmt == "csv":
+        render.write_calls_csv([call], now, sys.stdout)
+        return
+    lines = render.call_detail_lines(call, now, app_ctx.display_zone(tz))
+    render.print_detail(lines, app_ctx.console(), sys.stdout)
