@@ -20,7 +20,7 @@ def main() -> None:
     try:
         from clusterctl.fastpath import dispatch
 
-        code = dispatch(sys.argv[1:])  # a plain add/extend/edit runs without loading Typer
+        code = dispatch(sys.argv[1:])  # a plain calls/show/add/extend/edit skips Typer
         if code is None:
             code = run(sys.argv[1:])
     except KeyboardInterrupt:  # Ctrl-C while modules load, before a command's own handler

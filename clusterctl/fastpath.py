@@ -1,12 +1,13 @@
-"""A Typer-free route for plain ``add``, ``extend`` and ``edit`` runs, which scripts call most.
+"""A Typer-free route for plain runs of the commands scripts and people call most.
 
-Importing Typer and building a command costs about 30 ms, more than the change itself at
-10,000 calls (issue 6). When the arguments are plain - known options, each given once, values
-that do not start with ``-`` - this module parses them itself and calls the same functions in
-``clusterctl.edits`` that the Typer commands call. Anything else (``--help``, a typo, a missing
-option, shell completion, ``--opt=value`` forms Click reads differently) returns None, and the
-Typer app handles the run with its usual help and error messages. So the fast route never
-decides what an unusual command line means; it only skips the framework for the plain ones.
+Importing Typer and building a command costs about 30 ms, as much as listing the open calls of
+10,000 or adding one (issue 6). When the arguments are plain - known options, each given once,
+values that do not start with ``-``, a known choice for ``--format`` - this module parses them
+itself and calls the same functions in ``clusterctl.edits`` and ``clusterctl.views`` that the
+Typer commands call. Anything else (``--help``, a typo, a missing option, shell completion,
+``-dVALUE`` forms) returns None, and the Typer app handles the run with its usual help and error
+messages. So the fast route never decides what an unusual command line means; it only skips the
+framework for the plain ones.
 
 The option tables below must match the Typer signatures; ``tests/test_fastpath.py`` compares
 them with the commands Typer builds and runs both routes on the same command lines.
@@ -24,7 +25,7 @@ from typing import Any
 class Opt:
     """One option of a command as Click would parse it."""
 
-    __slots__ = ("default", "dest", "flag", "multiple", "names", "required")
+    __slots__ = ("choices", "default", "dest", "flag", "multiple", "names", "required")
 
     def __init__(
         self,
@@ -34,6 +35,7 @@ class Opt:
         multiple: bool = False,
         required: bool = False,
         default: Any = None,
+        choices: tuple[str, ...] = (),
     ) -> None:
         self.dest = dest
         self.names = names
@@ -41,10 +43,16 @@ class Opt:
         self.multiple = multiple
         self.required = required
         self.default = default
+        #: The values Typer accepts (an enum option); empty for free text.
+        self.choices = choices
 
 
 class FastCommand:
-    """A command the fast route serves: one positional ID, its options, its edits function."""
+    """A command the fast route serves: its function, positional arguments and options.
+
+    ``function`` is 'module:name' in the clusterctl package; it is called with the AppContext,
+    the arguments and the options, and returns a line to print or None (it printed itself).
+    """
 
     __slots__ = ("arguments", "function", "options")
 
@@ -62,10 +70,28 @@ class FastCommand:
 
 
 AT = Opt("at", "--at")
+DISPLAY_TZ = Opt("tz", "--tz")
+FORMAT = Opt("fmt", "--format", "-f", default="table", choices=("table", "json", "csv"))
 
 COMMANDS: dict[str, FastCommand] = {
+    "calls": FastCommand(
+        "views:list_calls",
+        (),
+        Opt("open_", "--open", flag=True, default=False),
+        Opt("closed", "--closed", flag=True, default=False),
+        Opt("forthcoming", "--forthcoming", flag=True, default=False),
+        Opt("all_", "--all", "-a", flag=True, default=False),
+        Opt("within", "--within"),
+        Opt("programme", "--programme", "-p"),
+        Opt("tag", "--tag", "-t", multiple=True),
+        Opt("search", "--search", "-s"),
+        AT,
+        DISPLAY_TZ,
+        FORMAT,
+    ),
+    "show": FastCommand("views:show_call", ("call_id",), AT, DISPLAY_TZ, FORMAT),
     "add": FastCommand(
-        "add_call",
+        "edits:add_call",
         ("call_id",),
         Opt("title", "--title", required=True),
         Opt("deadline", "--deadline", "-d", multiple=True, required=True),
@@ -79,7 +105,7 @@ COMMANDS: dict[str, FastCommand] = {
         AT,
     ),
     "extend": FastCommand(
-        "extend_call",
+        "edits:extend_call",
         ("call_id",),
         Opt("to", "--to"),
         Opt("by", "--by"),
@@ -90,7 +116,7 @@ COMMANDS: dict[str, FastCommand] = {
         AT,
     ),
     "edit": FastCommand(
-        "edit_call",
+        "edits:edit_call",
         ("call_id",),
         Opt("title", "--title"),
         Opt("programme", "--programme", "-p"),
@@ -165,6 +191,8 @@ def _parse_words(
                 return None
             value = words[index + 1]
             index += 2
+        if option.choices and value not in option.choices:
+            return None  # Typer names the valid choices
         if option.multiple:
             values.setdefault(option.dest, []).append(value)
         elif option.dest in values:
@@ -210,10 +238,11 @@ def parse(argv: Sequence[str], environ: dict[str, str] | None = None) -> Invocat
 
 def run(invocation: Invocation) -> int:
     """Carry out a parsed command line as the Typer command would; return the exit code."""
-    from clusterctl import edits
+    from importlib import import_module
+
     from clusterctl.context import AppContext
     from clusterctl.exits import exit_code_of, output_failure, report_error
-    from clusterctl.render import printable
+    from clusterctl.render import echo
 
     options = invocation.globals
     timeout = options["lock_timeout"]
@@ -222,13 +251,16 @@ def run(invocation: Invocation) -> int:
         lock_timeout_option=float(timeout) if timeout is not None else None,
         no_color=options["no_color"],
     )
-    function: Callable[..., str] = getattr(edits, COMMANDS[invocation.command].function)
+    spec = COMMANDS[invocation.command]
+    module, name = spec.function.split(":")
+    function: Callable[..., str | None] = getattr(import_module(f"clusterctl.{module}"), name)
     values = dict(invocation.values)
-    call_id = values.pop("call_id")
+    arguments = [values.pop(argument) for argument in spec.arguments]
 
     def action() -> None:
-        message = function(app_ctx, call_id, **values)
-        print(printable(message), flush=True)
+        line = function(app_ctx, *arguments, **values)
+        if line is not None:
+            echo(line)
 
     try:
         return exit_code_of(action)

@@ -57,8 +57,11 @@ def _assert_table_matches(spec: fastpath.FastCommand, command: Any) -> None:
         assert opt.multiple == param.multiple, dest
         assert opt.required == param.required, dest
         assert opt.default == param.default, dest
-        # The route hands values over as the strings it read: Typer must not convert them.
-        assert param.type.name == ("boolean" if opt.flag else "str"), dest
+        if opt.choices:  # an enum: the route passes only an exact choice, as a str
+            assert param.type.name == "choice", dest
+            assert tuple(param.type.choices) == opt.choices and param.type.case_sensitive, dest
+        else:  # the route hands values over as the strings it read: Typer must not convert them
+            assert param.type.name == ("boolean" if opt.flag else "str"), dest
 
 
 @pytest.mark.parametrize("name", sorted(fastpath.COMMANDS))
@@ -162,8 +165,12 @@ def test_the_store_comes_from_the_environment_as_in_click() -> None:
         ["add", "--help"],
         ["add", "-h", "X", "--title", "T", "-d", "2027-01-01"],
         ["--version", "add", "X", "--title", "T", "-d", "2027-01-01"],
-        ["calls", "--open"],  # not a command of the route
-        ["show", "X"],
+        ["warn", "--dry-run"],  # not a command of the route
+        ["export", "ics"],
+        ["calls", "-f", "xml"],  # not a choice: Typer lists them
+        ["calls", "-f", "JSON"],  # choices are case-sensitive
+        ["calls", "-af", "json"],  # short options run together
+        ["show", "X", "Y"],
         ["add", "X", "--title", "T"],  # --deadline missing: Typer says so
         ["add", "--title", "T", "-d", "2027-01-01"],  # no ID
         ["add", "X", "Y", "--title", "T", "-d", "2027-01-01"],  # two IDs
@@ -279,6 +286,18 @@ AT = ["--at", "2017-03-01 09:00"]
         ["edit", "ESCP-S3-EOI", "--remove-tag", "nope"],
         ["edit", "ESCP-S3-EOI"],  # nothing to change
         ["edit", "ESCP-S3-EOI", "--url", "", "--title", "Renamed", "-p", "SMP"],
+        ["calls", *AT],
+        ["calls", "--all", "-f", "json", *AT],
+        ["calls", "--open", "--within", "60d", "--tz", "Europe/Lisbon", *AT],
+        ["calls", "-a", "--format=csv", "-t", "nope", *AT],  # nothing matches
+        ["calls", "--closed", "--search", "ESCP", "-p", "COSME", "--at", "2019-01-01"],
+        ["calls", "--all", "--open", *AT],  # refused
+        ["calls", "--within", "soon", *AT],  # refused
+        ["calls", "--tz", "Mars/Base", *AT],  # refused
+        ["show", "ESCP-S3-EOI", *AT],
+        ["show", "COS-CLUSTPARTNS-2017-3-02", "-f", "json", "--tz", "UTC", *AT],
+        ["show", "--format", "csv", "ESCP-S3-EOI", *AT],
+        ["show", "NO-SUCH-CALL", *AT],
     ],
 )
 def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -355,8 +374,8 @@ GLOBALS = st.sampled_from(
 
 @st.composite
 def command_lines(draw: st.DrawFn) -> list[str]:
-    """Command lines for add/extend/edit: mostly plain, some not (a value like an option, an
-    option given twice), the ID anywhere among the options."""
+    """Command lines for the route's commands: mostly plain, some not (a value like an option,
+    an option given twice, an unknown format), the ID anywhere among the options."""
     name = draw(st.sampled_from(sorted(fastpath.COMMANDS)))
     spec = fastpath.COMMANDS[name]
     required = [o for o in spec.options if o.required]
@@ -369,15 +388,18 @@ def command_lines(draw: st.DrawFn) -> list[str]:
             groups.append([option.names[0]])
             continue
         for _ in range(draw(st.integers(1, 2)) if option.multiple else 1):
-            value = draw(
-                st.one_of(WORDS, st.just("-x")) if draw(st.integers(0, 19)) == 0 else WORDS
-            )
+            if option.choices:
+                value = draw(st.sampled_from([*option.choices, "xml", "JSON"]))
+            elif draw(st.integers(0, 19)) == 0:
+                value = "-x"  # like an option: Typer's route
+            else:
+                value = draw(WORDS)
             spelling = draw(st.sampled_from(option.names))
             glued = spelling.startswith("--") and draw(st.booleans())
             groups.append([f"{spelling}={value}"] if glued else [spelling, value])
-    groups.insert(
-        draw(st.integers(0, len(groups))), [draw(st.sampled_from(["ESCP-S3-EOI", "NEW-1"]))]
-    )
+    for _ in spec.arguments:
+        call_id = draw(st.sampled_from(["ESCP-S3-EOI", "COS-CLUSTPARTNS-2017-3-02", "NEW-1"]))
+        groups.insert(draw(st.integers(0, len(groups))), [call_id])
     words = [word for group in groups for word in group]
     given_at = any(w == "--at" or w.startswith("--at=") for w in words)
     if spec.option_named("--at") and not given_at:
@@ -430,6 +452,8 @@ TYPER_ROUTE = (
         ["extend", "ESCP-S3-EOI", "--to", "7 April 2017", "--stage", "Étape", *AT],
         ["extend", "ESCP-S3-EOI", "--by", "14d", "--reason", "é", *AT],
         ["edit", "ESCP-S3-EOI", "--remove-tag", "Ümlaut"],
+        ["calls", "--all", "--tz", "Asia/Tokyo", *AT],
+        ["show", "ESCP-S3-EOI", "--tz", "America/Sao_Paulo", *AT],
     ],
 )
 @pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
@@ -477,6 +501,11 @@ def _loaded_frameworks(argv: list[str]) -> tuple[list[str], str]:
         (["edit", "ESCP-S3-EOI", "--note", "n"], True),
         (["edit", "ESCP-S3-EOI", "--note", "n", "--note", "m"], False),
         (["add", "X-2", "--title", "T"], False),
+        (["calls", "--open", "--within", "14d"], True),
+        (["calls", "-f", "json"], True),
+        (["show", "ESCP-S3-EOI"], True),
+        (["calls", "-f", "xml"], False),
+        (["check"], False),
     ],
 )
 def test_only_plain_runs_skip_typer(seeded_store: Path, argv: list[str], plain: bool) -> None:
