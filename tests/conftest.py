@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,3 +61,18 @@ def clusterctl_exe() -> list[str]:
     """The installed console script (or python -m clusterctl next to this interpreter)."""
     exe = shutil.which("clusterctl", path=str(Path(sys.executable).parent))
     return [exe] if exe else [sys.executable, "-m", "clusterctl"]
+
+
+def run_main_then(argv: Sequence[str], then: str) -> list[str]:
+    """Run ``clusterctl argv`` through main() in a fresh interpreter, then the code ``then``
+    (which may inspect ``sys.modules``); return the lines printed on stdout."""
+    code = (
+        f"import sys; sys.argv = ['clusterctl', *{list(argv)!r}]\n"
+        "from clusterctl.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    print('exit', exc.code)\n"
+        f"{then}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.splitlines()

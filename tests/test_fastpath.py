@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from clusterctl import __main__ as entry
 from clusterctl import fastpath
 from clusterctl.cli import app
-from tests.conftest import ROOT, clusterctl_exe
+from tests.conftest import ROOT, clusterctl_exe, run_main_then
 
 ROOT_COMMAND = typer.main.get_command(app)
 #: Global options the fast route leaves to Typer: they print something and exit.
@@ -479,17 +479,11 @@ def test_both_installed_routes_agree_on_real_streams(argv: list[str], encoding: 
 
 def _loaded_frameworks(argv: list[str]) -> tuple[list[str], str]:
     """Run clusterctl argv in a fresh interpreter; which of typer and rich it imported."""
-    code = (
-        f"import sys; sys.argv = ['clusterctl', *{argv!r}]\n"
-        "from clusterctl.__main__ import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    print('exit', exc.code)\n"
+    *output, loaded = run_main_then(
+        argv,
         "import json\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich'})))\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich'})))",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    *output, loaded = done.stdout.splitlines()
     return json.loads(loaded), "\n".join(output)
 
 
