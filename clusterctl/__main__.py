@@ -26,6 +26,12 @@ def main() -> None:
     except KeyboardInterrupt:  # Ctrl-C while modules load, before a command's own handler
         sys.stderr.write("error: interrupted\n")
         code = 130
+    try:  # a failure already reported may have left output that cannot be flushed either
+        sys.stdout.flush()
+    except OSError:
+        from clusterctl.exits import silence_stdout
+
+        silence_stdout()
     sys.exit(code)
 
 
@@ -37,8 +43,12 @@ def prepare_process() -> None:
     # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    if sys.stdout is None:  # started with stdout closed (`>&-`): output goes nowhere
+    # Started with stdout or stderr closed (`>&-`, `2>&-`): that output goes nowhere (and never
+    # into the other stream, which is where print(file=None) would put it).
+    if sys.stdout is None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     for stream in (sys.stdout, sys.stderr):
         # A title the terminal's encoding cannot show becomes an escape, never a crash.
         if stream is not None and hasattr(stream, "reconfigure"):
@@ -51,7 +61,7 @@ def run(argv: list[str]) -> int:
 
     from clusterctl.app import app, fail
     from clusterctl.commands import register_commands
-    from clusterctl.exits import output_failure
+    from clusterctl.exits import report_output_failure
 
     register_commands(argv)
     try:
@@ -66,7 +76,7 @@ def run(argv: list[str]) -> int:
     except typer.Abort:
         return fail("aborted", 1).exit_code
     except OSError as exc:  # writing the output failed: a full disk, a closed pipe...
-        return fail(output_failure(exc), 1).exit_code
+        return report_output_failure(exc)
     return code if isinstance(code, int) else 0
 
 

@@ -30,6 +30,8 @@ def exit_code_of(action: Callable[[], object]) -> int:
     """
     try:
         action()
+        # Inside: a full disk or a reader that went away is reported here, not at interpreter exit.
+        sys.stdout.flush()
     except ClusterctlError as exc:
         report_error(str(exc))
         return exc.exit_code
@@ -40,6 +42,14 @@ def exit_code_of(action: Callable[[], object]) -> int:
         silence_stdout()
         return 0
     return 0
+
+
+def report_output_failure(exc: OSError) -> int:
+    """Report an OSError that escaped a command as one line; return the exit code (1)."""
+    report_error(output_failure(exc))
+    if exc.filename is None:
+        silence_stdout()  # what is still buffered cannot be written either: drop it quietly
+    return 1
 
 
 def output_failure(exc: OSError) -> str:

@@ -241,7 +241,7 @@ def run(invocation: Invocation) -> int:
     from importlib import import_module
 
     from clusterctl.context import AppContext
-    from clusterctl.exits import exit_code_of, output_failure, report_error
+    from clusterctl.exits import exit_code_of, report_output_failure
     from clusterctl.render import echo
 
     options = invocation.globals
@@ -265,8 +265,7 @@ def run(invocation: Invocation) -> int:
     try:
         return exit_code_of(action)
     except OSError as exc:  # writing the output failed: a full disk, a closed pipe...
-        report_error(output_failure(exc))
-        return 1
+        return report_output_failure(exc)
 
 
 def dispatch(argv: Sequence[str]) -> int | None:

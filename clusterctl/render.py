@@ -6,6 +6,7 @@ as Rich ``Text`` objects, never as markup, so a title can neither restyle nor hi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -66,7 +67,13 @@ def echo(text: str, *, err: bool = False) -> None:
     Not ``typer.echo``: Click swaps an ASCII stdout for a UTF-8 one, so a title would reach an
     ASCII terminal as raw bytes; Python's stream turns what it cannot show into escapes.
     """
-    print(printable(text), file=sys.stderr if err else sys.stdout, flush=True)
+    if err:
+        # What stdout holds was printed first: keep that order where both go to one place (cron).
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+    stream = sys.stderr if err else sys.stdout
+    if stream is not None:  # None: started with it closed
+        print(printable(text), file=stream, flush=True)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -244,21 +251,35 @@ def print_rows_table(rows: Sequence[Row], console: Any) -> None:
 
 
 def write_json(value: Any, out: IO[str]) -> None:
-    """Pretty, key-order-stable JSON with a trailing newline (non-ASCII kept readable)."""
+    """Pretty, key-order-stable JSON with a trailing newline, valid on any stream.
+
+    Non-ASCII stays readable on a UTF-8 stream; on any other it is written as \\u escapes, since
+    the stream's own fallback for what it cannot encode (a backslash escape) is not JSON.
+    """
     import json
 
-    json.dump(value, out, indent=2, ensure_ascii=False)
+    json.dump(value, out, indent=2, ensure_ascii=not _is_utf8(out))
     out.write("\n")
+
+
+def _is_utf8(out: IO[str]) -> bool:
+    import codecs
+
+    return codecs.lookup(getattr(out, "encoding", None) or "utf-8").name == "utf-8"
 
 
 def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
     """CSV with one row per call; list-valued columns hold JSON so that import is lossless."""
     import csv
+    import io
     import json
 
     from clusterctl.codec import call_to_json
 
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    text = io.StringIO()
+    writer = csv.DictWriter(
+        text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for call in calls:
         record = call_to_json(call, now)
@@ -268,6 +289,15 @@ def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
         row["extended"] = "true" if record["extended"] else "false"
         row["opens"] = record["opens"] or ""
         writer.writerow(row)
+    buffer = getattr(out, "buffer", None)
+    if _is_utf8(out) or buffer is None:
+        out.write(text.getvalue())
+        return
+    # CSV has no escapes: beneath a stream that is not UTF-8, write the UTF-8 bytes every CSV
+    # reader (and clusterctl import) expects, rather than the stream's backslash fallbacks.
+    out.flush()
+    buffer.write(text.getvalue().encode("utf-8", "backslashreplace"))
+    buffer.flush()
 
 
 def read_calls_csv(text: str) -> list[dict[str, Any]]:

@@ -22,7 +22,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's config, cache, store or SMTP settings."""
     for name in list(os.environ):
-        if name.startswith("CLUSTERCTL_") or name in ("NO_COLOR", "TZ"):
+        # PYTHONUNBUFFERED too: a real shell buffers stdout, and a full disk or a reader that
+        # went away then shows up only at the final flush, which the tests must see.
+        if name.startswith("CLUSTERCTL_") or name in ("NO_COLOR", "TZ", "PYTHONUNBUFFERED"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLUSTERCTL_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / "cache"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -116,8 +117,6 @@ def test_a_closed_stdout_is_not_a_crash(seeded_store: Path) -> None:
 
 
 def test_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
-    import json
-
     records = [
         {
             "id": f"P-{n:05d}",
@@ -225,3 +224,80 @@ def test_an_escaped_os_error_names_its_file() -> None:
     assert output_failure(denied) == "/srv/store/clusterctl.toml: Permission denied"
     full = OSError(28, "No space left on device")
     assert output_failure(full) == "cannot write the output: No space left on device"
+
+
+def _bash(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize("args", [["show", "ESCP-S3-EOI"], ["calls", "--all", "-f", "json"]])
+def test_a_reader_that_left_before_a_small_output_ends_quietly(
+    seeded_store: Path, args: list[str]
+) -> None:
+    # The whole output fits the buffer: the broken pipe shows only when it is flushed.
+    exe = " ".join(clusterctl_exe())
+    result = _bash(
+        f"{exe} --store {seeded_store} {' '.join(args)} | (exec 0<&-; true); "
+        "exit ${PIPESTATUS[0]}"
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_closed_stderr_never_puts_messages_on_stdout(seeded_store: Path) -> None:
+    exe = " ".join(clusterctl_exe())
+    missing = _bash(f"{exe} --store {seeded_store} show NOPE -f json 2>&-")
+    assert (missing.returncode, missing.stdout) == (3, "")
+    warned = _bash(
+        f"{exe} --store {seeded_store} warn -n -e team@example.org -f json "
+        "--at 2017-03-30T09:00 2>&-"
+    )
+    assert warned.returncode == 0
+    assert json.loads(warned.stdout)  # only the JSON: the dry-run note went nowhere
+
+
+def test_a_note_on_stderr_follows_the_output_it_sums_up(seeded_store: Path) -> None:
+    # cron mails stdout and stderr as one stream: the summary must come after the warnings.
+    argv = ["warn", "-n", "-e", "team@example.org", "--at", "2017-03-30T09:00"]
+    result = subprocess.run(
+        [*clusterctl_exe(), "--store", str(seeded_store), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) > 1 and "ESCP-S3-EOI" in result.stdout
+    assert lines[-1] == "dry run: would e-mail 1 warning to team@example.org"
+
+
+def test_json_and_csv_stay_machine_readable_on_an_ascii_stream(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    title = "Zürich – Ελλάδα"
+    assert (
+        _run("--store", store, "add", "U-1", "--title", title, "-d", "2030-01-01").returncode == 0
+    )
+    ascii_env = {"PYTHONIOENCODING": "ascii"}
+    as_json = _run("--store", store, "calls", "-f", "json", env=ascii_env)
+    assert as_json.stdout.isascii()  # \u escapes, which JSON readers decode
+    assert json.loads(as_json.stdout)[0]["title"] == title
+    as_csv = subprocess.run(
+        [*clusterctl_exe(), "--store", store, "calls", "-f", "csv"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, **ascii_env},
+    )
+    assert as_csv.returncode == 0
+    assert title.encode() in as_csv.stdout  # UTF-8, as CSV readers and `import` expect
+
+
+def test_config_path_prints_the_path_exactly(tmp_path: Path) -> None:
+    odd = tmp_path / "zürich" / "a\tb.toml"
+    result = subprocess.run(
+        [*clusterctl_exe(), "config", "path"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "CLUSTERCTL_CONFIG": str(odd), "PYTHONIOENCODING": "ascii"},
+    )
+    assert (result.returncode, result.stdout) == (0, os.fsencode(odd) + b"\n")

@@ -341,6 +341,19 @@ def test_the_lock_timeout_reaches_the_store(capsys: pytest.CaptureFixture[str]) 
     assert results[0][0] == 6 and "for more than 0.3 s" in results[0][1]
 
 
+#: Values that usually work for an option, so that generated runs get past the parsing.
+LIKELY = {
+    "within": st.sampled_from(["14d", "36h", "2w", "400d", "1d12h"]),
+    "tz": st.sampled_from(["UTC", "Europe/Lisbon", "Asia/Tokyo", "America/Sao_Paulo"]),
+    "at": st.sampled_from(["2017-03-01 09:00", "2018-03-08T16:59+01:00", "1 March 2018"]),
+    "search": st.sampled_from(["ESCP", "cluster", "zürich", "COSME"]),
+    "programme": st.sampled_from(["COSME", "cos", "SMP"]),
+    "tag": st.sampled_from(["ours", "demo", "Étape"]),
+    "deadline": st.sampled_from(["2027-03-08", "S1=8 March 2027 12:00", "31/12/2027 17:00"]),
+    "to": st.sampled_from(["7 April 2017", "2017-04-07T12:00+02:00", "2019-01-01"]),
+    "by": st.sampled_from(["14d", "36h", "1w"]),
+}
+
 WORDS = st.sampled_from(
     [
         "",
@@ -388,12 +401,12 @@ def command_lines(draw: st.DrawFn) -> list[str]:
             groups.append([option.names[0]])
             continue
         for _ in range(draw(st.integers(1, 2)) if option.multiple else 1):
-            if option.choices:
-                value = draw(st.sampled_from([*option.choices, "xml", "JSON"]))
+            if option.choices:  # now and then one Typer must refuse
+                value = draw(st.sampled_from([*option.choices * 4, "xml", "JSON"]))
             elif draw(st.integers(0, 19)) == 0:
                 value = "-x"  # like an option: Typer's route
-            else:
-                value = draw(WORDS)
+            else:  # mostly values that work for this option, so that runs get far
+                value = draw(st.one_of(LIKELY.get(option.dest, WORDS), WORDS))
             spelling = draw(st.sampled_from(option.names))
             glued = spelling.startswith("--") and draw(st.booleans())
             groups.append([f"{spelling}={value}"] if glued else [spelling, value])
@@ -421,7 +434,7 @@ def test_both_routes_agree_on_generated_command_lines(capsys: pytest.CaptureFixt
 
     agree()
     # The generator must keep exercising both: mostly the route, sometimes the fallback.
-    assert routes["fast"] >= 100 and routes["typer"] >= 10, routes
+    assert routes["fast"] >= 80 and routes["typer"] >= 10, routes
 
 
 # --- the installed program ---------------------------------------------------------------------

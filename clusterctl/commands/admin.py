@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -58,9 +59,11 @@ def config_path_command() -> None:
     Example: clusterctl config path
     """
     from clusterctl.config import config_path
-    from clusterctl.render import echo
 
-    echo(str(config_path()))
+    # Exactly the path, whatever it holds: scripts use $(clusterctl config path).
+    sys.stdout.flush()
+    sys.stdout.buffer.write(os.fsencode(config_path()) + b"\n")
+    sys.stdout.buffer.flush()
 
 
 @config_app.command("show")
