@@ -224,21 +224,28 @@ def print_rows_plain(rows: Sequence[Row], out: IO[str]) -> None:
 
 def print_rows_table(rows: Sequence[Row], console: Any) -> None:
     """A Rich table for a terminal; long titles are truncated (JSON keeps them whole)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(header_style="bold", expand=False)
+    # On a narrow terminal the title and programme give way first (cut, one line each), then
+    # the deadline and time left wrap between words; the id and the status stay whole.
+    table = Table(header_style="bold", expand=False, box=box.SIMPLE_HEAD)
     for header in HEADERS:
-        kwargs: dict[str, Any] = {"no_wrap": True}
+        kwargs: dict[str, Any] = {"no_wrap": header in ("ID", "Status", "Extended")}
         if header == "Title":
-            kwargs.update(max_width=TITLE_WIDTH, overflow="ellipsis")
+            kwargs.update(max_width=TITLE_WIDTH)
+        elif header == "Deadline":
+            kwargs.update(min_width=len("2018-03-08"))
+        elif header == "Time left":
+            kwargs.update(min_width=len("in 30 days"))
         table.add_column(header, **kwargs)
     for row in rows:
         status_style = STYLES.get(row.status, "")
         table.add_row(
             Text(row.id, style=STYLES["id"]),
-            Text(row.title),
-            Text(row.programme),
+            Text(row.title, no_wrap=True, overflow="ellipsis"),
+            Text(row.programme, no_wrap=True, overflow="ellipsis"),
             Text(row.deadline),
             Text(_time_left_cell(row), style=STYLES.get(row.urgency, "")),
             Text(row.status, style=status_style),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -78,3 +81,45 @@ def run_main_then(argv: Sequence[str], then: str) -> list[str]:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     return done.stdout.splitlines()
+
+
+def run_on_terminal(
+    command: Sequence[str], env: dict[str, str] | None = None, answer: bytes | None = None
+) -> tuple[int, bytes]:
+    """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal (250 x 50 unless
+    ``env`` says otherwise); type ``answer`` at the first '?'; return (code, output)."""
+    master, slave = pty.openpty()
+    base = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
+    proc = subprocess.Popen(
+        list(command),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**base, **(env or {})},
+        close_fds=True,
+    )
+    os.close(slave)
+    output = b""
+    answered = answer is None
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not answered and b"?" in output:
+                os.write(master, answer)  # type: ignore[arg-type]
+                answered = True
+    finally:
+        os.close(master)
+        code = proc.wait(timeout=30)
+    return code, output

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from clusterctl import __version__
-from tests.conftest import clusterctl_exe
+from tests.conftest import clusterctl_exe, run_on_terminal
 
 NOW = "2018-03-02 17:00"
 SEED_COS = "COS-CLUSTPARTNS-2017-3-02"
@@ -74,41 +71,7 @@ def run_on_tty(
     *args: str, env: dict[str, str] | None = None, answer: bytes | None = None
 ) -> tuple[int, bytes]:
     """Run the script with stdin, stdout and stderr on a pseudo-terminal; return (code, output)."""
-    master, slave = pty.openpty()
-    base = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
-    proc = subprocess.Popen(
-        [script(), *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env={**base, **(env or {})},
-        close_fds=True,
-    )
-    os.close(slave)
-    output = b""
-    answered = answer is None
-    deadline = time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-            if not answered and b"?" in output:
-                os.write(master, answer)  # type: ignore[arg-type]
-                answered = True
-    finally:
-        os.close(master)
-        code = proc.wait(timeout=30)
-    return code, output
+    return run_on_terminal([script(), *args], env=env, answer=answer)
 
 
 @pytest.fixture
@@ -338,6 +301,27 @@ def test_colour_on_a_terminal_never_passes_user_escapes(hostile_store: Path) -> 
     assert b"\x1b[" in out, "a terminal gets colour"
     assert HOSTILE_SHOWN.encode() in out
     assert b"\x1b[31mred" not in out and b"\x1b]8;;" not in out and b"\x07" not in out
+
+
+@pytest.mark.parametrize("columns", [72, 80, 100])
+def test_a_narrow_terminal_still_shows_each_id_deadline_and_status(
+    seeded: Path, columns: int
+) -> None:
+    # Titles give way first; the id, the deadline's date and the status must stay readable.
+    env = {"COLUMNS": str(columns)}
+    code, out = run_on_tty(
+        "--no-color", "--store", str(seeded), "calls", "-a", "--at", NOW, env=env
+    )
+    assert code == 0, out
+    lines = out.decode().splitlines()
+    assert max(len(line) for line in lines) <= columns
+    shown = "\n".join(lines)
+    for call_id, date in (
+        ("ESCP-S3-EOI", "2017-03-31"),
+        ("COS-CLUSTPARTNS-2017-3-02", "2018-03-08"),
+    ):
+        row = next(i for i, line in enumerate(lines) if call_id in line)
+        assert date in lines[row] and ("open" in lines[row] or "closed" in lines[row]), shown
 
 
 @pytest.mark.parametrize(

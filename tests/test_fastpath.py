@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from clusterctl import __main__ as entry
 from clusterctl import fastpath
 from clusterctl.cli import app
-from tests.conftest import ROOT, clusterctl_exe, run_main_then
+from tests.conftest import ROOT, clusterctl_exe, run_main_then, run_on_terminal
 
 ROOT_COMMAND = typer.main.get_command(app)
 #: Global options the fast route leaves to Typer: they print something and exit.
@@ -202,11 +202,32 @@ def test_shell_completion_is_left_to_typer() -> None:
 # --- both routes give the same result ----------------------------------------------------------
 
 
+UNICODE_CALL = """\
+id = "UNICODE-1"
+title = "Zürich – Ελλάδα: Smart Specialisation «S3» für Cluster"
+programme = "Interreg Ελλάδα"
+tags = [
+    "Étape",
+    "ours",
+]
+timezone = "Europe/Athens"
+
+[[deadlines]]
+label = "Étape 1"
+deadline = 2017-03-20 17:00:00+02:00
+
+[[deadlines]]
+label = "Étape 2"
+deadline = 2017-06-20 17:00:00+03:00
+"""
+
+
 @contextmanager
 def fresh_store() -> Iterator[Callable[[], Path]]:
-    """A function that puts a fresh copy of the shipped store (and no cache) at one path.
+    """A function that puts a fresh copy of the test store (and no cache) at one path.
 
-    Both routes run at the same path, so messages that name the store compare equal.
+    The shipped calls plus one with non-ASCII text everywhere. Both routes run at the same
+    path, so messages that name the store compare equal.
     """
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
@@ -215,6 +236,7 @@ def fresh_store() -> Iterator[Callable[[], Path]]:
             shutil.rmtree(store, ignore_errors=True)
             shutil.rmtree(os.environ["CLUSTERCTL_CACHE_DIR"], ignore_errors=True)
             shutil.copytree(ROOT / "data", store, ignore=shutil.ignore_patterns(".state"))
+            (store / "calls" / "UNICODE-1.toml").write_text(UNICODE_CALL, encoding="utf-8")
             return store
 
         yield reset
@@ -298,6 +320,10 @@ AT = ["--at", "2017-03-01 09:00"]
         ["show", "COS-CLUSTPARTNS-2017-3-02", "-f", "json", "--tz", "UTC", *AT],
         ["show", "--format", "csv", "ESCP-S3-EOI", *AT],
         ["show", "NO-SUCH-CALL", *AT],
+        ["show", "UNICODE-1", "--tz", "UTC", *AT],
+        ["calls", "--search", "nothing like this", *AT],  # 'No calls match.'
+        ["calls", "--at", "2031-01-01"],  # nothing open: the hint about hidden closed calls
+        ["calls", "-t", "Étape", "--all", *AT],
     ],
 )
 def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -466,6 +492,10 @@ TYPER_ROUTE = (
         ["extend", "ESCP-S3-EOI", "--by", "14d", "--reason", "é", *AT],
         ["edit", "ESCP-S3-EOI", "--remove-tag", "Ümlaut"],
         ["calls", "--all", "--tz", "Asia/Tokyo", *AT],
+        ["calls", "--all", "-f", "json", *AT],
+        ["calls", "--all", "-f", "csv", *AT],
+        ["calls", "--search", "nothing like this", *AT],
+        ["show", "UNICODE-1", *AT],
         ["show", "ESCP-S3-EOI", "--tz", "America/Sao_Paulo", *AT],
     ],
 )
@@ -488,6 +518,32 @@ def test_both_installed_routes_agree_on_real_streams(argv: list[str], encoding: 
         typer = run([sys.executable, "-c", TYPER_ROUTE], reset())
         fast = run(clusterctl_exe(), reset())
     assert fast == typer
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["calls", "--all", *AT],
+        ["calls", "--all", "--no-color", *AT],
+        ["show", "UNICODE-1", *AT],
+        ["edit", "UNICODE-1", "--note", "n"],
+    ],
+)
+@pytest.mark.parametrize("columns", ["80", "160"])
+def test_both_routes_draw_the_same_on_a_terminal(argv: list[str], columns: str) -> None:
+    # On a terminal the routes draw Rich tables and colours: compare them byte for byte.
+    if "--no-color" in argv:  # a global option: before the command
+        argv = ["--no-color", *(a for a in argv if a != "--no-color")]
+    env = {"COLUMNS": columns}
+    with fresh_store() as reset:
+        typer = run_on_terminal(
+            [sys.executable, "-c", TYPER_ROUTE, "--store", str(reset()), *argv], env
+        )
+        fast = run_on_terminal([*clusterctl_exe(), "--store", str(reset()), *argv], env)
+    assert typer[0] == 0, typer
+    assert fast == typer
+    if "--no-color" not in argv and argv[0] != "edit":
+        assert b"\x1b[" in fast[1]  # really drawn for a terminal, in colour
 
 
 def _loaded_frameworks(argv: list[str]) -> tuple[list[str], str]:
