@@ -7,9 +7,6 @@ so that Rich really sees a terminal.
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,7 +17,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner, Result
 
 from clusterctl.cli import app
-from tests.conftest import clusterctl_exe
+from tests.conftest import clusterctl_exe, run_on_terminal
 
 Cli = Callable[..., Result]
 
@@ -414,27 +411,9 @@ def test_piped_output_is_plain(
 
 
 def run_on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
-    """Run clusterctl with stdout and stderr on a pseudo-terminal; return what it wrote."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [*clusterctl_exe(), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=slave,
-        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "200", **env},
-    )
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(master)
-    assert process.wait(timeout=30) == 0, output
+    """Run clusterctl on a 200-column pseudo-terminal; return what it wrote."""
+    code, output = run_on_terminal([*clusterctl_exe(), *args], env={"COLUMNS": "200", **env})
+    assert code == 0, output
     return output
 
 
