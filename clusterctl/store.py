@@ -665,7 +665,8 @@ class Store:
         return self.state_dir / WRITING
 
     def _disarm_sweep(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
+        # Never an error: the change is done, and a marker left behind costs one listing later.
+        with contextlib.suppress(OSError):
             os.unlink(self.writing_marker)
 
     def arm_sweep(self) -> None:
