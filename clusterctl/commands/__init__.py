@@ -29,15 +29,17 @@ COMMAND_HOME = {
     "migrate": "admin",
     "config": "admin",
 }
-#: Global options that take a value (so the word after them is not the command).
-VALUE_OPTIONS = ("--store", "--lock-timeout")
 
 
 def invoked_command(argv: Sequence[str]) -> str | None:
     """The command word in ``argv`` (after the global options), or None."""
+    from clusterctl.fastpath import GLOBAL  # the one table of global options (checked in tests)
+
+    # Global options that take a value: the word after them is not the command.
+    value_options = {name for o in GLOBAL.options if not o.flag for name in o.names}
     words = iter(argv)
     for word in words:
-        if word in VALUE_OPTIONS:
+        if word in value_options:
             next(words, None)
         elif word.startswith("-"):
             continue
