@@ -275,7 +275,7 @@ def consistency_problems(call: Call) -> list[str]:
     if (
         call.stages
         and call.opens is not None
-        and call.opens >= min(s.original for s in call.stages)
+        and call.opens.timestamp() >= min(s.original.timestamp() for s in call.stages)
     ):
         problems.append(
             f"{call.id}: opens {call.opens.isoformat()} is not before its first deadline"

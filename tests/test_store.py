@@ -910,3 +910,18 @@ def test_a_store_this_user_cannot_read_is_one_clear_error(
         with pytest.raises(StoreError) as info:
             attempt()
         assert str(info.value) == f"{root}: permission denied: this user cannot read the store"
+
+
+def test_check_compares_the_opening_and_the_deadline_as_instants() -> None:
+    from clusterctl.model import consistency_problems
+
+    # The night the clocks go back: 02:50 CEST (00:50 UTC) comes before 02:10 CET (01:10 UTC),
+    # although its wall time reads later.
+    opens = datetime(2026, 10, 25, 2, 50, tzinfo=BRU)
+    deadline = datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=BRU)
+    call = make_call(opens=opens, stages=(Stage("", deadline),))
+    assert consistency_problems(call) == []
+    later = make_call(opens=deadline.replace(minute=20), stages=(Stage("", deadline),))
+    assert consistency_problems(later) == [
+        "CALL-1: opens 2026-10-25T02:20:00+01:00 is not before its first deadline"
+    ]
