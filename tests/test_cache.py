@@ -172,3 +172,12 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
     assert sorted(summaries) == ["NEW-1", "OLD-1", "OLD-2"]
     assert datetime.fromtimestamp(summaries["OLD-1"].stages[0][1], UTC).year == 2096
     assert _ids(_fresh(store).summaries()) == ["NEW-1", "OLD-1", "OLD-2"]
+
+
+def test_the_cache_file_is_named_by_a_stable_hash_of_the_real_root() -> None:
+    from clusterctl.store import _fnv1a_hex
+
+    # Published FNV-1a 64-bit test vectors: the name must not change between runs or versions.
+    assert _fnv1a_hex("") == "cbf29ce484222325"
+    assert _fnv1a_hex("a") == "af63dc4c8601ec8c"
+    assert _fnv1a_hex("foobar") == "85944171f73967e8"
