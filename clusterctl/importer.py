@@ -66,13 +66,14 @@ def plan_records(
     unique_by_id(calls, source)
     plan = ImportPlan(always=("new",))  # 'replaced' and 'unchanged' appear when they occur
     for n, call in enumerate(calls, start=1):
-        if lookup(call.id) is not None:
+        existing = lookup(call.id)  # a file read and parse: once per record
+        if existing is not None:
             if not replace_existing:
                 raise ConflictError(
                     f"{source}: record {n}: a call with id {call.id!r} already exists "
                     "(use --replace to overwrite); nothing was imported"
                 )
-            if _same(lookup(call.id), call):
+            if _same(existing, call):
                 plan.note("unchanged", f"unchanged {call.id}")
                 continue
             plan.note("replaced", f"replaced {call.id}")
