@@ -188,17 +188,10 @@ def _commit_writes(writes: list[_PendingWrite], removals: Iterable[Path] = ()) -
     """Make every temp file durable, then rename each over its target and sync the directories."""
     try:
         _sync_temps(writes)
-        for write in writes:
-            os.replace(write.temp, write.target)
+        _apply_writes(((w.temp, w.target) for w in writes), removals)
     except BaseException:
-        _discard_temps(writes)
+        _discard_temps(writes)  # those not renamed yet; the others are gone already
         raise
-    removals = list(removals)
-    for path in removals:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-    for directory in {w.target.parent for w in writes} | {p.parent for p in removals}:
-        _fsync_dir(directory)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
