@@ -1,5 +1,7 @@
 """The one error hierarchy: every user-facing failure is a ClusterctlError with an exit code."""
 
+import errno
+
 
 class ClusterctlError(Exception):
     """Base error; the CLI prints ``error: <message>`` on stderr and exits with ``exit_code``."""
@@ -51,3 +53,10 @@ class ConfigError(ClusterctlError):
     """The config file is malformed or unsafe."""
 
     exit_code = 8
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The reason an OSError gives, in words a user can act on."""
+    if exc.errno == errno.EFBIG:
+        return "file too large for this system's limits"
+    return exc.strerror or str(exc)

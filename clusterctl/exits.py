@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from clusterctl.errors import ClusterctlError
+from clusterctl.errors import ClusterctlError, describe_os_error
 
 
 def report_error(message: str) -> None:
@@ -54,7 +54,7 @@ def report_output_failure(exc: OSError) -> int:
 
 def output_failure(exc: OSError) -> str:
     """The message for an OSError that escaped a command: writing the output, or else a file."""
-    reason = exc.strerror or str(exc)
+    reason = describe_os_error(exc)
     if exc.filename is not None:  # not stdout: some file the command touched
         return f"{exc.filename}: {reason}"
     return f"cannot write the output: {reason}"

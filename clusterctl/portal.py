@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from clusterctl.errors import UsageError
+from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.model import Call, Stage, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
@@ -85,7 +85,7 @@ def load_portal_file(path: Path) -> list[Call]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise UsageError(f"{name}: cannot read: {err.strerror or err}") from None
+        raise UsageError(f"{name}: cannot read: {describe_os_error(err)}") from None
     return parse_portal(decode_json(raw, name), name)
 
 

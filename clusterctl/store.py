@@ -28,7 +28,6 @@ stale answer; ctime catches an edit that restored the old mtime (``touch -r``, `
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import pickle
@@ -48,6 +47,7 @@ from clusterctl.errors import (
     NotFoundError,
     StoreError,
     UsageError,
+    describe_os_error,
 )
 from clusterctl.model import Call, CallSummary, validate_id
 
@@ -97,12 +97,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _describe_os_error(exc: OSError) -> str:
-    if exc.errno == errno.EFBIG:
-        return "file too large for this system's limits"
-    return exc.strerror or str(exc)
 
 
 @dataclass
@@ -220,7 +214,7 @@ def read_bounded(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise UnreadableFile("os", _describe_os_error(exc)) from None
+        raise UnreadableFile("os", describe_os_error(exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -236,7 +230,7 @@ def read_bounded(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
             size += len(chunk)
         raw = b"".join(chunks)
     except OSError as exc:
-        raise UnreadableFile("os", _describe_os_error(exc)) from None
+        raise UnreadableFile("os", describe_os_error(exc)) from None
     finally:
         os.close(fd)
     if len(raw) > limit:
@@ -457,7 +451,7 @@ class Store:
         except (FileNotFoundError, NotADirectoryError):
             return
         except OSError as exc:
-            raise StoreError(f"{self.root}: cannot open: {_describe_os_error(exc)}") from None
+            raise StoreError(f"{self.root}: cannot open: {describe_os_error(exc)}") from None
         if not stat.S_ISDIR(info.st_mode):
             raise StoreError(f"{self.root}: is a file; a clusterctl store is a directory")
         if not os.access(self.root, os.R_OK | os.X_OK):
@@ -521,7 +515,7 @@ class Store:
             self.calls_dir.mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"{self.root}: cannot create the store: {_describe_os_error(exc)}"
+                f"{self.root}: cannot create the store: {describe_os_error(exc)}"
             ) from None
 
     # --- locking -----------------------------------------------------------------------------
@@ -540,7 +534,7 @@ class Store:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
             raise _LockUnavailable(
-                f"{self.root}: cannot change the store: {_describe_os_error(exc)}"
+                f"{self.root}: cannot change the store: {describe_os_error(exc)}"
             ) from None
         locked = False
         try:
@@ -635,7 +629,7 @@ class Store:
             except OSError as exc:
                 raise StoreError(
                     f"{self.journal_path}: cannot finish an interrupted change: "
-                    f"{_describe_os_error(exc)}"
+                    f"{describe_os_error(exc)}"
                 ) from None
         # A writer that died while writing temporary files left the marker: sweep calls/.
         if pending is not None or os.path.exists(self.writing_marker):
@@ -709,7 +703,7 @@ class Store:
         except NotADirectoryError:
             raise StoreError(f"{self.calls_dir}: is not a directory") from None
         except OSError as exc:
-            raise StoreError(f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}") from None
+            raise StoreError(f"{self.calls_dir}: cannot list: {describe_os_error(exc)}") from None
         return [n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
 
     def _parse_call_file(self, path: Path) -> Call:
@@ -865,7 +859,7 @@ class Store:
         try:
             dir_fd = os.open(self.calls_dir, os.O_RDONLY)
         except OSError as exc:
-            raise StoreError(f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}") from None
+            raise StoreError(f"{self.calls_dir}: cannot list: {describe_os_error(exc)}") from None
         try:
             for name in names:
                 try:
@@ -1047,7 +1041,7 @@ class Store:
         except FileNotFoundError:
             listing = []
         except OSError as exc:
-            return [f"{self.calls_dir}: cannot list: {_describe_os_error(exc)}"]
+            return [f"{self.calls_dir}: cannot list: {describe_os_error(exc)}"]
         for name in listing:
             path = self.calls_dir / name
             if TEMP_NAME.fullmatch(name):
@@ -1239,7 +1233,7 @@ class Transaction:
             store._sweep_temps()
             if isinstance(exc, OSError):
                 raise StoreError(
-                    f"{where}: cannot write: {_describe_os_error(exc)}; the store is unchanged"
+                    f"{where}: cannot write: {describe_os_error(exc)}; the store is unchanged"
                 ) from None
             raise
         try:
@@ -1250,7 +1244,7 @@ class Transaction:
         except OSError as exc:
             raise StoreError(
                 f"{store.journal_path}: the change was recorded but not fully applied "
-                f"({_describe_os_error(exc)}); the next clusterctl command completes it"
+                f"({describe_os_error(exc)}); the next clusterctl command completes it"
             ) from None
 
 
@@ -1309,5 +1303,5 @@ class Ledger:
             atomic_write(self.path, (json.dumps(data, indent=1) + "\n").encode())
         except OSError as exc:
             raise StoreError(
-                f"{self.path}: cannot record delivered warnings: {_describe_os_error(exc)}"
+                f"{self.path}: cannot record delivered warnings: {describe_os_error(exc)}"
             ) from None

@@ -22,7 +22,7 @@ from clusterctl.commands.listing import (
     WithinOption,
 )
 from clusterctl.context import AppContext
-from clusterctl.errors import UsageError
+from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.views import filter_options
 
 
@@ -39,7 +39,7 @@ def _read_input(file: Path) -> bytes:
     try:
         return sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
-        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"{file}: cannot read: {describe_os_error(exc)}") from None
 
 
 def _records_to_calls(records: object, source: str) -> list:
@@ -219,7 +219,7 @@ def export_ics_command(
     try:
         atomic_write(output.expanduser(), data)
     except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror or exc}") from None
+        raise UsageError(f"{output}: cannot write: {describe_os_error(exc)}") from None
     plural = "" if len(chosen) == 1 else "s"
     echo(f"Wrote {len(chosen)} call{plural} to {output}", err=True)
 
