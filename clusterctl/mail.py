@@ -156,7 +156,7 @@ def _reply(code: int, text: bytes | str) -> str:
 
 def _one_line(text: str, settings: SmtpSettings) -> str:
     """Collapse ``text`` to one short line that cannot contain the password."""
-    text = " ".join(_HEADER_CONTROLS.sub(" ", text).split())
+    text = clean_subject(text)
     if settings.password:
         text = text.replace(settings.password, "********")
     return text if len(text) <= 300 else text[:297] + "..."

@@ -1278,7 +1278,9 @@ class Ledger:
 
     def record(self, keys: Iterable[str], when: datetime) -> None:
         """Remember ``keys`` as delivered at ``when``; forget warnings for long-past deadlines."""
-        stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        from clusterctl.timeparse import utc_stamp
+
+        stamp = utc_stamp(when)
         for key in keys:
             self.sent[key] = stamp
             self.dirty = True
@@ -1290,7 +1292,9 @@ class Ledger:
 
     def prune(self, now: datetime) -> None:
         """Drop entries whose deadline (the key's third field, UTC) is older than KEEP."""
-        cutoff = (now - self.KEEP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        from clusterctl.timeparse import utc_stamp
+
+        cutoff = utc_stamp(now - self.KEEP)
         stale = [key for key in self.sent if _ledger_deadline(key) < cutoff]
         for key in stale:
             del self.sent[key]

@@ -663,6 +663,11 @@ def _abbreviation(dt: datetime) -> str:
     return "UTC" + (offset[:3] if offset.endswith(":00") else offset)
 
 
+def utc_stamp(dt: datetime) -> str:
+    """``dt`` as a UTC instant in the form ``YYYY-MM-DDTHH:MM:SSZ`` (ledger keys, JSON)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def format_moment(dt: datetime, zone: str | None = None) -> str:
     """'2018-03-08 17:00 CET'; with ``zone``, shown in that (viewer's) zone instead."""
     _require_aware(dt)

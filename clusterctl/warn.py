@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, CallSummary
-from clusterctl.timeparse import format_duration, format_moment, format_time_left
+from clusterctl.timeparse import format_duration, format_moment, format_time_left, utc_stamp
 
 DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
     timedelta(days=30),
@@ -22,11 +22,6 @@ DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
     timedelta(days=2),
     timedelta(days=1),
 )
-
-
-def utc_stamp(dt: datetime) -> str:
-    """``dt`` as a UTC instant in the form ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_thresholds(thresholds: Iterable[timedelta]) -> tuple[timedelta, ...]:
