@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError, describe_os_error
-from clusterctl.model import Call, Stage, validate_id
+from clusterctl.model import Call, make_stages, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
 PORTAL_TIMEZONE = "Europe/Brussels"
@@ -201,8 +201,6 @@ def _parse_result(result: object, source: str, where: str) -> Call:
             deadlines.append(deadline)
     if not deadlines:
         raise topic.fail("no deadline (metadata.deadlineDate)", topic_id)
-    deadlines.sort()
-    labels = [f"Stage {n}" for n in range(1, len(deadlines) + 1)] if len(deadlines) > 1 else [""]
 
     opens = None
     starts = topic.values("startDate")
@@ -232,7 +230,7 @@ def _parse_result(result: object, source: str, where: str) -> Call:
         id=topic_id,
         title=title,
         timezone=PORTAL_TIMEZONE,
-        stages=tuple(Stage(label=lb, original=d) for lb, d in zip(labels, deadlines, strict=True)),
+        stages=make_stages([("", deadline) for deadline in deadlines]),
         programme=programme,
         url=url,
         tags=tags,
