@@ -16,7 +16,6 @@ from clusterctl.timeparse import (
     canonical_zone_name,
     check_year_range,
     from_storage,
-    get_zone,
     to_iso,
     to_storage,
 )
@@ -45,24 +44,12 @@ def _text(record: dict, key: str, *, required: bool = False) -> str:
 
 
 def _moment(value: Any, zone: str, key: str, *, exact: bool = False) -> datetime:
-    """A stored moment in ``zone``.
-
-    In the store the wall time and zone are authoritative (``from_storage``); with ``exact``
-    (JSON and CSV from other tools) a time with an offset or ``Z`` is that exact instant,
-    converted into the call's zone, so '2026-03-08T16:00:00Z' is 17:00 in Brussels.
-    """
+    """A stored moment in ``zone`` (``from_storage``; ``exact`` for JSON and CSV from other
+    tools, where a time with an offset or ``Z`` is that exact instant)."""
     if not isinstance(value, datetime | date | str):
         raise RecordError(f"{key!r} must be a date-time, not {type(value).__name__}")
     try:
-        if exact and isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.strip())
-            except ValueError:
-                parsed = None  # from_storage below gives the precise complaint
-            if parsed is not None and parsed.tzinfo is not None:
-                moment = parsed.astimezone(get_zone(zone)).replace(microsecond=0)
-                return check_year_range(moment, value)
-        return check_year_range(from_storage(value, zone), value)
+        return check_year_range(from_storage(value, zone, exact=exact), value)
     except (ValueError, OverflowError) as exc:
         raise RecordError(f"{key!r}: {exc}") from None
 

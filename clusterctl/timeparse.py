@@ -594,13 +594,22 @@ def _storage_datetime(value: str) -> datetime | date:
     )
 
 
-def from_storage(value: datetime | date | str, zone: str) -> datetime:
+def from_storage(value: datetime | date | str, zone: str, *, exact: bool = False) -> datetime:
     """A stored moment as an aware datetime in ``zone``; wall time and zone are authoritative.
 
     The stored offset only chooses between the two readings of a wall time in a fold (fold=0 if
     it matches neither).  Naive values are wall time in ``zone``; a date means 17:00 there.
+    With ``exact`` (JSON and CSV from other tools) a text with an offset or ``Z`` is that exact
+    instant instead, converted into ``zone``: '2026-03-08T16:00:00Z' is 17:00 in Brussels.
     """
     target = get_zone(zone)
+    if exact and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None  # read below, which gives the precise complaint
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(target).replace(microsecond=0)
     if isinstance(value, str):
         value = _storage_datetime(value)
     if isinstance(value, datetime):
