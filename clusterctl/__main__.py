@@ -1,4 +1,4 @@
-"""``python -m clusterctl`` and the ``clusterctl`` console script."""
+"""``python -m clusterctl`` and the ``clusterctl`` console script: prepare, route, exit."""
 
 from __future__ import annotations
 
@@ -11,25 +11,28 @@ import sys
 def main() -> None:
     """Run the command line; every failure ends as one ``error:`` line on stderr."""
     prepare_process()
-    if sys.argv[1:] == ["--version"]:
-        # Answered before Typer builds the command tree: scripts and shells call this a lot.
+    argv = sys.argv[1:]
+    if argv == ["--version"]:
+        # Answered before any command machinery loads: scripts and shells call this a lot.
         from clusterctl import __version__
 
         print(f"clusterctl {__version__}")
         return
     try:
-        from clusterctl.fastpath import dispatch
+        from clusterctl.cli import fast
 
-        code = dispatch(sys.argv[1:])  # a plain calls/show/add/extend/edit skips Typer
+        code = fast.dispatch(argv)  # a plain command line skips Typer
         if code is None:
-            code = run(sys.argv[1:])
-    except KeyboardInterrupt:  # Ctrl-C while modules load, before a command's own handler
+            from clusterctl.cli.typer_app import run
+
+            code = run(argv)
+    except KeyboardInterrupt:  # Ctrl-C while modules load, before the error handler runs
         sys.stderr.write("error: interrupted\n")
         code = 130
     try:  # a failure already reported may have left output that cannot be flushed either
         sys.stdout.flush()
     except OSError:
-        from clusterctl.exits import silence_stdout
+        from clusterctl.cli.handler import silence_stdout
 
         silence_stdout()
     sys.exit(code)
@@ -53,31 +56,6 @@ def prepare_process() -> None:
         # A title the terminal's encoding cannot show becomes an escape, never a crash.
         if stream is not None and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-
-
-def run(argv: list[str]) -> int:
-    """Run ``clusterctl argv`` and return its exit code."""
-    import typer
-
-    from clusterctl.app import app, fail
-    from clusterctl.commands import register_commands
-    from clusterctl.exits import report_output_failure
-
-    register_commands(argv)
-    try:
-        code = app(args=argv, prog_name="clusterctl", standalone_mode=False)
-    except typer.TyperException as exc:  # Click's usage errors: one line, with where to look
-        ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-            typer.echo(ctx.get_help())  # `clusterctl` or `clusterctl export` alone: the help
-            return 0
-        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        return fail(exc.format_message() + hint, getattr(exc, "exit_code", 2)).exit_code
-    except typer.Abort:
-        return fail("aborted", 1).exit_code
-    except OSError as exc:  # writing the output failed: a full disk, a closed pipe...
-        return report_output_failure(exc)
-    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

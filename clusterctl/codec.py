@@ -7,6 +7,10 @@ does not know are kept in ``extra`` and written back unchanged, so hand edits su
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -252,3 +256,61 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
     return value
+
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "programme",
+    "url",
+    "tags",
+    "note",
+    "status",
+    "timezone",
+    "opens",
+    "deadline",
+    "deadline_label",
+    "extended",
+    "deadlines",
+    "extensions",
+)
+CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
+
+
+def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
+    """CSV text with one row per call; list-valued columns hold JSON so that import is lossless."""
+    text = io.StringIO()
+    writer = csv.DictWriter(
+        text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for call in calls:
+        record = call_to_json(call, now)
+        row = dict(record)
+        for key in CSV_JSON_COLUMNS:
+            row[key] = json.dumps(record[key], ensure_ascii=False)
+        row["extended"] = "true" if record["extended"] else "false"
+        row["opens"] = record["opens"] or ""
+        writer.writerow(row)
+    return text.getvalue()
+
+
+def read_calls_csv(text: str) -> list[dict[str, Any]]:
+    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
+    if missing:
+        raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
+    records = []
+    for n, row in enumerate(reader, start=2):
+        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        for key in CSV_JSON_COLUMNS:
+            if record.get(key):
+                try:
+                    record[key] = json.loads(record[key])
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"line {n}: column {key!r} is not JSON: {exc}") from None
+            else:
+                record[key] = []
+        records.append(record)
+    return records

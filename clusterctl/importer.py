@@ -1,6 +1,7 @@
-"""Planning imports: which incoming calls are new, replaced, extended, unchanged or in conflict.
+"""Planning imports: what a file holds, and which of its calls are new, extended or in conflict.
 
-Pure functions: they read existing calls through a lookup and return a plan; the store writes it.
+Pure functions: they decode bytes into calls, read existing calls through a lookup and return a
+plan; the store writes it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from clusterctl.errors import ConflictError
+from clusterctl.errors import ConflictError, UsageError
 from clusterctl.model import Call
 
 Lookup = Callable[[str], Call | None]
@@ -48,6 +49,64 @@ class ImportPlan:
         order = ("new", "replaced", "extended", "updated", "unchanged", "conflicting")
         parts = [f"{self.counts[k]} {k}" for k in order if self.counts[k] or k in self.always]
         return ", ".join(parts)
+
+
+#: The formats ``import --from`` names; "auto" guesses from the name and the content.
+FORMATS = ("auto", "json", "csv", "eu-portal")
+
+
+def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[Call]]:
+    """The calls an import file holds, and its format ('json', 'csv' or 'eu-portal')."""
+    from clusterctl.portal import decode_json, parse_portal
+
+    if kind == "csv" or (kind == "auto" and _looks_like_csv(name, raw)):
+        from clusterctl.codec import read_calls_csv
+
+        try:
+            records = read_calls_csv(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"{name}: {exc}") from None
+        return "csv", _records_to_calls(records, name)
+    data = decode_json(raw, name)
+    if kind == "auto":
+        kind = "eu-portal" if _looks_like_portal(data) else "json"
+    if kind == "eu-portal":
+        return kind, parse_portal(data, name)
+    return "json", _records_to_calls(data, name)
+
+
+def _records_to_calls(records: object, source: str) -> list[Call]:
+    from clusterctl.codec import RecordError, call_from_json
+
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list):
+        raise UsageError(
+            f"{source}: expected a JSON array of calls, as `calls --format json` writes"
+        )
+    calls = []
+    for n, record in enumerate(records, start=1):
+        try:
+            calls.append(call_from_json(record))
+        except RecordError as exc:
+            rid = record.get("id") if isinstance(record, dict) else None
+            named = f" ({rid})" if isinstance(rid, str) and rid else ""
+            raise UsageError(f"{source}: record {n}{named}: {exc}; nothing was imported") from None
+    return calls
+
+
+def _looks_like_csv(name: str, raw: bytes) -> bool:
+    """By the file's extension when it has a telling one, else by content (stdin, .txt):
+    JSON starts with an array or an object, clusterctl CSV with its header line."""
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("csv", "json"):
+        return suffix == "csv"
+    return raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"[", b"{")
+
+
+def _looks_like_portal(data: object) -> bool:
+    pages = data if isinstance(data, list) else [data]
+    return bool(pages) and all(isinstance(p, dict) and "results" in p for p in pages)
 
 
 def unique_by_id(calls: Sequence[Call], source: str) -> None:

@@ -36,24 +36,6 @@ STYLES = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
-CSV_COLUMNS = (
-    "id",
-    "title",
-    "programme",
-    "url",
-    "tags",
-    "note",
-    "status",
-    "timezone",
-    "opens",
-    "deadline",
-    "deadline_label",
-    "extended",
-    "deadlines",
-    "extensions",
-)
-CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
-
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls visible escapes."""
@@ -276,59 +258,19 @@ def _is_utf8(out: IO[str]) -> bool:
 
 
 def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
-    """CSV with one row per call; list-valued columns hold JSON so that import is lossless."""
-    import csv
-    import io
-    import json
+    """CSV with one row per call (``codec.calls_to_csv``), always UTF-8."""
+    from clusterctl.codec import calls_to_csv
 
-    from clusterctl.codec import call_to_json
-
-    text = io.StringIO()
-    writer = csv.DictWriter(
-        text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    for call in calls:
-        record = call_to_json(call, now)
-        row = dict(record)
-        for key in CSV_JSON_COLUMNS:
-            row[key] = json.dumps(record[key], ensure_ascii=False)
-        row["extended"] = "true" if record["extended"] else "false"
-        row["opens"] = record["opens"] or ""
-        writer.writerow(row)
+    text = calls_to_csv(calls, now)
     buffer = getattr(out, "buffer", None)
     if _is_utf8(out) or buffer is None:
-        out.write(text.getvalue())
+        out.write(text)
         return
     # CSV has no escapes: beneath a stream that is not UTF-8, write the UTF-8 bytes every CSV
     # reader (and clusterctl import) expects, rather than the stream's backslash fallbacks.
     out.flush()
-    buffer.write(text.getvalue().encode("utf-8", "backslashreplace"))
+    buffer.write(text.encode("utf-8", "backslashreplace"))
     buffer.flush()
-
-
-def read_calls_csv(text: str) -> list[dict[str, Any]]:
-    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
-    import csv
-    import json
-
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
-    if missing:
-        raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
-    records = []
-    for n, row in enumerate(reader, start=2):
-        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
-        for key in CSV_JSON_COLUMNS:
-            if record.get(key):
-                try:
-                    record[key] = json.loads(record[key])
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"line {n}: column {key!r} is not JSON: {exc}") from None
-            else:
-                record[key] = []
-        records.append(record)
-    return records
 
 
 # --- one call ---------------------------------------------------------------------------------

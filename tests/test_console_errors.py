@@ -204,7 +204,7 @@ def test_ctrl_c_while_modules_load_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from clusterctl import __main__ as entry
-    from clusterctl import fastpath
+    from clusterctl.cli import fast as fastpath
 
     def interrupted(argv: object) -> None:
         raise KeyboardInterrupt
@@ -218,7 +218,7 @@ def test_ctrl_c_while_modules_load_is_one_line(
 
 
 def test_an_escaped_os_error_names_its_file() -> None:
-    from clusterctl.exits import output_failure
+    from clusterctl.cli.handler import output_failure
 
     denied = PermissionError(13, "Permission denied", "/srv/store/clusterctl.toml")
     assert output_failure(denied) == "/srv/store/clusterctl.toml: Permission denied"

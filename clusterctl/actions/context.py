@@ -1,7 +1,8 @@
 """The per-run context: the global options, resolved lazily, with no command-line framework.
 
-Both routes into a command use it: the Typer app (``clusterctl.app``) and the Typer-free fast
-route for plain invocations (``clusterctl.fastpath``).
+Both routes into a command build it with :meth:`AppContext.from_options` from the global options
+and hand it to the action: the Typer app (``clusterctl.cli.typer_app``) and the Typer-free fast
+route (``clusterctl.cli.fast``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ class AppContext:
     lock_timeout_option: float | None = None
     no_color: bool = False
     _config: Config | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_options(
+        cls, *, store: Path | None = None, lock_timeout: float | None = None, no_color: bool = False
+    ) -> AppContext:
+        """The context for the global options, keyed by their parameter names."""
+        return cls(store_option=store, lock_timeout_option=lock_timeout, no_color=no_color)
 
     @property
     def config(self) -> Config:

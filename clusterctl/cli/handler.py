@@ -1,4 +1,8 @@
-"""How a run ends: one ``error:`` line on stderr and an exit code, never a traceback."""
+"""The one error handler of both routes: one ``error:`` line on stderr and an exit code.
+
+A command's work runs inside :func:`guarded`, on the fast route and on the Typer route alike;
+nothing else turns exceptions into exit codes. A traceback reaching a user is a bug.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ import sys
 from collections.abc import Callable
 
 from clusterctl.errors import ClusterctlError, describe_os_error
+from clusterctl.render import echo
+
+#: What an action returns: a line to print, an exit code, or None (it printed what it had).
+Outcome = str | int | None
 
 
 def report_error(message: str) -> None:
     """Print ``error: message`` on stderr, with control characters made visible."""
-    from clusterctl.render import echo
-
     echo(f"error: {message}", err=True)
 
 
@@ -22,14 +28,23 @@ def silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def exit_code_of(action: Callable[[], object]) -> int:
-    """Run ``action`` and return its exit code; failures are reported as one line.
+def emit(outcome: Outcome) -> int:
+    """Print an action's line; return its exit code (0 unless it returned one)."""
+    if isinstance(outcome, str):
+        echo(outcome)
+        return 0
+    return outcome or 0
+
+
+def guarded(action: Callable[[], Outcome]) -> int:
+    """Run ``action``, print its outcome and return the exit code; failures become one line.
 
     A ClusterctlError exits with its own code, Ctrl-C with 130. A reader that went away
-    (``| head``) ends the run quietly with 0, as Unix tools do.
+    (``| head``) ends the run quietly with 0, as Unix tools do; any other failure to write the
+    output (a full disk) is one line and exit 1.
     """
     try:
-        action()
+        code = emit(action())
         # Inside: a full disk or a reader that went away is reported here, not at interpreter exit.
         sys.stdout.flush()
     except ClusterctlError as exc:
@@ -41,15 +56,12 @@ def exit_code_of(action: Callable[[], object]) -> int:
     except BrokenPipeError:
         silence_stdout()
         return 0
-    return 0
-
-
-def report_output_failure(exc: OSError) -> int:
-    """Report an OSError that escaped a command as one line; return the exit code (1)."""
-    report_error(output_failure(exc))
-    if exc.filename is None:
-        silence_stdout()  # what is still buffered cannot be written either: drop it quietly
-    return 1
+    except OSError as exc:
+        report_error(output_failure(exc))
+        if exc.filename is None:
+            silence_stdout()  # what is still buffered cannot be written either: drop it quietly
+        return 1
+    return code
 
 
 def output_failure(exc: OSError) -> str:

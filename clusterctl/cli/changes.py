@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from clusterctl.app import AtOption, IdArgument, app, context
-from clusterctl.edits import add_call, edit_call, extend_call
-from clusterctl.errors import UsageError
+from clusterctl.actions.changes import add_call, edit_call, extend_call, remove_call
+from clusterctl.cli.base import AtOption, IdArgument, command, context
 
 
-def _echo_change(message: str) -> None:
-    from clusterctl.render import echo
-
-    echo(message)
-
-
-@app.command("add")
+@command("add", action=add_call)
 def add_command(
     ctx: typer.Context,
     call_id: Annotated[
@@ -68,24 +60,9 @@ def add_command(
 
     Example: clusterctl add ESCP-S3 --title ESCP-S3 --deadline "8 March 2018, 17:00h Brussels time"
     """
-    message = add_call(
-        context(ctx),
-        call_id,
-        title=title,
-        deadline=deadline,
-        tz=tz,
-        opens=opens,
-        programme=programme,
-        url=url,
-        tag=tag,
-        note=note,
-        replace_=replace_,
-        at=at,
-    )
-    _echo_change(message)
 
 
-@app.command("extend")
+@command("extend", action=extend_call)
 def extend_command(
     ctx: typer.Context,
     call_id: IdArgument,
@@ -129,21 +106,9 @@ def extend_command(
 
     Example: clusterctl extend ESCP-S3-EOI --to "31 March 2017" --reason "extended by DG GROW"
     """
-    message = extend_call(
-        context(ctx),
-        call_id,
-        to=to,
-        by=by,
-        stage=stage,
-        reason=reason,
-        source=source,
-        allow_earlier=allow_earlier,
-        at=at,
-    )
-    _echo_change(message)
 
 
-@app.command("edit")
+@command("edit", action=edit_call)
 def edit_command(
     ctx: typer.Context,
     call_id: IdArgument,
@@ -178,40 +143,20 @@ def edit_command(
 
     Example: clusterctl edit ESCP-S3-EOI --note "lead: Anna" --add-tag ours
     """
-    message = edit_call(
-        context(ctx),
-        call_id,
-        title=title,
-        programme=programme,
-        url=url,
-        opens=opens,
-        note=note,
-        add_tag=add_tag,
-        remove_tag=remove_tag,
-    )
-    _echo_change(message)
 
 
-@app.command("remove")
+@command("remove")
 def remove_command(
     ctx: typer.Context,
     call_id: IdArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (for scripts).")] = False,
-) -> None:
+) -> str | int:
     """Remove a call and its history (asks first on a terminal).
 
     Example: clusterctl remove OLD-CALL-ID --yes
     """
-    app_ctx = context(ctx)
-    store = app_ctx.store()
-    call = store.get(call_id)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"not removing {call.id} without confirmation: add --yes")
-        from clusterctl.render import printable
+    return remove_call(context(ctx), call_id, yes=yes, confirm=_confirm)
 
-        if not typer.confirm(f"Remove {call.id} ({printable(call.title)})?", default=False):
-            _echo_change("Nothing removed.")
-            raise typer.Exit(1)
-    store.remove(call_id)
-    _echo_change(f"Removed {call.id}")
+
+def _confirm(question: str) -> bool:
+    return typer.confirm(question, default=False)

@@ -1,17 +1,17 @@
-"""What ``add``, ``extend`` and ``edit`` do, apart from parsing: check, change the store, report.
+"""What ``add``, ``extend``, ``edit`` and ``remove`` do once their options are parsed.
 
-Each function takes the run's AppContext and plain values and returns the one-line confirmation
-to print. Nothing here imports the command-line framework, so the Typer commands and the fast
-route of ``clusterctl.fastpath`` run the very same code.
+Each function takes the run's AppContext and the command's values (keyword names are the Typer
+parameter names) and returns the one-line confirmation to print. Nothing here imports the
+command-line framework, so both routes (``clusterctl.cli``) run the very same code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import time
 
-from clusterctl.context import AppContext
+from clusterctl.actions.context import AppContext
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, make_stages, validate_id
 from clusterctl.timeparse import (
@@ -203,3 +203,27 @@ def edit_call(
 
     updated = app_ctx.store().update(call_id, change)
     return f"Updated {updated.id}"
+
+
+def remove_call(
+    app_ctx: AppContext,
+    call_id: str,
+    *,
+    yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+) -> str | int:
+    """Remove a call; without ``yes``, ask ``confirm`` (a terminal's yes/no question) first."""
+    import sys
+
+    from clusterctl.render import echo, printable
+
+    store = app_ctx.store()
+    call = store.get(call_id)
+    if not yes:
+        if confirm is None or not sys.stdin.isatty():
+            raise UsageError(f"not removing {call.id} without confirmation: add --yes")
+        if not confirm(f"Remove {call.id} ({printable(call.title)})?"):
+            echo("Nothing removed.")
+            return 1
+    store.remove(call_id)
+    return f"Removed {call.id}"

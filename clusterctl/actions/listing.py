@@ -1,7 +1,7 @@
 """What ``calls`` and ``show`` print, apart from parsing their options.
 
-Like ``clusterctl.edits``, nothing here imports the command-line framework: the Typer commands
-and the fast route of ``clusterctl.fastpath`` run the same code. ``fmt`` is 'table', 'json' or
+Like ``clusterctl.actions.changes``, nothing here imports the command-line framework: both
+routes (``clusterctl.cli``) run the same code. ``fmt`` is 'table', 'json' or
 'csv' (the Typer commands pass their OutputFormat, a str enum with those values).
 """
 
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from clusterctl.context import AppContext
+from clusterctl.actions.context import AppContext
 
 if TYPE_CHECKING:
     from clusterctl.query import CallFilter

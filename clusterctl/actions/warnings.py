@@ -1,78 +1,36 @@
-"""The cron job: ``warn``."""
+"""What ``warn`` does once its options are parsed: select due warnings, deliver, remember.
+
+The selection is pure (``clusterctl.warn``); this module adds the store's ledger, the e-mail
+digest and the output, in the order that keeps the once-only promise.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from datetime import datetime, timedelta
 
-import typer
-
-from clusterctl.app import AtOption, DisplayTzOption, app, context
-from clusterctl.context import AppContext
-
-if TYPE_CHECKING:
-    from clusterctl.warn import DueWarning
+from clusterctl import render, warn
+from clusterctl.actions.context import AppContext
+from clusterctl.errors import StoreError
+from clusterctl.warn import DueWarning
 
 
-class WarnFormat(StrEnum):
-    """Output of ``warn``."""
-
-    text = "text"
-    json = "json"
-
-
-@app.command("warn")
-def warn_command(
-    ctx: typer.Context,
-    thresholds: Annotated[
-        str | None,
-        typer.Option(
-            "--thresholds",
-            metavar="LIST",
-            help="Warn this long before each deadline, e.g. 14d,3d,12h "
-            "(default: warn.thresholds in the config file, else 30d,14d,7d,2d,1d).",
-            show_default=False,
-        ),
-    ] = None,
-    email: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--email",
-            "-e",
-            metavar="ADDR",
-            help="Send one digest e-mail here "
-            "(repeatable; default: warn.email in the config file).",
-            show_default=False,
-        ),
-    ] = None,
-    no_email: Annotated[
-        bool, typer.Option("--no-email", help="Do not e-mail, even if the config names recipients.")
-    ] = False,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", "-n", help="Show what would be sent; send and remember nothing."),
-    ] = False,
-    fmt: Annotated[
-        WarnFormat, typer.Option("--format", "-f", help="text (people, cron mail) or json.")
-    ] = WarnFormat.text,
-    at: AtOption = None,
-    tz: DisplayTzOption = None,
+def warn_calls(
+    app_ctx: AppContext,
+    *,
+    thresholds: str | None = None,
+    email: Sequence[str] | None = None,
+    no_email: bool = False,
+    dry_run: bool = False,
+    fmt: str = "text",
+    at: str | None = None,
+    tz: str | None = None,
 ) -> None:
-    """Warn about deadlines crossing a threshold; silent when nothing is due (for cron).
-
-    Each (call, stage, deadline, threshold) warning is delivered once; a deadline extension
-    re-arms them. Example crontab line: 0 7 * * * clusterctl warn --email team@example.org
-    """
-    from clusterctl import render, warn
-    from clusterctl.commands.transfer import thresholds_option
-
-    app_ctx = context(ctx)
+    """Print (and e-mail) the warnings that are due and not delivered before."""
     now = app_ctx.now(at, tz)
-    limits = thresholds_option(app_ctx, thresholds)
+    limits = thresholds_of(app_ctx, thresholds)
     zone = app_ctx.display_zone(tz)
     recipients = [] if no_email else list(email or app_ctx.config.warn_email)
     settings = None
@@ -87,8 +45,6 @@ def warn_command(
     store = app_ctx.store()
     if not store.exists():
         # Silence means "nothing due" to cron: a mistyped store path must not look like that.
-        from clusterctl.errors import StoreError
-
         raise StoreError(
             f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
             "or the config file)"
@@ -122,20 +78,24 @@ def warn_command(
             render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
 
 
+def thresholds_of(app_ctx: AppContext, option: str | None) -> list[timedelta]:
+    """The warning thresholds from --thresholds, else the config file, else the defaults."""
+    from clusterctl.timeparse import parse_thresholds
+
+    # An explicit but empty --thresholds (e.g. from an unset shell variable) is an error,
+    # not a silent fallback to the defaults.
+    text = option if option is not None else app_ctx.config.warn_thresholds
+    return parse_thresholds(text) if text is not None else list(warn.DEFAULT_THRESHOLDS)
+
+
 def _count(due: Sequence[DueWarning]) -> str:
     return f"{len(due)} warning{'s' if len(due) != 1 else ''}"
 
 
 def _print_warnings(
-    due: Sequence[DueWarning],
-    now: datetime,
-    zone: str | None,
-    fmt: WarnFormat,
-    app_ctx: AppContext,
+    due: Sequence[DueWarning], now: datetime, zone: str | None, fmt: str, app_ctx: AppContext
 ) -> None:
-    from clusterctl import render, warn
-
-    if fmt is WarnFormat.json:
+    if fmt == "json":
         if due:
             render.write_json([warn.to_json(w) for w in due], sys.stdout)
         return

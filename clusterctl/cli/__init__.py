@@ -1,0 +1,18 @@
+"""The command line: the Typer app, its commands, and the fast route that can skip Typer.
+
+``clusterctl.cli.typer_app`` holds the Typer app, loaded on first use of ``clusterctl.cli.app``
+(``from clusterctl.cli import app``): ``clusterctl.cli.fast`` lives in this package too and must
+not pay for importing Typer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from clusterctl.cli.typer_app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

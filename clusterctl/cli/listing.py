@@ -1,0 +1,62 @@
+"""Reading commands: ``calls`` and ``show``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clusterctl.actions.listing import list_calls, show_call
+from clusterctl.cli.base import (
+    AllFlag,
+    AtOption,
+    ClosedFlag,
+    DisplayTzOption,
+    FormatOption,
+    ForthcomingFlag,
+    IdArgument,
+    OpenFlag,
+    OutputFormat,
+    ProgrammeOption,
+    SearchOption,
+    TagOption,
+    WithinOption,
+    command,
+)
+
+
+@command("calls", action=list_calls)
+def calls_command(
+    ctx: typer.Context,
+    open_: OpenFlag = False,
+    closed: ClosedFlag = False,
+    forthcoming: ForthcomingFlag = False,
+    all_: AllFlag = False,
+    within: WithinOption = None,
+    programme: ProgrammeOption = None,
+    tag: TagOption = None,
+    search: SearchOption = None,
+    at: AtOption = None,
+    tz: DisplayTzOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List calls, soonest deadline first.
+
+    Example: clusterctl calls --open --within 14d
+    """
+
+
+@command("show", action=show_call)
+def show_command(
+    ctx: typer.Context,
+    call_id: IdArgument,
+    at: AtOption = None,
+    tz: DisplayTzOption = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (people), json or csv.")
+    ] = OutputFormat.table,
+) -> None:
+    """Show one call with its full deadline and extension history.
+
+    Example: clusterctl show COS-CLUSTPARTNS-2017-3-02
+    """

@@ -1,0 +1,104 @@
+"""Moving calls in and out: ``import`` and ``export ics``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clusterctl.actions.transfer import export_ics, import_file
+from clusterctl.cli.base import (
+    AllFlag,
+    AtOption,
+    ClosedFlag,
+    ForthcomingFlag,
+    OpenFlag,
+    ProgrammeOption,
+    SearchOption,
+    TagOption,
+    WithinOption,
+    command,
+)
+
+#: Sub-command groups of this module and their help.
+GROUPS = {"export": "Export calls to other tools."}
+
+
+class ImportFormat(StrEnum):
+    """What an import file holds (``clusterctl.importer.FORMATS``)."""
+
+    auto = "auto"
+    json = "json"
+    csv = "csv"
+    eu_portal = "eu-portal"
+
+
+@command("import", action=import_file)
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="File to read ('-' for stdin).")],
+    source: Annotated[
+        ImportFormat,
+        typer.Option(
+            "--from",
+            help="json / csv as `calls --format` writes them, or eu-portal (a saved search-API "
+            "response); auto guesses from the content.",
+        ),
+    ] = ImportFormat.auto,
+    replace_: Annotated[
+        bool, typer.Option("--replace", help="json/csv: overwrite calls whose id exists.")
+    ] = False,
+    allow_earlier: Annotated[
+        bool,
+        typer.Option("--allow-earlier", help="eu-portal: accept deadlines brought forward."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per call.")] = False,
+    at: AtOption = None,
+) -> None:
+    """Import calls, all or nothing.
+
+    Example: clusterctl import search-response.json --from eu-portal --dry-run
+    """
+
+
+@command("ics", action=export_ics, group="export")
+def export_ics_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here (atomically) instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    thresholds: Annotated[
+        str | None,
+        typer.Option(
+            "--thresholds",
+            metavar="LIST",
+            help="Reminder alarms, e.g. 14d,3d,12h (default: the warn thresholds).",
+            show_default=False,
+        ),
+    ] = None,
+    open_: OpenFlag = False,
+    closed: ClosedFlag = False,
+    forthcoming: ForthcomingFlag = False,
+    all_: AllFlag = False,
+    within: WithinOption = None,
+    programme: ProgrammeOption = None,
+    tag: TagOption = None,
+    search: SearchOption = None,
+    at: AtOption = None,
+) -> None:
+    """Write an iCalendar (RFC 5545) file: one event per deadline, alarms at the thresholds.
+
+    Example: clusterctl export ics --all -o ~/calendars/calls.ics
+    """
