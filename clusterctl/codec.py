@@ -17,12 +17,12 @@ from typing import Any
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
 from clusterctl.timeparse import (
-    canonical_zone_name,
     check_year_range,
     from_storage,
     to_iso,
     to_storage,
 )
+from clusterctl.zones import canonical_zone_name
 
 CALL_KEYS = ("id", "title", "programme", "url", "tags", "note", "timezone", "opens")
 STAGE_KEYS = ("label", "deadline")

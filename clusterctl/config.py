@@ -330,7 +330,7 @@ def _seconds(value: object) -> float:
 
 
 def _zone(value: object) -> str:
-    from clusterctl.timeparse import canonical_zone_name
+    from clusterctl.zones import canonical_zone_name
 
     name = _string(value)
     try:  # the same rule as --tz, so a zone the CLI refuses is refused here, naming the file

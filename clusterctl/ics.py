@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, StageView
-from clusterctl.timeparse import format_duration
+from clusterctl.timefmt import format_duration
 from clusterctl.warn import check_thresholds
 
 # C0 controls (but TAB and LF) and DEL are not allowed in iCalendar TEXT values.
@@ -70,7 +70,7 @@ def _local(dt: datetime) -> datetime:
 
 
 def _description(call: Call, view: StageView) -> str:
-    from clusterctl.timeparse import format_moment
+    from clusterctl.timefmt import format_moment
 
     zone = ZoneInfo(call.timezone)
     lines = []

@@ -229,7 +229,7 @@ def _details(call: Call) -> tuple:
 def _merge_deadlines(
     existing: Call, incoming: Call, now: datetime, allow_earlier: bool
 ) -> tuple[Call, list[str], list[str]]:
-    from clusterctl.timeparse import format_moment
+    from clusterctl.timefmt import format_moment
 
     merged = existing
     extended: list[str] = []

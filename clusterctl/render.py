@@ -137,7 +137,8 @@ def make_rows(
     summaries: Iterable[CallSummary], now: datetime, display_zone: str | None
 ) -> list[Row]:
     """Rows for a listing as seen at ``now``, deadlines in the call's zone or ``display_zone``."""
-    from clusterctl.timeparse import format_moment, format_relative, format_time_left, get_zone
+    from clusterctl.timefmt import format_moment, format_relative, format_time_left
+    from clusterctl.zones import get_zone
 
     now_ts = now.timestamp()
     rows = []
@@ -278,7 +279,7 @@ def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
 
 def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> list[tuple[str, str]]:
     """(label, value) pairs describing one call with its full deadline and extension history."""
-    from clusterctl.timeparse import format_moment, format_time_left
+    from clusterctl.timefmt import format_moment, format_time_left
 
     def when(dt: datetime) -> str:
         return format_moment(dt, display_zone)
@@ -333,7 +334,7 @@ def print_detail(lines: Sequence[tuple[str, str]], console: Any | None, out: IO[
 
 
 def _warning_cells(w: Any, now: datetime, zone: str | None) -> tuple[str, str, str, str, str]:
-    from clusterctl.timeparse import format_duration, format_moment, format_time_left
+    from clusterctl.timefmt import format_duration, format_moment, format_time_left
 
     when = format_moment(w.deadline, zone) + (f" ({printable(w.stage)})" if w.stage else "")
     note = "EXTENDED" if w.extended else ""

@@ -1,4 +1,4 @@
-"""The one module that owns time: reading user input, durations, the storage form and display.
+"""Reading time: user input, durations, and the storage form of moments.
 
 Rules that everything else relies on:
 
@@ -9,142 +9,34 @@ Rules that everything else relies on:
 * Durations between instants are always computed in UTC: Python subtracts two datetimes that
   share a tzinfo as naive wall times, which is an hour off across a DST change.
 * ``dateutil`` is imported only for written-out dates; ISO 8601 input never loads it.
+
+Zones live in ``clusterctl.zones``, display in ``clusterctl.timefmt``.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
-from clusterctl.errors import TimeParseError, UsageError
+from clusterctl.errors import TimeParseError
+from clusterctl.timefmt import format_duration
+from clusterctl.zones import (
+    DEADLINE_TIME,
+    DEFAULT_ZONE,
+    MINUTE,
+    get_zone,
+    offset_text,
+    readings,
+    require_aware,
+    require_whole_minutes,
+    wall_text,
+    zone_key,
+    zones_by_city,
+)
 
-DEFAULT_ZONE = "Europe/Brussels"
-#: A deadline given as a bare date closes at 17:00 in the call's zone (EU portal convention).
-DEADLINE_TIME = time(17, 0)
-
-_AOE_KEY = "Etc/GMT+12"  # POSIX sign convention: Etc/GMT+12 is UTC-12
-_ZONE_ALIASES = {"aoe": _AOE_KEY, "utc": "UTC", "gmt": "UTC"}
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9][A-Za-z0-9_+\-]*)*")
-# Files in the zoneinfo directories that ZoneInfo opens but that are not portable zone names:
-# 'right/...' zones count leap seconds (about half a minute off), 'localtime' is this machine's.
-_UNPORTABLE = {"localtime", "posixrules", "factory"}
-_UNPORTABLE_PREFIXES = ("right/", "posix/")
-_CITY_REGIONS = {
-    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-    "Indian", "Pacific",
-}  # fmt: skip
-
-_MINUTE = timedelta(minutes=1)
 _DATE_HINT = "write e.g. 2018-03-08 17:00, 2018-03-08T17:00+01:00 or '8 March 2018, 17:00'"
-
-
-# --- zones ------------------------------------------------------------------------------------
-
-
-def _unknown_zone(name: str) -> UsageError:
-    return UsageError(f"unknown time zone {name!r}: use an IANA name such as Europe/Brussels")
-
-
-@lru_cache(maxsize=1)
-def _zone_keys_by_lower() -> dict[str, str]:
-    return {key.lower(): key for key in available_timezones() if key.lower() not in _UNPORTABLE}
-
-
-@lru_cache(maxsize=128)
-def get_zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name or the aliases AoE (UTC-12), UTC and GMT.
-
-    Raises UsageError for unknown names, empty strings, paths and non-portable entries.
-    """
-    if not isinstance(name, str):
-        raise _unknown_zone(str(name))
-    key = _ZONE_ALIASES.get(name.lower(), name)
-    lowered = key.lower()
-    if (
-        not _ZONE_NAME.fullmatch(key)
-        or lowered in _UNPORTABLE
-        or lowered.startswith(_UNPORTABLE_PREFIXES)
-    ):
-        raise _unknown_zone(name)
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    # Accept 'europe/brussels' but always hand back the canonical spelling (case-insensitive
-    # file systems would otherwise let a wrongly-cased key into the store).
-    canonical = _zone_keys_by_lower().get(lowered)
-    if canonical is None:
-        raise _unknown_zone(name)
-    return ZoneInfo(canonical)
-
-
-def canonical_zone_name(name: str) -> str:
-    """The IANA key to store for ``name``: 'aoe' -> 'Etc/GMT+12', 'gmt' -> 'UTC'."""
-    return get_zone(name).key
-
-
-@lru_cache(maxsize=1)
-def _zones_by_city() -> dict[str, str]:
-    """'brussels' -> 'Europe/Brussels', 'new york' -> 'America/New_York' (for '<City> time')."""
-    found: dict[str, list[str]] = {}
-    for key in available_timezones():
-        parts = key.split("/")
-        if len(parts) >= 2 and parts[0] in _CITY_REGIONS:
-            city = parts[-1].replace("_", " ").lower()
-            found.setdefault(city, []).append(key)
-    # The few cities listed twice (Asia/Istanbul, Europe/Istanbul...) are links to one zone.
-    return {city: min(keys, key=lambda k: (-k.count("/"), k)) for city, keys in found.items()}
-
-
-def _zone_key(zone: tzinfo | None) -> str:
-    return getattr(zone, "key", None) or str(zone)
-
-
-# --- wall times -------------------------------------------------------------------------------
-
-
-def _readings(wall: datetime, zone: tzinfo) -> tuple[str, datetime, datetime]:
-    """Classify a naive wall time in ``zone`` as 'ok', 'gap' or 'fold', with both readings."""
-    first = wall.replace(tzinfo=zone, fold=0)
-    second = wall.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return "ok", first, second
-    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    return ("fold" if back == wall else "gap"), first, second
-
-
-def _offset_text(offset: timedelta | None) -> str:
-    """'+01:00', '-03:30', '+05:45' (and seconds only when the offset has them)."""
-    if offset is None:
-        return ""
-    sign = "-" if offset < timedelta(0) else "+"
-    seconds = int(abs(offset).total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{sign}{hours:02d}:{minutes:02d}"
-    return f"{text}:{secs:02d}" if secs else text
-
-
-def _wall_text(wall: datetime) -> str:
-    text = f"{wall.year:04d}-{wall.month:02d}-{wall.day:02d} {wall.hour:02d}:{wall.minute:02d}"
-    return f"{text}:{wall.second:02d}" if wall.second else text
-
-
-def _require_aware(dt: datetime) -> None:
-    if not isinstance(dt, datetime) or dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"expected an aware datetime, got {dt!r}")
-
-
-def _require_whole_minutes(dt: datetime, what: str) -> None:
-    offset = dt.utcoffset()
-    if offset is not None and offset % _MINUTE:
-        raise TimeParseError(
-            f"{what}: {_zone_key(dt.tzinfo)} then used local mean time "
-            f"({_offset_text(offset)}), which cannot be stored; give a later date"
-        )
 
 
 # --- parsing moments --------------------------------------------------------------------------
@@ -248,7 +140,7 @@ def _extract_zone(text: str, original: str) -> tuple[str, _Source]:
 
     def city_time(match: re.Match[str]) -> str:
         words = match.group(1).split()
-        cities = _zones_by_city()
+        cities = zones_by_city()
         for start in range(len(words)):
             key = cities.get(" ".join(words[start:]).replace("-", " ").lower())
             if key is not None:
@@ -398,25 +290,25 @@ def _parse_any(text: str, zone: str, default_time: time | None, *, start_of_day:
         result = instant.astimezone(target)
     except OverflowError:
         raise TimeParseError(f"{text!r} is outside the supported range of dates") from None
-    _require_whole_minutes(result, repr(text))
+    require_whole_minutes(result, repr(text))
     return result
 
 
 def _resolve_wall(wall: datetime, zone: tzinfo, text: str, *, start_of_day: bool) -> datetime:
-    status, first, second = _readings(wall, zone)
+    status, first, second = readings(wall, zone)
     if status == "ok":
         return first
     if start_of_day:
         # A day starts at its first instant: just after a midnight gap, or the first midnight.
         return first.astimezone(UTC).astimezone(zone) if status == "gap" else first
-    key = _zone_key(zone)
+    key = zone_key(zone)
     if status == "gap":
         raise TimeParseError(
-            f"{text!r}: {_wall_text(wall)} does not exist in {key} (clocks go forward)"
+            f"{text!r}: {wall_text(wall)} does not exist in {key} (clocks go forward)"
         )
-    offsets = sorted(_offset_text(reading.utcoffset()) for reading in (first, second))
+    offsets = sorted(offset_text(reading.utcoffset()) for reading in (first, second))
     raise TimeParseError(
-        f"{text!r}: {_wall_text(wall)} is ambiguous in {key} (clocks go back); "
+        f"{text!r}: {wall_text(wall)} is ambiguous in {key} (clocks go back); "
         f"add the offset, e.g. {offsets[0]} or {offsets[1]}"
     )
 
@@ -434,7 +326,7 @@ def _resolve_cet(wall: datetime, name: str, text: str) -> datetime:
     other = "CEST" if name == "CET" else "CET"
     hint = f"use {other}" if in_force(other) else "that wall time does not exist there"
     raise TimeParseError(
-        f"{text!r}: {name} is not in force on {_wall_text(wall)} in Brussels; {hint}"
+        f"{text!r}: {name} is not in force on {wall_text(wall)} in Brussels; {hint}"
     )
 
 
@@ -466,7 +358,7 @@ _UNIT_SIZE = {
     "w": timedelta(weeks=1),
     "d": timedelta(days=1),
     "h": timedelta(hours=1),
-    "m": _MINUTE,
+    "m": MINUTE,
 }
 _DURATION_PART = re.compile(r"(?a)\s*([0-9]+)\s*([a-z]+)\s*")
 _DURATION_HINT = "use e.g. 36h, 14d, 2w, 1d12h or 45m (weeks, days, hours, minutes)"
@@ -534,20 +426,9 @@ def parse_thresholds(text: str) -> list[timedelta]:
     return sorted(found, reverse=True)
 
 
-def format_duration(td: timedelta) -> str:
-    """The inverse of parse_duration, in days/hours/minutes: 36h -> '1d12h', 2 weeks -> '14d'."""
-    if td < timedelta(0) or td % _MINUTE:
-        raise ValueError(f"only whole, non-negative minutes can be formatted: {td!r}")
-    if not td:
-        return "0m"
-    days, rest = divmod(td // _MINUTE, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    return "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
-
-
 def _signed_duration(td: timedelta) -> str:
     magnitude = abs(td)
-    text = format_duration(magnitude) if not magnitude % _MINUTE else str(magnitude)
+    text = format_duration(magnitude) if not magnitude % MINUTE else str(magnitude)
     return f"-{text}" if td < timedelta(0) else text
 
 
@@ -557,7 +438,7 @@ def add_calendar(dt: datetime, td: timedelta) -> datetime:
     17:00 stays 17:00 across a DST change.  Raises TimeParseError if the moved wall time does not
     exist or is ambiguous in the zone.
     """
-    _require_aware(dt)
+    require_aware(dt)
     sign = -1 if td < timedelta(0) else 1
     magnitude = abs(td)
     days = timedelta(days=magnitude.days)
@@ -567,13 +448,13 @@ def add_calendar(dt: datetime, td: timedelta) -> datetime:
     moved = dt
     if days:
         wall = dt.replace(tzinfo=None) + sign * days
-        status, moved, _ = _readings(wall, zone)
+        status, moved, _ = readings(wall, zone)
         if status != "ok":
             why = "does not exist" if status == "gap" else "is ambiguous"
             clocks = "clocks go forward" if status == "gap" else "clocks go back"
             raise TimeParseError(
-                f"moving {to_iso(dt)} by {_signed_duration(td)} lands on {_wall_text(wall)}, "
-                f"which {why} in {_zone_key(zone)} ({clocks}); give the new moment instead"
+                f"moving {to_iso(dt)} by {_signed_duration(td)} lands on {wall_text(wall)}, "
+                f"which {why} in {zone_key(zone)} ({clocks}); give the new moment instead"
             )
     return (moved.astimezone(UTC) + sign * rest).astimezone(zone)
 
@@ -622,7 +503,7 @@ def from_storage(value: datetime | date | str, zone: str, *, exact: bool = False
         offset = None
     else:
         raise TypeError(f"cannot read a stored time from {value!r}")
-    _, first, second = _readings(wall, target)
+    _, first, second = readings(wall, target)
     chosen = (
         second
         if offset is not None and offset == second.utcoffset() != first.utcoffset()
@@ -634,8 +515,8 @@ def from_storage(value: datetime | date | str, zone: str, *, exact: bool = False
 
 def to_storage(dt: datetime) -> datetime:
     """The same instant and wall time with a fixed-offset tzinfo and no microseconds (for TOML)."""
-    _require_aware(dt)
-    _require_whole_minutes(dt, _wall_text(dt))
+    require_aware(dt)
+    require_whole_minutes(dt, wall_text(dt))
     offset = dt.utcoffset()
     assert offset is not None
     return dt.replace(microsecond=0, tzinfo=timezone(offset), fold=0)
@@ -643,8 +524,13 @@ def to_storage(dt: datetime) -> datetime:
 
 def to_iso(dt: datetime) -> str:
     """'2018-03-08T17:00:00+01:00': wall time in dt's own zone and its offset, never 'Z'."""
-    _require_aware(dt)
+    require_aware(dt)
     return dt.isoformat(timespec="seconds")
+
+
+def utc_stamp(dt: datetime) -> str:
+    """``dt`` as a UTC instant in the form ``YYYY-MM-DDTHH:MM:SSZ`` (ledger keys, JSON)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def offset_mismatch(value: datetime | str, zone: str) -> bool:
@@ -653,67 +539,5 @@ def offset_mismatch(value: datetime | str, zone: str) -> bool:
         value = _storage_datetime(value)
     if not isinstance(value, datetime) or value.tzinfo is None:
         return False
-    status, first, second = _readings(value.replace(tzinfo=None), get_zone(zone))
+    status, first, second = readings(value.replace(tzinfo=None), get_zone(zone))
     return status == "gap" or value.utcoffset() not in (first.utcoffset(), second.utcoffset())
-
-
-# --- display ----------------------------------------------------------------------------------
-
-
-def _abbreviation(dt: datetime) -> str:
-    if _zone_key(dt.tzinfo) == _AOE_KEY:
-        return "AoE"
-    name = dt.tzname()
-    # Zones without an abbreviation have numeric tznames ('+03', '-0330'); fixed offsets have
-    # 'UTC+03:00'.  Both are shown in one style: 'UTC+03', 'UTC+05:45'.
-    if name and not re.fullmatch(r"(?:UTC)?[+-][0-9]{2}(?::?[0-9]{2})*", name):
-        return name
-    offset = _offset_text(dt.utcoffset())
-    return "UTC" + (offset[:3] if offset.endswith(":00") else offset)
-
-
-def utc_stamp(dt: datetime) -> str:
-    """``dt`` as a UTC instant in the form ``YYYY-MM-DDTHH:MM:SSZ`` (ledger keys, JSON)."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def format_moment(dt: datetime, zone: str | None = None) -> str:
-    """'2018-03-08 17:00 CET'; with ``zone``, shown in that (viewer's) zone instead."""
-    _require_aware(dt)
-    if zone is not None:
-        dt = dt.astimezone(get_zone(zone))
-    return f"{_wall_text(dt)} {_abbreviation(dt)}"
-
-
-def _span(delta: timedelta) -> str:
-    """Two most significant units, rounded down: '2 days 3 h', '1 h 5 min', '45 min'."""
-    days, rest = divmod(delta // _MINUTE, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        text = f"{days} day" if days == 1 else f"{days} days"
-        return f"{text} {hours} h" if hours else text
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
-def _elapsed(target: datetime, now: datetime) -> timedelta:
-    _require_aware(target)
-    _require_aware(now)
-    return target.astimezone(UTC) - now.astimezone(UTC)
-
-
-def format_time_left(deadline: datetime, now: datetime) -> str:
-    """'in 2 days 3 h', 'in under a minute', 'closed just now', 'closed 1 day ago'."""
-    delta = _elapsed(deadline, now)
-    if delta > timedelta(0):
-        return "in under a minute" if delta < _MINUTE else f"in {_span(delta)}"
-    return "closed just now" if -delta < _MINUTE else f"closed {_span(-delta)} ago"
-
-
-def format_relative(target: datetime, now: datetime) -> str:
-    """'in 3 days', '3 days ago', 'in under a minute', 'just now'."""
-    delta = _elapsed(target, now)
-    if delta > timedelta(0):
-        return "in under a minute" if delta < _MINUTE else f"in {_span(delta)}"
-    return "just now" if -delta < _MINUTE else f"{_span(-delta)} ago"

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, CallSummary
-from clusterctl.timeparse import format_duration, format_moment, format_time_left, utc_stamp
+from clusterctl.timefmt import format_duration, format_moment, format_time_left
+from clusterctl.timeparse import utc_stamp
 
 DEFAULT_THRESHOLDS: tuple[timedelta, ...] = (
     timedelta(days=30),

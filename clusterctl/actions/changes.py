@@ -14,13 +14,9 @@ from datetime import time
 from clusterctl.actions.context import AppContext
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, make_stages, validate_id
-from clusterctl.timeparse import (
-    canonical_zone_name,
-    format_moment,
-    parse_duration,
-    parse_moment,
-    shift_by,
-)
+from clusterctl.timefmt import format_moment
+from clusterctl.timeparse import parse_duration, parse_moment, shift_by
+from clusterctl.zones import canonical_zone_name
 
 
 def check_url(url: str | None) -> str | None:

@@ -75,13 +75,14 @@ class AppContext:
         """
         if at is None:
             return datetime.now(UTC)
-        from clusterctl.timeparse import DEFAULT_ZONE, parse_now
+        from clusterctl.timeparse import parse_now
+        from clusterctl.zones import DEFAULT_ZONE
 
         return parse_now(at, self.display_zone(tz_option) or DEFAULT_ZONE).astimezone(UTC)
 
     def display_zone(self, option: str | None) -> str | None:
         """The viewer's zone from --tz or the config file; None shows each call's own zone."""
-        from clusterctl.timeparse import canonical_zone_name
+        from clusterctl.zones import canonical_zone_name
 
         name = option or self.config.timezone
         return canonical_zone_name(name) if name else None
