@@ -318,8 +318,8 @@ def measure(
             "runs": runs,
             "warmup_rounds": 1,
             "first_runs_after_import": FIRST_RUNS,
-            "timing": "wall time of whole processes (perf_counter around posix_spawn + wait4), "
-            "rounds interleaving each clusterctl command with its Taskwarrior equivalents",
+            "timing": "wall time of whole processes (perf_counter around posix_spawn + wait4)"
+            + (", each clusterctl command followed by its Taskwarrior equivalents" if peer else ""),
             "memory": "each child's own peak RSS (ru_maxrss from wait4), started by a small "
             "spawner process whose own size (the `true` row) is the floor of every figure",
         },
