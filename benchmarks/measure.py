@@ -32,6 +32,7 @@ import tools
 
 DEFAULT_OUT = tools.HERE / "results" / "results.json"
 FIRST_RUNS = 5  # listings right after an import
+TERMINAL_NAME = "{1}x{0} pseudo-terminal".format(*tools.TERMINAL)
 
 
 @dataclass
@@ -73,9 +74,7 @@ def as_json(spec: Spec) -> dict[str, Any]:
         "tool": spec.tool,
         "command": shlex.join(spec.argvs[0]),
         "env": env,
-        "terminal": f"{tools.TERMINAL[1]}x{tools.TERMINAL[0]} pseudo-terminal"
-        if spec.pty
-        else None,
+        "terminal": TERMINAL_NAME if spec.pty else None,
         "median_ms": _ms(statistics.median(secs)),
         "min_ms": _ms(min(secs)),
         "max_ms": _ms(max(secs)),
@@ -141,8 +140,8 @@ def after_import(
 class Op(NamedTuple):
     """An operation: clusterctl's arguments, then Taskwarrior's (None: no equivalent).
 
-    In the arguments, {id} is the subject (a call id, a task number) and {date} a later day
-    each round; {open} is Taskwarrior's filter for open calls.
+    In the arguments, {id} is the subject (a call id, a task number), {date} a later day each
+    round and {i} the round's number.
     """
 
     name: str

@@ -171,14 +171,11 @@ def targets(results: dict[str, Any], peer: str = "taskwarrior/pending") -> list[
         value = big[op]["clusterctl"]["median_ms"] if op in big else None
         rows.append((f"100,000 calls: `{op}` < {limit:,} ms", value, limit, "ms"))
     peaks = [t["clusterctl"]["peak_rss_mb"] for t in big.values() if "clusterctl" in t]
-    rows.append(
-        (
-            "100,000 calls: peak memory of every command < 200 MB",
-            max(peaks, default=None),
-            200,
-            "MB",
-        )
-    )
+    for size in results["sizes"]:  # the listings right after the import count too
+        if size["calls"] == 100_000:
+            peaks += size["after_import"]["clusterctl"]["peak_rss_mb"]
+    name = "100,000 calls: peak memory of every command < 200 MB"
+    rows.append((name, max(peaks, default=None), 200, "MB"))
     lines = ["| target | measured | verdict |", "|---|---|---|"]
     for name, value, limit, unit in rows:
         if value is None:
@@ -206,9 +203,8 @@ def render(results: dict[str, Any], title: str = "Results") -> str:
         out += after_import_table(size["after_import"])
         out += ["", "<details><summary>Exact commands</summary>", "", *commands(size)]
         out += ["", "</details>"]
-    if peers:
-        out += ["", "### Targets of issue 6 (ratios against the `pending` model)", ""]
-        out += targets(results)
+    out += ["", "### Targets of issue 6 (ratios against the `pending` model)", ""]
+    out += targets(results)
     return "\n".join(out) + "\n"
 
 

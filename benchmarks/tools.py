@@ -130,6 +130,9 @@ for line in sys.stdin:
     try:
         pid = os.posix_spawnp(req["argv"][0], req["argv"], req["env"], file_actions=actions)
     except OSError as exc:
+        if master is not None:
+            os.close(master)
+            os.close(slave)
         print(json.dumps({"error": str(exc)}), flush=True)
         continue
     shown = 0
