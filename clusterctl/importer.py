@@ -184,9 +184,8 @@ def plan_portal(
             plan.note("new", f"new {incoming.id}")
             continue
         merged, extended, conflicts = _merge_deadlines(existing, incoming, now, allow_earlier)
-        base = (
-            existing.extra.get("portal") if isinstance(existing.extra.get("portal"), dict) else {}
-        )
+        said = existing.extra.get("portal")  # what the portal said last time
+        base: dict[str, Any] = said if isinstance(said, dict) else {}
         details = replace(
             merged,
             title=_merged_field(existing.title, base.get("title"), incoming.title),

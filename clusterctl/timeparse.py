@@ -535,9 +535,8 @@ def utc_stamp(dt: datetime) -> str:
 
 def offset_mismatch(value: datetime | str, zone: str) -> bool:
     """True when a stored offset is not one ``zone`` has at that wall time (for ``check``)."""
-    if isinstance(value, str):
-        value = _storage_datetime(value)
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    stored = _storage_datetime(value) if isinstance(value, str) else value
+    if not isinstance(stored, datetime) or stored.tzinfo is None:
         return False
-    status, first, second = readings(value.replace(tzinfo=None), get_zone(zone))
-    return status == "gap" or value.utcoffset() not in (first.utcoffset(), second.utcoffset())
+    status, first, second = readings(stored.replace(tzinfo=None), get_zone(zone))
+    return status == "gap" or stored.utcoffset() not in (first.utcoffset(), second.utcoffset())

@@ -7,14 +7,15 @@ and where not usual: multiple, required (False), default, envvar (None), choices
 """
 
 import sys
+from typing import Any
 
-GLOBAL = (
+GLOBAL: tuple[dict[str, Any], ...] = (
     {"dest": "store", "names": ("--store",), "kind": "path", "envvar": "CLUSTERCTL_STORE"},
     {"dest": "lock_timeout", "names": ("--lock-timeout",), "kind": "float", "min": 0},
     {"dest": "no_color", "names": ("--no-color",), "kind": "flag", "default": False},
 )
 
-COMMANDS = {
+COMMANDS: dict[str, dict[str, Any]] = {
     "calls": {
         "action": "clusterctl.actions.listing:list_calls",
         "arguments": (),

@@ -49,6 +49,9 @@ USUAL: dict[str, Any] = {
 }
 
 
+ANNOTATIONS = {"GLOBAL": "tuple[dict[str, Any], ...]", "COMMANDS": "dict[str, dict[str, Any]]"}
+
+
 class Unsupported(Exception):
     """A parameter the fast route cannot read as Click would."""
 
@@ -197,10 +200,11 @@ def _literal(value: Any, indent: int, used: int) -> str:
 
 def render(spec: dict[str, Any]) -> str:
     """The text of argspec.py for ``spec``, formatted as ``ruff format`` would."""
-    body = "".join(
-        f"{name} = {_literal(value, 0, len(name) + 3)}\n\n" for name, value in spec.items()
-    )
-    return HEADER + "import sys\n\n" + body.rstrip() + "\n" + FOOTER
+    body = ""
+    for name, value in spec.items():
+        head = f"{name}: {ANNOTATIONS[name]} = "
+        body += f"{head}{_literal(value, 0, len(head))}\n\n"
+    return HEADER + "import sys\nfrom typing import Any\n\n" + body.rstrip() + "\n" + FOOTER
 
 
 def generate() -> str:
