@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusterctl.errors import ConfigError, UsageError
+from clusterctl.fileread import UnreadableFile, read_bounded
 
 try:  # the compiled tomli wheel imports and parses faster than the standard library's tomllib
     import tomli as tomllib
@@ -233,8 +234,6 @@ def _is_loopback(host: str) -> bool:
 
 def _read(path: Path) -> tuple[bytes, int] | None:
     """Return the file's bytes and mode, None if it does not exist; ConfigError otherwise."""
-    from clusterctl.store import UnreadableFile, read_bounded
-
     try:
         raw, info = read_bounded(path, _MAX_BYTES)
     except FileNotFoundError:
