@@ -685,13 +685,13 @@ def test_an_interrupt_while_writing_leaves_no_temporary_file(
     # Ctrl-C right after a temporary file was created, before the writer recorded its name.
     root = tmp_path / "store"
     Store(root).add(make_call())
-    real_write_temp = store_mod._write_temp
+    real_write_temp = store_mod.write_temp
 
     def interrupted(path: Path, data: bytes) -> object:
         real_write_temp(path, data)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_mod, "_write_temp", interrupted)
+    monkeypatch.setattr(store_mod, "write_temp", interrupted)
     with pytest.raises(KeyboardInterrupt):
         Store(root).update("CALL-1", lambda call: replace(call, note="changed"))
     assert temp_files(root / "calls") == []

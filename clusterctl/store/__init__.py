@@ -51,6 +51,16 @@ from clusterctl.errors import (
 )
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
+from clusterctl.store.files import (
+    PendingWrite,
+    apply_writes,
+    atomic_write,
+    commit_writes,
+    discard_temps,
+    fsync_dir,
+    sync_temps,
+    write_temp,
+)
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
     import tomli as tomllib
@@ -75,7 +85,7 @@ CACHE_FORMAT = 4
 JOURNAL = "commit.json"
 WRITING = "writing"
 LEDGER = "warnings-sent.json"
-#: Names of the temporary twin of a call file (see ``_write_temp``).
+#: Names of the temporary twin of a call file (see ``write_temp``).
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
@@ -84,26 +94,6 @@ MIGRATIONS: dict[int, Callable[[Path], None]] = {}
 
 
 # --- low-level file helpers ----------------------------------------------------------------
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@dataclass
-class _PendingWrite:
-    target: Path
-    temp: Path
 
 
 def _fnv1a_hex(text: str) -> str:
@@ -116,82 +106,6 @@ def _fnv1a_hex(text: str) -> str:
     for byte in text.encode("utf-8", "surrogateescape"):
         value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return f"{value:016x}"
-
-
-def _write_temp(path: Path, data: bytes) -> _PendingWrite:
-    """Write ``data`` to a temporary file beside the file that ``path`` names (or links to)."""
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    # Not tempfile.mkstemp: importing tempfile (and random) costs more than a whole small write.
-    temp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return _PendingWrite(target=target, temp=Path(temp))
-
-
-def _sync_temps(writes: list[_PendingWrite]) -> None:
-    """Make every temporary file's content durable."""
-    if len(writes) == 1:
-        fd = os.open(writes[0].temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    elif writes:
-        os.sync()  # one flush for a bulk import instead of one fsync per file
-
-
-def _apply_writes(
-    renames: Iterable[tuple[Path, Path]], removals: Iterable[Path], *, replay: bool = False
-) -> None:
-    """Rename each temp file over its target, remove ``removals``, then sync the directories.
-
-    With ``replay`` (finishing a journal) a missing temporary file was already renamed.
-    """
-    renames, removals = list(renames), list(removals)
-    for temp, target in renames:
-        try:
-            os.replace(temp, target)
-        except FileNotFoundError:
-            if not replay:
-                raise
-    for path in removals:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-    for directory in {t.parent for _, t in renames} | {p.parent for p in removals}:
-        _fsync_dir(directory)
-
-
-def _discard_temps(writes: Iterable[_PendingWrite]) -> None:
-    for write in writes:
-        with contextlib.suppress(OSError):
-            os.unlink(write.temp)
-
-
-def _commit_writes(writes: list[_PendingWrite], removals: Iterable[Path] = ()) -> None:
-    """Make every temp file durable, then rename each over its target and sync the directories."""
-    try:
-        _sync_temps(writes)
-        _apply_writes(((w.temp, w.target) for w in writes), removals)
-    except BaseException:
-        _discard_temps(writes)  # those not renamed yet; the others are gone already
-        raise
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
-    _commit_writes([_write_temp(path, data)])
 
 
 def _read_bytes(path: Path, display: str) -> bytes:
@@ -533,7 +447,7 @@ class Store:
         except ValueError:
             return str(path)
 
-    def _write_journal(self, writes: list[_PendingWrite], removals: list[Path]) -> None:
+    def _write_journal(self, writes: list[PendingWrite], removals: list[Path]) -> None:
         data = {
             "version": 1,
             "renames": [
@@ -579,9 +493,9 @@ class Store:
         pending = self._read_journal()
         if pending is not None:
             try:
-                _apply_writes(*pending, replay=True)
+                apply_writes(*pending, replay=True)
                 os.unlink(self.journal_path)
-                _fsync_dir(self.state_dir)
+                fsync_dir(self.state_dir)
             except OSError as exc:
                 raise StoreError(
                     f"{self.journal_path}: cannot finish an interrupted change: "
@@ -899,7 +813,7 @@ class Store:
         }
         try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
             path.parent.mkdir(parents=True, exist_ok=True)
-            pending = _write_temp(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            pending = write_temp(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(pending.temp, pending.target)
         except OSError:
             pass
@@ -1152,7 +1066,7 @@ class Transaction:
         from clusterctl.codec import call_to_record
 
         store = self.store
-        writes: list[_PendingWrite] = []
+        writes: list[PendingWrite] = []
         where: Path = store.calls_dir
         journaled = False
         if self._puts:
@@ -1166,21 +1080,21 @@ class Transaction:
             total = len(self._puts)
             for done, call_id in enumerate(sorted(self._puts), start=1):
                 where = store.call_path(call_id)
-                writes.append(_write_temp(where, _dump_toml(call_to_record(self._puts[call_id]))))
+                writes.append(write_temp(where, _dump_toml(call_to_record(self._puts[call_id]))))
                 if self.progress is not None and (done % 100 == 0 or done == total):
                     self.progress(done, total)
             removals = [store.call_path(i) for i in sorted(self._deletes)]
             if len(writes) + len(removals) <= 1:
-                _commit_writes(writes, removals)
+                commit_writes(writes, removals)
                 store._disarm_sweep()
                 return
             where = store.calls_dir
-            _sync_temps(writes)
+            sync_temps(writes)
             where = store.journal_path
             journaled = True
             store._write_journal(writes, removals)  # the commit point of a multi-file change
         except BaseException as exc:
-            _discard_temps(writes)
+            discard_temps(writes)
             if journaled:  # without its temporary files the journal must never be replayed
                 with contextlib.suppress(OSError):
                     os.unlink(store.journal_path)
@@ -1193,9 +1107,9 @@ class Transaction:
                 ) from None
             raise
         try:
-            _apply_writes(((w.temp, w.target) for w in writes), removals)
+            apply_writes(((w.temp, w.target) for w in writes), removals)
             os.unlink(store.journal_path)
-            _fsync_dir(store.state_dir)  # a journal that reappeared after a crash would replay
+            fsync_dir(store.state_dir)  # a journal that reappeared after a crash would replay
             store._disarm_sweep()
         except OSError as exc:
             raise StoreError(
