@@ -1,15 +1,6 @@
 """The one place that knows the files: layout, TOML format, schema, lock, atomic writes, cache.
 
-Layout of a store directory (everything but ``.state/`` is meant to be kept in git)::
-
-    clusterctl.toml         schema_version = 1  (marks the directory as a store)
-    calls/<ID>.toml         one call per file, so edits to different calls never touch one file
-    .gitignore              keeps .state/ out of git
-    .state/lock             advisory lock (flock) held across every read-modify-write
-    .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
-    .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
-    .state/commit.json      journal of a multi-file change, present only while it is applied
-    .state/writing          present while a change writes temporary files in calls/
+The layout of a store directory is described in ``store/layout.py``.
 
 A change to one file is a temporary file, fsynced, renamed over the old one. A change to several
 files (an import) writes every temporary file, syncs them, then writes the journal: that is the
@@ -61,6 +52,16 @@ from clusterctl.store.files import (
     sync_temps,
     write_temp,
 )
+from clusterctl.store.layout import (
+    GITIGNORE,
+    MARKER,
+    STATE_DIR,
+    SUFFIX,
+    TEMP_NAME,
+    Layout,
+    id_mismatch,
+    id_of,
+)
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
     import tomli as tomllib
@@ -68,13 +69,6 @@ except ImportError:  # pragma: no cover - tomli is a declared dependency
     import tomllib  # type: ignore[no-redef]
 
 SCHEMA_VERSION = 1
-MARKER = "clusterctl.toml"
-CALLS_DIR = "calls"
-STATE_DIR = ".state"
-SUFFIX = ".toml"
-GITIGNORE = (
-    "# clusterctl's local state (lock, warnings ledger): never shared through git\n/.state/\n"
-)
 MAX_CALL_FILE_BYTES = 1 << 20
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
@@ -82,11 +76,6 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
-JOURNAL = "commit.json"
-WRITING = "writing"
-LEDGER = "warnings-sent.json"
-#: Names of the temporary twin of a call file (see ``write_temp``).
-TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
 #: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
@@ -295,18 +284,22 @@ class Store:
         default_factory=dict, init=False, repr=False
     )
     _resolved_root: str | None = field(default=None, init=False, repr=False)
+    layout: Layout = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.layout = Layout(self.root)
 
     @property
     def calls_dir(self) -> Path:
-        return self.root / CALLS_DIR
+        return self.layout.calls_dir
 
     @property
     def state_dir(self) -> Path:
-        return self.root / STATE_DIR
+        return self.layout.state_dir
 
     def call_path(self, call_id: str) -> Path:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
-        return self.calls_dir / f"{validate_id(call_id)}{SUFFIX}"
+        return self.layout.call_path(call_id)
 
     # --- schema ------------------------------------------------------------------------------
 
@@ -439,7 +432,7 @@ class Store:
 
     @property
     def journal_path(self) -> Path:
-        return self.state_dir / JOURNAL
+        return self.layout.journal
 
     def _journal_entry(self, path: Path) -> str:
         try:
@@ -532,7 +525,7 @@ class Store:
     @property
     def writing_marker(self) -> Path:
         """The file that says a change may have left temporary files in calls/."""
-        return self.state_dir / WRITING
+        return self.layout.writing_marker
 
     def _disarm_sweep(self) -> None:
         # Never an error: the change is done, and a marker left behind costs one listing later.
@@ -565,17 +558,6 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def _call_names(self) -> list[str]:
-        try:
-            names = os.listdir(self.calls_dir)
-        except FileNotFoundError:
-            return []
-        except NotADirectoryError:
-            raise StoreError(f"{self.calls_dir}: is not a directory") from None
-        except OSError as exc:
-            raise StoreError(f"{self.calls_dir}: cannot list: {describe_os_error(exc)}") from None
-        return [n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
-
     def _parse_call_file(self, path: Path) -> Call:
         from clusterctl.codec import call_from_record
 
@@ -587,12 +569,9 @@ class Store:
         # unknown zone is a UsageError: all are faults of this file, so they name it.
         except (ValueError, OverflowError, UsageError) as exc:
             raise StoreError(f"{display}: {exc}") from None
-        expected = path.name[: -len(SUFFIX)]
-        if call.id != expected:
-            raise StoreError(
-                f"{display}: declares id {call.id!r} but the file name says {expected!r}; "
-                "rename the file or fix the id"
-            )
+        problem = id_mismatch(call.id, path.name)
+        if problem:
+            raise StoreError(f"{display}: {problem}; rename the file or fix the id")
         return call
 
     def _summary_of(self, path: Path) -> CallSummary:
@@ -661,7 +640,7 @@ class Store:
         """Every call id, sorted (for completion and scripts)."""
         if not self.exists():
             return []
-        return sorted(name[: -len(SUFFIX)] for name in self._call_names())
+        return sorted(id_of(name) for name in self.layout.call_names())
 
     def _cache_path(self) -> Path:
         base = self.cache_dir
@@ -704,7 +683,7 @@ class Store:
             return {"all": []}
         self._require_schema()
         self._settle()
-        names = self._call_names()
+        names = self.layout.call_names()
         if not names:
             return {"all": []}
         cache_path = self._cache_path()
@@ -871,17 +850,17 @@ class Store:
 
     def delivered_warnings(self) -> dict[str, str]:
         """The ledger's entries, read without the lock (for a dry run, which changes nothing)."""
-        return Ledger.load(self.state_dir / LEDGER).sent
+        return Ledger.load(self.layout.ledger).sent
 
     @contextlib.contextmanager
     def warning_ledger(self) -> Iterator[Ledger]:
         """Hold the warn lock and yield the ledger of delivered warnings; saved if changed."""
         if not self.exists():
-            yield Ledger(path=self.state_dir / LEDGER, sent={})
+            yield Ledger(path=self.layout.ledger, sent={})
             return
         self._require_schema()
         with self._flock("warn.lock", "the warnings ledger"):
-            ledger = Ledger.load(self.state_dir / LEDGER)
+            ledger = Ledger.load(self.layout.ledger)
             yield ledger
             if ledger.dirty:
                 ledger.save()
@@ -936,9 +915,9 @@ class Store:
             except (ValueError, OverflowError, UsageError) as exc:
                 problems.append(f"{path}: {exc}")
                 continue
-            stem = name[: -len(SUFFIX)]
-            if call.id != stem:
-                problems.append(f"{path}: declares id {call.id!r} but the file name says {stem!r}")
+            problem = id_mismatch(call.id, name)
+            if problem:
+                problems.append(f"{path}: {problem}")
             if call.id in seen:
                 problems.append(f"{path}: duplicate id {call.id!r} (also in {seen[call.id]})")
             seen.setdefault(call.id, str(path))
