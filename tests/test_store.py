@@ -23,7 +23,7 @@ import pytest
 from clusterctl import store as store_mod
 from clusterctl.errors import ConflictError, LockTimeoutError, NotFoundError, StoreError
 from clusterctl.model import Call, Stage
-from clusterctl.store import GITIGNORE, MAX_CALL_FILE_BYTES, Store, atomic_write
+from clusterctl.store import GITIGNORE, MAX_CALL_FILE_BYTES, Store, atomic_write, tomlfile
 
 BRU = ZoneInfo("Europe/Brussels")
 DEADLINE = datetime(2031, 3, 8, 17, 0, tzinfo=BRU)
@@ -741,13 +741,13 @@ def test_a_malformed_journal_is_refused_untouched(tmp_path: Path, journal: bytes
 def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the call files parsed by summaries() (the rest came from the cache)."""
     parsed: list[str] = []
-    real = Store._parse_call_file
+    real = tomlfile.read_call
 
-    def spy(self: Store, path: Path) -> Call:
+    def spy(path: Path) -> Call:
         parsed.append(path.name)
-        return real(self, path)
+        return real(path)
 
-    monkeypatch.setattr(Store, "_parse_call_file", spy)
+    monkeypatch.setattr(tomlfile, "read_call", spy)
     # Trust cache entries after 50 ms instead of 3 s (still far above a timestamp tick).
     monkeypatch.setattr(store_mod, "RACY_SECONDS", 0.05)
     return parsed

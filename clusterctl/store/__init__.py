@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 import pickle
-import re
 import stat
 import time
 from array import array
@@ -62,21 +61,21 @@ from clusterctl.store.layout import (
     id_mismatch,
     id_of,
 )
-
-try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
-    import tomli as tomllib
-except ImportError:  # pragma: no cover - tomli is a declared dependency
-    import tomllib  # type: ignore[no-redef]
+from clusterctl.store.tomlfile import (
+    MAX_CALL_FILE_BYTES,
+    call_bytes,
+    read_call,
+    read_summary,
+    read_toml,
+)
 
 SCHEMA_VERSION = 1
-MAX_CALL_FILE_BYTES = 1 << 20
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
-CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
 #: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
 MIGRATIONS: dict[int, Callable[[Path], None]] = {}
@@ -97,69 +96,17 @@ def _fnv1a_hex(text: str) -> str:
     return f"{value:016x}"
 
 
-def _read_bytes(path: Path, display: str) -> bytes:
-    """The bytes of a call or marker file; FileNotFoundError if absent, else StoreError."""
-    try:
-        return read_bounded(path, MAX_CALL_FILE_BYTES)[0]
-    except UnreadableFile as exc:
-        reason = {
-            "directory": "is a directory, not a TOML file",
-            "special": "not a regular file",
-            "too large": f"too large ({exc.size} bytes; at most {MAX_CALL_FILE_BYTES})",
-        }.get(exc.kind, f"cannot read: {exc.detail}")
-        raise StoreError(f"{display}: {reason}") from None
-
-
-def _read_toml(path: Path, display: str) -> dict[str, Any]:
-    """Parse one TOML file; every failure becomes a StoreError naming the file (and line/column)."""
-    raw = _read_bytes(path, display)
-    conflict = CONFLICT_MARKER.search(raw)
-    if conflict:
-        line = raw.count(b"\n", 0, conflict.start()) + 1
-        raise StoreError(
-            f"{display}: unresolved git merge conflict at line {line}, column 1; "
-            "resolve it by hand, then run clusterctl check"
-        )
-    try:
-        # utf-8-sig: editors on Windows like to prepend a byte order mark.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text_bytes = exc.object  # without the byte order mark: that is what exc.start counts in
-        line = text_bytes.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise StoreError(f"{display}: not UTF-8 text (at line {line}, column {column})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise StoreError(f"{display}: invalid TOML: {exc}") from None
-    except RecursionError:  # tomli refuses deep nesting this way, not with TOMLDecodeError
-        raise StoreError(f"{display}: invalid TOML: arrays or tables nested too deeply") from None
-
-
-def _is_table_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _dump_toml(record: dict[str, Any]) -> bytes:
-    """Deterministic TOML: plain keys first, then every list of tables as ``[[name]]`` blocks.
-
-    tomli-w alone inlines short tables and switches style as they grow, which rewrites whole
-    blocks in git diffs; one ``[[extensions]]`` block per entry keeps each change to new lines.
-    """
-    import tomli_w
-
-    head = {k: v for k, v in record.items() if not _is_table_list(v)}
-    blocks = [tomli_w.dumps(head)]
-    for key, tables in record.items():
-        if not _is_table_list(tables):
-            continue
-        for table in tables:
-            if any(isinstance(v, dict) or _is_table_list(v) for v in table.values()):
-                return tomli_w.dumps(record).encode(
-                    "utf-8"
-                )  # nested hand-made data: let tomli-w lay it out
-            blocks.append(f"\n[[{key}]]\n{tomli_w.dumps(table)}")
-    return "".join(blocks).encode("utf-8")
+__all__ = [
+    "GITIGNORE",
+    "MAX_CALL_FILE_BYTES",
+    "MIGRATIONS",
+    "Ledger",
+    "Store",
+    "Transaction",
+    "UnreadableFile",
+    "atomic_write",
+    "read_bounded",
+]
 
 
 # --- the store -----------------------------------------------------------------------------
@@ -324,7 +271,7 @@ class Store:
         """The schema version in the marker file; StoreError if missing or malformed."""
         marker = self.root / MARKER
         try:
-            data = _read_toml(marker, str(marker))
+            data = read_toml(marker, str(marker))
         except FileNotFoundError:
             if self.calls_dir.exists():
                 raise StoreError(
@@ -558,29 +505,6 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def _parse_call_file(self, path: Path) -> Call:
-        from clusterctl.codec import call_from_record
-
-        display = str(path)
-        record = _read_toml(path, display)
-        try:
-            call = call_from_record(record)
-        # RecordError is a ValueError; out-of-range moments (year 1 at +14:00) overflow, and an
-        # unknown zone is a UsageError: all are faults of this file, so they name it.
-        except (ValueError, OverflowError, UsageError) as exc:
-            raise StoreError(f"{display}: {exc}") from None
-        problem = id_mismatch(call.id, path.name)
-        if problem:
-            raise StoreError(f"{display}: {problem}; rename the file or fix the id")
-        return call
-
-    def _summary_of(self, path: Path) -> CallSummary:
-        call = self._parse_call_file(path)
-        try:
-            return call.summary()
-        except (ValueError, OverflowError) as exc:
-            raise StoreError(f"{path}: {exc}") from None
-
     def get(self, call_id: str) -> Call:
         """Read one call straight from its file."""
         path = self.call_path(call_id)
@@ -589,7 +513,7 @@ class Store:
         self._require_schema()
         self._settle()
         try:
-            return self._parse_call_file(path)
+            return read_call(path)
         except FileNotFoundError:
             raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
 
@@ -612,7 +536,7 @@ class Store:
         calls = []
         for call_id in ids:
             try:
-                calls.append(self._parse_call_file(self.call_path(call_id)))
+                calls.append(read_call(self.call_path(call_id)))
             except FileNotFoundError:
                 raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
         return calls
@@ -745,7 +669,7 @@ class Store:
             present.append(name)
             if cached.get(name) != sig or max(sig[0], sig[3]) >= trusted_before:
                 changed.append(name)
-        fresh_rows = {name: self._summary_of(self.calls_dir / name) for name in changed}
+        fresh_rows = {name: read_summary(self.calls_dir / name) for name in changed}
         if cache is not None:
             closed_names = set(cache.closed_names)
             dropped = set(cache.closed_dropped)
@@ -904,7 +828,7 @@ class Store:
                 problems.append(f"{path}: not a call file (expected <ID>.toml)")
                 continue
             try:
-                record = _read_toml(path, str(path))
+                record = read_toml(path, str(path))
                 call = call_from_record(record)
             except StoreError as exc:
                 problems.append(str(exc))
@@ -1019,7 +943,7 @@ class Transaction:
         if call_id in self._deletes:
             raise NotFoundError(f"no call {call_id!r} in {self.store.root}")
         try:
-            return self.store._parse_call_file(self.store.call_path(call_id))
+            return read_call(self.store.call_path(call_id))
         except FileNotFoundError:
             raise NotFoundError(f"no call {call_id!r} in {self.store.root}") from None
 
@@ -1042,8 +966,6 @@ class Transaction:
         self._deletes.add(call_id)
 
     def _commit(self) -> None:
-        from clusterctl.codec import call_to_record
-
         store = self.store
         writes: list[PendingWrite] = []
         where: Path = store.calls_dir
@@ -1059,7 +981,7 @@ class Transaction:
             total = len(self._puts)
             for done, call_id in enumerate(sorted(self._puts), start=1):
                 where = store.call_path(call_id)
-                writes.append(write_temp(where, _dump_toml(call_to_record(self._puts[call_id]))))
+                writes.append(write_temp(where, call_bytes(self._puts[call_id])))
                 if self.progress is not None and (done % 100 == 0 or done == total):
                     self.progress(done, total)
             removals = [store.call_path(i) for i in sorted(self._deletes)]
