@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 import pickle
-import stat
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -53,13 +52,21 @@ from clusterctl.store.files import (
 )
 from clusterctl.store.layout import (
     GITIGNORE,
-    MARKER,
     STATE_DIR,
     SUFFIX,
     TEMP_NAME,
     Layout,
     id_mismatch,
     id_of,
+)
+from clusterctl.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    check_root,
+    ensure_store,
+    marker_version,
+    require_schema,
+    store_exists,
 )
 from clusterctl.store.tomlfile import (
     MAX_CALL_FILE_BYTES,
@@ -69,16 +76,12 @@ from clusterctl.store.tomlfile import (
     read_toml,
 )
 
-SCHEMA_VERSION = 1
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
-
-#: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
-MIGRATIONS: dict[int, Callable[[Path], None]] = {}
 
 
 # --- low-level file helpers ----------------------------------------------------------------
@@ -252,81 +255,11 @@ class Store:
 
     def exists(self) -> bool:
         """True when the store directory holds a store marker (or anything at all)."""
-        self._check_root()
-        return self.root.is_dir() and ((self.root / MARKER).exists() or self.calls_dir.exists())
-
-    def _check_root(self) -> None:
-        try:
-            info = os.stat(self.root)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        except OSError as exc:
-            raise StoreError(f"{self.root}: cannot open: {describe_os_error(exc)}") from None
-        if not stat.S_ISDIR(info.st_mode):
-            raise StoreError(f"{self.root}: is a file; a clusterctl store is a directory")
-        if not os.access(self.root, os.R_OK | os.X_OK):
-            raise StoreError(f"{self.root}: permission denied: this user cannot read the store")
+        return store_exists(self.layout)
 
     def schema_version(self) -> int:
         """The schema version in the marker file; StoreError if missing or malformed."""
-        marker = self.root / MARKER
-        try:
-            data = read_toml(marker, str(marker))
-        except FileNotFoundError:
-            if self.calls_dir.exists():
-                raise StoreError(
-                    f"{marker}: missing, but {self.calls_dir} exists; restore the marker "
-                    f"(schema_version = {SCHEMA_VERSION}) before changing this store"
-                ) from None
-            raise StoreError(
-                f"{marker}: missing; {self.root} is not a clusterctl store "
-                f"(create one with clusterctl add, or point --store elsewhere)"
-            ) from None
-        version = data.get("schema_version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-            raise StoreError(f"{marker}: 'schema_version' must be a whole number")
-        return version
-
-    def _require_schema(self) -> None:
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.root / MARKER}: schema version {version} is newer than this clusterctl "
-                f"understands ({SCHEMA_VERSION}); upgrade clusterctl. Nothing was changed."
-            )
-        if version < SCHEMA_VERSION:
-            if version not in MIGRATIONS:
-                raise StoreError(
-                    f"{self.root / MARKER}: schema version {version} was never written by "
-                    f"clusterctl (the first schema is 1); fix the marker by hand"
-                )
-            raise StoreError(
-                f"{self.root / MARKER}: schema version {version} is older than "
-                f"{SCHEMA_VERSION}; run `clusterctl migrate` (a backup is kept)"
-            )
-
-    def _ensure_store(self, *, create: bool) -> None:
-        """Under the lock: insist on a schema this program knows; ``create`` a fresh store."""
-        marker = self.root / MARKER
-        if marker.exists() or marker.is_symlink() or self.calls_dir.exists():
-            self._require_schema()  # never adopts a calls/ directory whose marker is missing
-            fresh = False
-        else:
-            fresh = True
-        if not create:
-            return
-        try:
-            if fresh:
-                # The marker first: a reader that sees calls/ can then always read its schema.
-                atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
-                gitignore = self.root / ".gitignore"
-                if not gitignore.exists():
-                    atomic_write(gitignore, GITIGNORE.encode())
-            self.calls_dir.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"{self.root}: cannot create the store: {describe_os_error(exc)}"
-            ) from None
+        return marker_version(self.layout)
 
     # --- locking -----------------------------------------------------------------------------
 
@@ -510,7 +443,7 @@ class Store:
         path = self.call_path(call_id)
         if not self.exists():
             raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
-        self._require_schema()
+        require_schema(self.layout)
         self._settle()
         try:
             return read_call(path)
@@ -531,7 +464,7 @@ class Store:
             return []
         if not self.exists():
             raise NotFoundError(f"no call {ids[0]!r}: there is no store at {self.root} yet")
-        self._require_schema()
+        require_schema(self.layout)
         self._settle()
         calls = []
         for call_id in ids:
@@ -602,10 +535,10 @@ class Store:
         """Validate the cache against every call file; re-read what changed; save if needed."""
         if not self.root.exists():
             return {"all": []}
-        self._check_root()
-        if not (self.root / MARKER).exists() and not self.calls_dir.exists():
+        check_root(self.root)
+        if not self.layout.marker.exists() and not self.calls_dir.exists():
             return {"all": []}
-        self._require_schema()
+        require_schema(self.layout)
         self._settle()
         names = self.layout.call_names()
         if not names:
@@ -730,11 +663,11 @@ class Store:
         The first change creates the store; nothing is created or locked for a store that this
         program cannot read (missing marker beside calls/, newer or older schema).
         """
-        self._check_root()
+        check_root(self.root)
         if self.exists():
-            self._require_schema()
+            require_schema(self.layout)
         with self._flock("lock", "the store"):
-            self._ensure_store(create=False)  # again under the lock: writers may race
+            ensure_store(self.layout, create=False)  # again under the lock: writers may race
             self._recover()
             txn = Transaction(self)
             yield txn
@@ -782,7 +715,7 @@ class Store:
         if not self.exists():
             yield Ledger(path=self.layout.ledger, sent={})
             return
-        self._require_schema()
+        require_schema(self.layout)
         with self._flock("warn.lock", "the warnings ledger"):
             ledger = Ledger.load(self.layout.ledger)
             yield ledger
@@ -802,7 +735,7 @@ class Store:
         try:
             if not self.exists():  # a directory without a marker or calls/ holds no store yet
                 return []
-            self._require_schema()
+            require_schema(self.layout)
             self._settle()
         except StoreError as exc:
             return [str(exc)]
@@ -868,13 +801,13 @@ class Store:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
         import shutil
 
-        self._check_root()
+        check_root(self.root)
         if self.schema_version() > SCHEMA_VERSION:  # a missing store is an error, never created
-            self._require_schema()
+            require_schema(self.layout)
         with self._flock("lock", "the store"):
             version = self.schema_version()
             if version > SCHEMA_VERSION:
-                self._require_schema()
+                require_schema(self.layout)
             if version == SCHEMA_VERSION:
                 return version, version, None
             stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
@@ -903,7 +836,7 @@ class Store:
                         f"({type(exc).__name__}: {exc}); the store before it is in {backup}"
                     ) from None
                 version += 1
-                atomic_write(self.root / MARKER, f"schema_version = {version}\n".encode())
+                atomic_write(self.layout.marker, f"schema_version = {version}\n".encode())
             self._summaries_by = {}
             return start, version, backup
 
@@ -971,7 +904,7 @@ class Transaction:
         where: Path = store.calls_dir
         journaled = False
         if self._puts:
-            store._ensure_store(create=True)  # the first change creates the store
+            ensure_store(store.layout, create=True)  # the first change creates the store
         try:
             if self._puts:
                 # Before the first temporary file: a writer killed from here on leaves the
