@@ -32,7 +32,6 @@ from typing import Any
 
 from clusterctl.errors import (
     ConflictError,
-    LockTimeoutError,
     NotFoundError,
     StoreError,
     UsageError,
@@ -55,10 +54,12 @@ from clusterctl.store.layout import (
     STATE_DIR,
     SUFFIX,
     TEMP_NAME,
+    WARN_LOCK,
     Layout,
     id_mismatch,
     id_of,
 )
+from clusterctl.store.lock import LockUnavailable, flock
 from clusterctl.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -219,10 +220,6 @@ class _CacheBuilder:
         )
 
 
-class _LockUnavailable(StoreError):
-    """The lock file cannot be opened (a read-only store, for instance)."""
-
-
 @dataclass
 class Store:
     """A store directory. Reads never create it; the first change does."""
@@ -260,53 +257,6 @@ class Store:
     def schema_version(self) -> int:
         """The schema version in the marker file; StoreError if missing or malformed."""
         return marker_version(self.layout)
-
-    # --- locking -----------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _flock(self, name: str, what: str, *, shared: bool = False) -> Iterator[None]:
-        """Hold ``.state/<name>``: exclusive to change, ``shared`` only to wait for a writer."""
-        import fcntl
-
-        path = self.state_dir / name
-        try:
-            if shared:
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-            else:
-                self.state_dir.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        except OSError as exc:
-            raise _LockUnavailable(
-                f"{self.root}: cannot change the store: {describe_os_error(exc)}"
-            ) from None
-        locked = False
-        try:
-            deadline = time.monotonic() + self.lock_timeout
-            while True:
-                try:
-                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = _read_pid(path)
-                        raise LockTimeoutError(
-                            f"{path}: {what} is locked by another clusterctl process"
-                            f"{f' (pid {holder})' if holder else ''} for more than "
-                            f"{self.lock_timeout:g} s; try again or raise --lock-timeout"
-                        ) from None
-                    time.sleep(0.02)
-            # The lock dies with its holder (flock), so a crashed process never blocks others.
-            if not shared:
-                with contextlib.suppress(OSError):  # only informative; a full disk must not fail
-                    os.ftruncate(fd, 0)
-                    os.pwrite(fd, str(os.getpid()).encode(), 0)
-            locked = not shared
-            yield
-        finally:
-            if locked:  # still holding the lock here, so no later holder's pid is erased
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
-            os.close(fd)
 
     # --- finishing interrupted changes ------------------------------------------------------
 
@@ -421,13 +371,13 @@ class Store:
         if not self.journal_path.exists():
             return
         try:
-            with self._flock("lock", "the store"):
+            with flock(self.layout, self.lock_timeout):
                 self._recover()
             return
-        except _LockUnavailable as exc:
+        except LockUnavailable as exc:
             problem = str(exc)
         # This process cannot write the store: wait for a live writer, then look again.
-        with contextlib.suppress(StoreError), self._flock("lock", "the store", shared=True):
+        with contextlib.suppress(StoreError), flock(self.layout, self.lock_timeout, shared=True):
             pass
         if self.journal_path.exists():
             raise StoreError(
@@ -666,7 +616,7 @@ class Store:
         check_root(self.root)
         if self.exists():
             require_schema(self.layout)
-        with self._flock("lock", "the store"):
+        with flock(self.layout, self.lock_timeout):
             ensure_store(self.layout, create=False)  # again under the lock: writers may race
             self._recover()
             txn = Transaction(self)
@@ -716,7 +666,7 @@ class Store:
             yield Ledger(path=self.layout.ledger, sent={})
             return
         require_schema(self.layout)
-        with self._flock("warn.lock", "the warnings ledger"):
+        with flock(self.layout, self.lock_timeout, WARN_LOCK, "the warnings ledger"):
             ledger = Ledger.load(self.layout.ledger)
             yield ledger
             if ledger.dirty:
@@ -804,7 +754,7 @@ class Store:
         check_root(self.root)
         if self.schema_version() > SCHEMA_VERSION:  # a missing store is an error, never created
             require_schema(self.layout)
-        with self._flock("lock", "the store"):
+        with flock(self.layout, self.lock_timeout):
             version = self.schema_version()
             if version > SCHEMA_VERSION:
                 require_schema(self.layout)
@@ -850,13 +800,6 @@ def _stored_moments(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         if isinstance(table, dict):
             yield f"extension {n} from", table.get("from")
             yield f"extension {n} to", table.get("to")
-
-
-def _read_pid(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return ""
 
 
 class Transaction:
