@@ -23,7 +23,7 @@ import pytest
 from clusterctl import store as store_mod
 from clusterctl.errors import ConflictError, LockTimeoutError, NotFoundError, StoreError
 from clusterctl.model import Call, Stage
-from clusterctl.store import GITIGNORE, MAX_CALL_FILE_BYTES, Store, atomic_write, tomlfile
+from clusterctl.store import GITIGNORE, MAX_CALL_FILE_BYTES, Store, atomic_write, journal, tomlfile
 
 BRU = ZoneInfo("Europe/Brussels")
 DEADLINE = datetime(2031, 3, 8, 17, 0, tzinfo=BRU)
@@ -685,13 +685,13 @@ def test_an_interrupt_while_writing_leaves_no_temporary_file(
     # Ctrl-C right after a temporary file was created, before the writer recorded its name.
     root = tmp_path / "store"
     Store(root).add(make_call())
-    real_write_temp = store_mod.write_temp
+    real_write_temp = journal.write_temp
 
     def interrupted(path: Path, data: bytes) -> object:
         real_write_temp(path, data)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_mod, "write_temp", interrupted)
+    monkeypatch.setattr(journal, "write_temp", interrupted)
     with pytest.raises(KeyboardInterrupt):
         Store(root).update("CALL-1", lambda call: replace(call, note="changed"))
     assert temp_files(root / "calls") == []

@@ -39,16 +39,8 @@ from clusterctl.errors import (
 )
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.files import (
-    PendingWrite,
-    apply_writes,
-    atomic_write,
-    commit_writes,
-    discard_temps,
-    fsync_dir,
-    sync_temps,
-    write_temp,
-)
+from clusterctl.store.files import atomic_write, write_temp
+from clusterctl.store.journal import arm_sweep, commit, recover, settle
 from clusterctl.store.layout import (
     GITIGNORE,
     STATE_DIR,
@@ -59,7 +51,7 @@ from clusterctl.store.layout import (
     id_mismatch,
     id_of,
 )
-from clusterctl.store.lock import LockUnavailable, flock
+from clusterctl.store.lock import flock
 from clusterctl.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -258,134 +250,6 @@ class Store:
         """The schema version in the marker file; StoreError if missing or malformed."""
         return marker_version(self.layout)
 
-    # --- finishing interrupted changes ------------------------------------------------------
-
-    @property
-    def journal_path(self) -> Path:
-        return self.layout.journal
-
-    def _journal_entry(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root))  # relative: survives moving the store
-        except ValueError:
-            return str(path)
-
-    def _write_journal(self, writes: list[PendingWrite], removals: list[Path]) -> None:
-        data = {
-            "version": 1,
-            "renames": [
-                [self._journal_entry(w.temp), self._journal_entry(w.target)] for w in writes
-            ],
-            "removals": [self._journal_entry(p) for p in removals],
-        }
-        atomic_write(self.journal_path, (json.dumps(data, indent=1) + "\n").encode())
-
-    def _read_journal(self) -> tuple[list[tuple[Path, Path]], list[Path]] | None:
-        """The pending renames and removals, or None when no change is pending."""
-        try:
-            data = json.loads(self.journal_path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.journal_path}: unreadable journal: {exc}") from None
-        try:
-            renames = [(self.root / t, self.root / f) for t, f in data["renames"]]
-            removals = [self.root / p for p in data["removals"]]
-        except (KeyError, TypeError, ValueError):
-            renames = removals = None
-        # Only ever rename a temporary twin over its own file and remove files in calls/.
-        if (
-            renames is None
-            or removals is None
-            or not all(
-                t.parent == f.parent
-                and t.name.startswith(f".{f.name}.")
-                and TEMP_NAME.fullmatch(t.name)
-                for t, f in renames
-            )
-            or not all(p.parent == self.calls_dir and p.name.endswith(SUFFIX) for p in removals)
-        ):
-            raise StoreError(
-                f"{self.journal_path}: malformed journal of a change; check the store by hand, "
-                "then delete this file"
-            )
-        return renames, removals
-
-    def _recover(self) -> None:
-        """Under the lock: finish a change whose writer died, and drop its temporary files."""
-        pending = self._read_journal()
-        if pending is not None:
-            try:
-                apply_writes(*pending, replay=True)
-                os.unlink(self.journal_path)
-                fsync_dir(self.state_dir)
-            except OSError as exc:
-                raise StoreError(
-                    f"{self.journal_path}: cannot finish an interrupted change: "
-                    f"{describe_os_error(exc)}"
-                ) from None
-        # A writer that died while writing temporary files left the marker: sweep calls/.
-        if pending is not None or os.path.exists(self.writing_marker):
-            self._sweep_temps()
-
-    def _sweep_temps(self) -> None:
-        """Under the lock: remove temporary files from calls/, then the marker that asked for it.
-
-        Under the lock no other writer is between writing a temporary file and renaming it. The
-        marker stays if anything could not be removed, so that the next change tries again.
-        """
-        try:
-            names = os.listdir(self.calls_dir)
-        except FileNotFoundError:
-            names = []
-        except OSError:
-            return
-        swept = True
-        for name in names:
-            if name.startswith(".") and TEMP_NAME.fullmatch(name):
-                try:
-                    os.unlink(self.calls_dir / name)
-                except FileNotFoundError:
-                    pass
-                except OSError:
-                    swept = False
-        if swept:
-            self._disarm_sweep()
-
-    @property
-    def writing_marker(self) -> Path:
-        """The file that says a change may have left temporary files in calls/."""
-        return self.layout.writing_marker
-
-    def _disarm_sweep(self) -> None:
-        # Never an error: the change is done, and a marker left behind costs one listing later.
-        with contextlib.suppress(OSError):
-            os.unlink(self.writing_marker)
-
-    def arm_sweep(self) -> None:
-        """Make the next change remove temporary files from calls/ (they may be left behind)."""
-        os.close(os.open(self.writing_marker, os.O_WRONLY | os.O_CREAT, 0o644))
-
-    def _settle(self) -> None:
-        """Before a read: if a change is half applied, wait for it or finish it (crashed writer)."""
-        if not self.journal_path.exists():
-            return
-        try:
-            with flock(self.layout, self.lock_timeout):
-                self._recover()
-            return
-        except LockUnavailable as exc:
-            problem = str(exc)
-        # This process cannot write the store: wait for a live writer, then look again.
-        with contextlib.suppress(StoreError), flock(self.layout, self.lock_timeout, shared=True):
-            pass
-        if self.journal_path.exists():
-            raise StoreError(
-                f"{self.journal_path}: a change to the store was interrupted and cannot be "
-                f"finished by this process ({problem}); run clusterctl check as a user who "
-                "can write the store"
-            )
-
     # --- reading -------------------------------------------------------------------------------
 
     def get(self, call_id: str) -> Call:
@@ -394,7 +258,7 @@ class Store:
         if not self.exists():
             raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
         require_schema(self.layout)
-        self._settle()
+        settle(self.layout, self.lock_timeout)
         try:
             return read_call(path)
         except FileNotFoundError:
@@ -415,7 +279,7 @@ class Store:
         if not self.exists():
             raise NotFoundError(f"no call {ids[0]!r}: there is no store at {self.root} yet")
         require_schema(self.layout)
-        self._settle()
+        settle(self.layout, self.lock_timeout)
         calls = []
         for call_id in ids:
             try:
@@ -489,7 +353,7 @@ class Store:
         if not self.layout.marker.exists() and not self.calls_dir.exists():
             return {"all": []}
         require_schema(self.layout)
-        self._settle()
+        settle(self.layout, self.lock_timeout)
         names = self.layout.call_names()
         if not names:
             return {"all": []}
@@ -618,8 +482,8 @@ class Store:
             require_schema(self.layout)
         with flock(self.layout, self.lock_timeout):
             ensure_store(self.layout, create=False)  # again under the lock: writers may race
-            self._recover()
-            txn = Transaction(self)
+            recover(self.layout)
+            txn = Transaction(self.layout)
             yield txn
             txn._commit()
         self._summaries_by = {}
@@ -686,7 +550,7 @@ class Store:
             if not self.exists():  # a directory without a marker or calls/ holds no store yet
                 return []
             require_schema(self.layout)
-            self._settle()
+            settle(self.layout, self.lock_timeout)
         except StoreError as exc:
             return [str(exc)]
         problems: list[str] = []
@@ -705,7 +569,7 @@ class Store:
                 # The marker that asks for that sweep is not fsynced, so after a power failure
                 # it may be gone while the file is not: ask again.
                 with contextlib.suppress(OSError):
-                    self.arm_sweep()
+                    arm_sweep(self.layout)
                 continue
             if not name.endswith(SUFFIX):
                 problems.append(f"{path}: not a call file (expected <ID>.toml)")
@@ -805,8 +669,8 @@ def _stored_moments(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 class Transaction:
     """Changes staged under the store's lock; written together when the block ends cleanly."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
         #: Called as progress(done, total) while a commit writes files (for a progress display).
         self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
@@ -817,11 +681,11 @@ class Transaction:
         if call_id in self._puts:
             return self._puts[call_id]
         if call_id in self._deletes:
-            raise NotFoundError(f"no call {call_id!r} in {self.store.root}")
+            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
         try:
-            return read_call(self.store.call_path(call_id))
+            return read_call(self._layout.call_path(call_id))
         except FileNotFoundError:
-            raise NotFoundError(f"no call {call_id!r} in {self.store.root}") from None
+            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
 
     def find(self, call_id: str) -> Call | None:
         """The call, or None if it does not exist."""
@@ -842,57 +706,17 @@ class Transaction:
         self._deletes.add(call_id)
 
     def _commit(self) -> None:
-        store = self.store
-        writes: list[PendingWrite] = []
-        where: Path = store.calls_dir
-        journaled = False
+        layout = self._layout
         if self._puts:
-            ensure_store(store.layout, create=True)  # the first change creates the store
-        try:
-            if self._puts:
-                # Before the first temporary file: a writer killed from here on leaves the
-                # marker, and the next change sweeps. Not fsynced; see Store.check.
-                where = store.writing_marker
-                store.arm_sweep()
-            total = len(self._puts)
-            for done, call_id in enumerate(sorted(self._puts), start=1):
-                where = store.call_path(call_id)
-                writes.append(write_temp(where, call_bytes(self._puts[call_id])))
-                if self.progress is not None and (done % 100 == 0 or done == total):
-                    self.progress(done, total)
-            removals = [store.call_path(i) for i in sorted(self._deletes)]
-            if len(writes) + len(removals) <= 1:
-                commit_writes(writes, removals)
-                store._disarm_sweep()
-                return
-            where = store.calls_dir
-            sync_temps(writes)
-            where = store.journal_path
-            journaled = True
-            store._write_journal(writes, removals)  # the commit point of a multi-file change
-        except BaseException as exc:
-            discard_temps(writes)
-            if journaled:  # without its temporary files the journal must never be replayed
-                with contextlib.suppress(OSError):
-                    os.unlink(store.journal_path)
-            # An interrupt can land after a temporary file exists but before it is in `writes`:
-            # look for it (still under the lock). A failed change is rare; this listing is too.
-            store._sweep_temps()
-            if isinstance(exc, OSError):
-                raise StoreError(
-                    f"{where}: cannot write: {describe_os_error(exc)}; the store is unchanged"
-                ) from None
-            raise
-        try:
-            apply_writes(((w.temp, w.target) for w in writes), removals)
-            os.unlink(store.journal_path)
-            fsync_dir(store.state_dir)  # a journal that reappeared after a crash would replay
-            store._disarm_sweep()
-        except OSError as exc:
-            raise StoreError(
-                f"{store.journal_path}: the change was recorded but not fully applied "
-                f"({describe_os_error(exc)}); the next clusterctl command completes it"
-            ) from None
+            ensure_store(layout, create=True)  # the first change creates the store
+        ids = sorted(self._puts)
+        commit(
+            layout,
+            ((layout.call_path(i), call_bytes(self._puts[i])) for i in ids),
+            len(ids),
+            (layout.call_path(i) for i in sorted(self._deletes)),
+            self.progress,
+        )
 
 
 def _ledger_deadline(key: str) -> str:
