@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from clusterctl import store as store_module
 from clusterctl.model import Call, make_stages
 from clusterctl.store import Store
+from clusterctl.store import cache as cache_module
 from clusterctl.timeparse import parse_moment, parse_now
 
 
@@ -27,7 +27,7 @@ def _call(call_id: str, deadline: str) -> Call:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     # Trust every file written before the cache: the 3 s racy window is tested separately.
-    monkeypatch.setattr(store_module, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.0)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     s.add(_call("OLD-1", "2018-03-08"))
     s.add(_call("OLD-2", "2019-03-08"))
@@ -108,7 +108,7 @@ def test_files_changed_just_before_the_cache_was_built_are_reread(
             return before
         return result
 
-    monkeypatch.setattr(store_module.os, "stat", same_stat)
+    monkeypatch.setattr(cache_module.os, "stat", same_stat)
     (summary,) = _fresh(s).summaries()
     assert datetime.fromtimestamp(summary.stages[0][1], UTC).year == 2098
 
@@ -138,7 +138,7 @@ def test_a_change_to_a_live_call_keeps_every_closed_call(
 def test_a_live_call_that_closed_since_the_cache_was_built_is_not_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.0)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     soon = datetime.now(UTC).timestamp() + 1.5
     s.add(_call("SOON-1", datetime.fromtimestamp(soon, UTC).isoformat(timespec="seconds")))
@@ -165,7 +165,7 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
     (reopened,) = [s for s in _fresh(store).summaries() if s.id == "OLD-1"]
     assert datetime.fromtimestamp(reopened.stages[0][1], UTC).year == 2096
     # A later full rebuild (too many stale rows) keeps the live row, not the stale closed one.
-    monkeypatch.setattr(store_module, "MAX_DROPPED", 0)
+    monkeypatch.setattr(cache_module, "MAX_DROPPED", 0)
     other = store.call_path("OLD-2")
     other.write_text(other.read_text().replace("2019-03-08", "2019-03-09"))
     summaries = {s.id: s for s in _fresh(store).summaries()}
@@ -175,7 +175,7 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
 
 
 def test_the_cache_file_is_named_by_a_stable_hash_of_the_real_root() -> None:
-    from clusterctl.store import _fnv1a_hex
+    from clusterctl.store.cache import _fnv1a_hex
 
     # Published FNV-1a 64-bit test vectors: the name must not change between runs or versions.
     assert _fnv1a_hex("") == "cbf29ce484222325"

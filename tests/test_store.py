@@ -23,7 +23,15 @@ import pytest
 from clusterctl import store as store_mod
 from clusterctl.errors import ConflictError, LockTimeoutError, NotFoundError, StoreError
 from clusterctl.model import Call, Stage
-from clusterctl.store import GITIGNORE, MAX_CALL_FILE_BYTES, Store, atomic_write, journal, tomlfile
+from clusterctl.store import (
+    GITIGNORE,
+    MAX_CALL_FILE_BYTES,
+    Store,
+    atomic_write,
+    journal,
+    tomlfile,
+)
+from clusterctl.store import cache as cache_mod
 
 BRU = ZoneInfo("Europe/Brussels")
 DEADLINE = datetime(2031, 3, 8, 17, 0, tzinfo=BRU)
@@ -749,7 +757,7 @@ def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(tomlfile, "read_call", spy)
     # Trust cache entries after 50 ms instead of 3 s (still far above a timestamp tick).
-    monkeypatch.setattr(store_mod, "RACY_SECONDS", 0.05)
+    monkeypatch.setattr(cache_mod, "RACY_SECONDS", 0.05)
     return parsed
 
 
