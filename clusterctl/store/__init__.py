@@ -19,55 +19,30 @@ stale answer; ctime catches an edit that restored the old mtime (``touch -r``, `
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from clusterctl.errors import (
-    ConflictError,
-    NotFoundError,
-    StoreError,
-    UsageError,
-    describe_os_error,
-)
+from clusterctl.errors import ConflictError, NotFoundError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan
 from clusterctl.store.files import atomic_write
-from clusterctl.store.journal import arm_sweep, commit, recover, settle
-from clusterctl.store.layout import (
-    GITIGNORE,
-    STATE_DIR,
-    SUFFIX,
-    TEMP_NAME,
-    WARN_LOCK,
-    Layout,
-    id_mismatch,
-    id_of,
-)
+from clusterctl.store.journal import commit, recover, settle
+from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
+from clusterctl.store.maintenance import check_store, migrate_store
 from clusterctl.store.schema import (
     MIGRATIONS,
-    SCHEMA_VERSION,
     check_root,
     ensure_store,
     marker_version,
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import (
-    MAX_CALL_FILE_BYTES,
-    call_bytes,
-    read_call,
-    read_toml,
-)
-
-# --- low-level file helpers ----------------------------------------------------------------
-
+from clusterctl.store.tomlfile import MAX_CALL_FILE_BYTES, call_bytes, read_call
 
 __all__ = [
     "GITIGNORE",
@@ -80,9 +55,6 @@ __all__ = [
     "atomic_write",
     "read_bounded",
 ]
-
-
-# --- the store -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -278,130 +250,14 @@ class Store:
 
     def check(self) -> list[str]:
         """Every problem in the store, as one-line messages; empty when the store is sound."""
-        from clusterctl.codec import call_from_record
-        from clusterctl.model import consistency_problems
-        from clusterctl.timeparse import offset_mismatch
-
-        if not self.root.exists():
-            return []
-        try:
-            if not self.exists():  # a directory without a marker or calls/ holds no store yet
-                return []
-            require_schema(self.layout)
-            settle(self.layout, self.lock_timeout)
-        except StoreError as exc:
-            return [str(exc)]
-        problems: list[str] = []
-        seen: dict[str, str] = {}
-        folded: dict[str, str] = {}
-        try:
-            listing = sorted(os.listdir(self.calls_dir))
-        except FileNotFoundError:
-            listing = []
-        except OSError as exc:
-            return [f"{self.calls_dir}: cannot list: {describe_os_error(exc)}"]
-        for name in listing:
-            path = self.calls_dir / name
-            if TEMP_NAME.fullmatch(name):
-                # What a killed writer leaves: never read as a call, removed by the next change.
-                # The marker that asks for that sweep is not fsynced, so after a power failure
-                # it may be gone while the file is not: ask again.
-                with contextlib.suppress(OSError):
-                    arm_sweep(self.layout)
-                continue
-            if not name.endswith(SUFFIX):
-                problems.append(f"{path}: not a call file (expected <ID>.toml)")
-                continue
-            try:
-                record = read_toml(path, str(path))
-                call = call_from_record(record)
-            except StoreError as exc:
-                problems.append(str(exc))
-                continue
-            except FileNotFoundError:
-                problems.append(f"{path}: a symbolic link to a file that does not exist")
-                continue
-            except (ValueError, OverflowError, UsageError) as exc:
-                problems.append(f"{path}: {exc}")
-                continue
-            problem = id_mismatch(call.id, name)
-            if problem:
-                problems.append(f"{path}: {problem}")
-            if call.id in seen:
-                problems.append(f"{path}: duplicate id {call.id!r} (also in {seen[call.id]})")
-            seen.setdefault(call.id, str(path))
-            key = call.id.casefold()
-            if key in folded and folded[key] != call.id:
-                problems.append(
-                    f"{path}: id {call.id!r} differs only in case from {folded[key]!r}, "
-                    "which clashes on case-insensitive file systems"
-                )
-            folded.setdefault(key, call.id)
-            try:
-                problems.extend(f"{path}: {p}" for p in consistency_problems(call))
-                for label, value in _stored_moments(record):
-                    if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
-                        problems.append(
-                            f"{path}: {label} {value.isoformat()} has an offset that "
-                            f"{call.timezone} does not use at that time (the wall time is kept)"
-                        )
-            except (ValueError, OverflowError) as exc:
-                problems.append(f"{path}: {exc}")
-        return problems
+        return check_store(self.layout, self.lock_timeout)
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
-        import shutil
-
-        check_root(self.root)
-        if self.schema_version() > SCHEMA_VERSION:  # a missing store is an error, never created
-            require_schema(self.layout)
-        with flock(self.layout, self.lock_timeout):
-            version = self.schema_version()
-            if version > SCHEMA_VERSION:
-                require_schema(self.layout)
-            if version == SCHEMA_VERSION:
-                return version, version, None
-            stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-            backup = self.state_dir / "backups" / f"schema-{version}-{stamp}"
-            n = 1
-            while backup.exists():
-                n += 1
-                backup = backup.with_name(f"schema-{version}-{stamp}-{n}")
-            try:
-                shutil.copytree(
-                    self.root, backup, ignore=shutil.ignore_patterns(STATE_DIR), symlinks=True
-                )
-            except (OSError, shutil.Error) as exc:
-                raise StoreError(f"{backup}: cannot back up the store: {exc}") from None
-            start = version
-            while version < SCHEMA_VERSION:
-                if version not in MIGRATIONS:
-                    raise StoreError(f"{self.root}: no migration from schema version {version}")
-                try:
-                    MIGRATIONS[version](self.root)
-                except StoreError:
-                    raise
-                except Exception as exc:
-                    raise StoreError(
-                        f"{self.root}: migration from schema {version} failed "
-                        f"({type(exc).__name__}: {exc}); the store before it is in {backup}"
-                    ) from None
-                version += 1
-                atomic_write(self.layout.marker, f"schema_version = {version}\n".encode())
+        result = migrate_store(self.layout, self.lock_timeout, now)
+        if result[2] is not None:
             self._summaries_by = {}
-            return start, version, backup
-
-
-def _stored_moments(record: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    yield "opens", record.get("opens")
-    for n, table in enumerate(record.get("deadlines") or [], start=1):
-        if isinstance(table, dict):
-            yield f"deadline {n}", table.get("deadline")
-    for n, table in enumerate(record.get("extensions") or [], start=1):
-        if isinstance(table, dict):
-            yield f"extension {n} from", table.get("from")
-            yield f"extension {n} to", table.get("to")
+        return result
 
 
 class Transaction:
