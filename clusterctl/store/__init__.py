@@ -1,19 +1,16 @@
-"""The one place that knows the files: layout, TOML format, schema, lock, atomic writes, cache.
+"""The store: a directory of call files, read and changed only through Store and Transaction.
 
-The layout of a store directory is described in ``store/layout.py``.
+The one place that knows the files. Each concern has a module of its own:
 
-A change to one file is a temporary file, fsynced, renamed over the old one. A change to several
-files (an import) writes every temporary file, syncs them, then writes the journal: that is the
-commit point. The renames follow and the journal is removed. A writer killed in between leaves the
-journal, and the next process that sees it (under the lock) completes the renames, so a crash
-leaves the state before or after the whole change, never a mix. A killed writer can also leave
-temporary files; ``.state/writing`` says so, and only then does the next change list ``calls/`` to
-remove them (listing 100,000 names would cost a write 60 ms).
-
-A derived cache of call summaries lives in the user's cache directory, keyed by the store's real
-path. It is validated on every read against each file's (mtime, size, inode, ctime) and never
-trusted for files changed within ``RACY_SECONDS`` of the cache's creation, so it cannot give a
-stale answer; ctime catches an edit that restored the old mtime (``touch -r``, ``cp -p``).
+    layout       where everything lives, and the rule that names a call's file after its id
+    schema       the marker file that makes a directory a store, and its schema version
+    tomlfile     the TOML of a call file
+    files        atomic replacement of one file
+    journal      changes to several files at once, and finishing one that a crash interrupted
+    lock         the flock locks in ``.state/``
+    cache        the derived cache of call summaries
+    ledger       the ledger of delivered warnings
+    maintenance  check and migrate
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan
 from clusterctl.store.files import atomic_write
-from clusterctl.store.journal import commit, recover, settle
+from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
@@ -195,7 +192,7 @@ class Store:
             recover(self.layout)
             txn = Transaction(self.layout)
             yield txn
-            txn._commit()
+            txn.commit()
         self._summaries_by = {}
 
     def _require_existing(self, call_id: str) -> None:
@@ -299,12 +296,13 @@ class Transaction:
         self._puts.pop(call_id, None)
         self._deletes.add(call_id)
 
-    def _commit(self) -> None:
+    def commit(self) -> None:
+        """Write the staged changes as one change (``Store.transaction`` does, on success)."""
         layout = self._layout
         if self._puts:
             ensure_store(layout, create=True)  # the first change creates the store
         ids = sorted(self._puts)
-        commit(
+        commit_files(
             layout,
             ((layout.call_path(i), call_bytes(self._puts[i])) for i in ids),
             len(ids),

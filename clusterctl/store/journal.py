@@ -31,7 +31,7 @@ from clusterctl.store.layout import SUFFIX, TEMP_NAME, Layout
 from clusterctl.store.lock import LockUnavailable, flock
 
 
-def commit(
+def commit_files(
     layout: Layout,
     contents: Iterable[tuple[Path, bytes]],
     count: int,
