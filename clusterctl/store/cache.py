@@ -52,12 +52,14 @@ def scan(
     return summaries
 
 
-@dataclass(frozen=True)
 class CacheFile:
     """Where the cache of one store lives, and the store's real path, which the file records."""
 
-    path: Path
-    root: str
+    __slots__ = ("path", "root")  # a plain class, as layout.Layout
+
+    def __init__(self, path: Path, root: str) -> None:
+        self.path = path
+        self.root = root
 
     @classmethod
     def of(cls, real_root: str, cache_dir: Path | None = None) -> CacheFile:
