@@ -120,7 +120,7 @@ def _fnv1a_hex(text: str) -> str:
     return f"{value:016x}"
 
 
-def _dumps_without_memo(rows: list[tuple]) -> bytes:
+def _dumps_without_memo(rows: list[tuple[Any, ...]]) -> bytes:
     """Pickle plain rows without the pickler's memo, which at 100,000 rows costs over 100 MB
     of memory (the rows hold no shared or self-referencing objects that would need it)."""
     buffer = io.BytesIO()
@@ -186,10 +186,10 @@ class _CacheBuilder:
     def __init__(self, built_ns: int, closed_by_ns: int | None = None) -> None:
         self.built_ns = built_ns
         self.closed_by_s = (built_ns if closed_by_ns is None else closed_by_ns) / 1e9
-        self.live: dict[str, tuple] = {}
-        self.closed: dict[str, tuple] = {}
+        self.live: dict[str, tuple[Any, ...]] = {}
+        self.closed: dict[str, tuple[Any, ...]] = {}
 
-    def add(self, name: str, row: tuple) -> bool:
+    def add(self, name: str, row: tuple[Any, ...]) -> bool:
         """File ``row`` under live or closed; True if it is live."""
         summary = row if isinstance(row, CallSummary) else CallSummary._make(row)
         live = summary.last_deadline()[1] > self.closed_by_s
@@ -199,7 +199,7 @@ class _CacheBuilder:
     def build(
         self,
         names: list[str],
-        sigs: array,
+        sigs: array[int],
         closed_blob: tuple[list[str], bytes, list[str]] | None = None,
     ) -> _SummaryCache:
         """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
@@ -222,7 +222,7 @@ class _CacheBuilder:
         )
 
 
-def _signatures(calls_dir: Path, names: list[str]) -> array:
+def _signatures(calls_dir: Path, names: list[str]) -> array[int]:
     """(mtime, size, inode, ctime) of every file, flat, in ``names`` order."""
     sigs = array("q")
     append = sigs.extend
@@ -247,7 +247,7 @@ def _signatures(calls_dir: Path, names: list[str]) -> array:
 def _rebuild(
     calls_dir: Path,
     names: list[str],
-    sigs: array,
+    sigs: array[int],
     cache: _SummaryCache | None,
     started_ns: int,
     open_at: float | None,
@@ -290,7 +290,7 @@ def _rebuild(
             key = "live" if live_only else "all"
             return fresh, {key: fresh.rows(live_only=live_only)}
     builder = _CacheBuilder(started_ns)
-    old_rows: dict[str, tuple] = {}
+    old_rows: dict[str, tuple[Any, ...]] = {}
     if cache is not None:
         # Closed half first: a row it still holds for a call since moved to the live half is
         # stale, and the live half's row must win.

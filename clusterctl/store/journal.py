@@ -125,6 +125,8 @@ def _read_journal(layout: Layout) -> tuple[list[tuple[Path, Path]], list[Path]] 
         data = json.loads(raw)
     except ValueError as exc:
         raise StoreError(f"{layout.journal}: unreadable journal: {exc}") from None
+    renames: list[tuple[Path, Path]] | None
+    removals: list[Path] | None
     try:
         renames = [(root / t, root / f) for t, f in data["renames"]]
         removals = [root / p for p in data["removals"]]
