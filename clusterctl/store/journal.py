@@ -45,7 +45,7 @@ def commit_files(
     try:
         if count:
             # Before the first temporary file: a writer killed from here on leaves the
-            # marker, and the next change sweeps. Not fsynced; see maintenance.check.
+            # marker, and the next change sweeps. Not fsynced; see maintenance.check_store.
             where = layout.writing_marker
             arm_sweep(layout)
         for done, (path, data) in enumerate(contents, start=1):
