@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusterctl.errors import ConfigError, UsageError
+from clusterctl.fileread import UnreadableFile, read_bounded
 
 try:  # the compiled tomli wheel imports and parses faster than the standard library's tomllib
     import tomli as tomllib
@@ -52,7 +53,6 @@ CONFIG_ENV = "CLUSTERCTL_CONFIG"
 #: What ``masked`` shows instead of the SMTP password.
 MASK = "********"
 TLS_MODES = ("none", "starttls", "ssl")
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 # A config file is a few hundred bytes; refusing big ones keeps a wrong path from eating memory.
 _MAX_BYTES = 1 << 20
@@ -71,19 +71,6 @@ class Config:
     warn_email: tuple[str, ...] = ()
     # The raw [smtp] table holds the password: keep it out of repr (tracebacks, logs).
     smtp: dict[str, object] = field(default_factory=dict, repr=False)
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Everything needed to deliver mail; ``repr``/``str`` never show the password."""
-
-    host: str
-    port: int
-    sender: str
-    user: str | None
-    password: str | None = field(repr=False)
-    tls: str
-    timeout: float = 30
 
 
 class _Invalid(Exception):
@@ -167,11 +154,11 @@ def masked(config: Config) -> dict:
     }
 
 
-def smtp_settings(config: Config, env: Mapping[str, str]) -> SmtpSettings:
-    """Combine ``[smtp]`` with ``CLUSTERCTL_SMTP_*`` variables (which win) into SmtpSettings."""
+def smtp_values(config: Config, env: Mapping[str, str]) -> dict[str, object]:
+    """The ``[smtp]`` values, overridden key by key by ``CLUSTERCTL_SMTP_*`` variables (checked)."""
     values: dict[str, object] = {}
     for key, check in _SMTP_KEYS.items():
-        name = _env_name(key)
+        name = smtp_env_name(key)
         text = env.get(name)
         if text:
             try:
@@ -180,52 +167,12 @@ def smtp_settings(config: Config, env: Mapping[str, str]) -> SmtpSettings:
                 raise ConfigError(f"environment variable {name} {exc}") from None
         elif key in config.smtp:
             values[key] = config.smtp[key]
-
-    def missing(what: str, key: str) -> ConfigError:
-        return ConfigError(f"no {what}: set {_env_name(key)} or [smtp].{key} in {config.path}")
-
-    host = values.get("host")
-    if not isinstance(host, str):
-        raise missing("SMTP host", "host")
-    sender = values.get("from")
-    if not isinstance(sender, str):
-        raise missing("sender address", "from")
-    user = values.get("user")
-    password = values.get("password")
-    if user is not None and password is None:
-        raise missing("SMTP password for the SMTP user", "password")
-    if password is not None and user is None:
-        raise missing("SMTP user for the SMTP password", "user")
-    port = values.get("port")
-    tls = values.get("tls")
-    if tls is None:
-        tls = {25: "none", 465: "ssl"}.get(port, "starttls")  # type: ignore[arg-type]
-    if port is None:
-        port = DEFAULT_PORTS[str(tls)]
-    if user is not None and tls == "none" and not _is_loopback(host):
-        raise ConfigError(
-            f"refusing to send the SMTP password to {host} unencrypted: set tls to starttls or "
-            f"ssl ({_env_name('tls')} or [smtp].tls in {config.path})"
-        )
-    return SmtpSettings(
-        host=host,
-        port=int(port),  # type: ignore[call-overload]
-        sender=sender,
-        user=user,  # type: ignore[arg-type]
-        password=password,  # type: ignore[arg-type]
-        tls=str(tls),
-    )
+    return values
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def smtp_env_name(key: str) -> str:
+    """The environment variable that overrides ``[smtp].<key>``."""
+    return f"CLUSTERCTL_SMTP_{key.upper()}"
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -233,8 +180,6 @@ def _is_loopback(host: str) -> bool:
 
 def _read(path: Path) -> tuple[bytes, int] | None:
     """Return the file's bytes and mode, None if it does not exist; ConfigError otherwise."""
-    from clusterctl.store import UnreadableFile, read_bounded
-
     try:
         raw, info = read_bounded(path, _MAX_BYTES)
     except FileNotFoundError:
@@ -306,7 +251,8 @@ def _tls(value: object) -> str:
 
 
 def _address(value: object) -> str:
-    from clusterctl.mail import check_address
+    # Not at the top: email.utils takes 11 ms to import, and most config files hold no address.
+    from clusterctl.address import check_address
 
     address = _string(value)
     try:
@@ -363,10 +309,6 @@ _WARN_KEYS: dict[str, Callable[[object], object]] = {
     "email": _addresses,
 }
 _TOP_KEYS = ("store", "timezone", "lock_timeout", "warn", "smtp")
-
-
-def _env_name(key: str) -> str:
-    return f"CLUSTERCTL_SMTP_{key.upper()}"
 
 
 def _env_value(key: str, text: str) -> object:

@@ -1,60 +1,98 @@
 """E-mail delivery over SMTP with the standard library (smtplib and email).
 
+``smtp_settings`` turns the config's ``[smtp]`` values into the SmtpSettings of a delivery;
 ``build_message`` makes a plain-text RFC 5322 message into whose headers nothing can be
 injected; ``send_message`` delivers it and turns every failure into a one-line DeliveryError.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
-from clusterctl.errors import DeliveryError, UsageError
+from clusterctl.address import HEADER_CONTROLS, check_address
+from clusterctl.config import Config, smtp_env_name, smtp_values
+from clusterctl.errors import ConfigError, DeliveryError, UsageError
 
 if TYPE_CHECKING:
     import smtplib
 
-    from clusterctl.config import SmtpSettings
-
-# C0 controls, DEL, C1 controls (ESC and CSI start terminal escape sequences) and the Unicode
-# line/paragraph separators: none of them belongs in a header.
-_HEADER_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# The same minus tab and newline for the body (carriage returns are normalised away first).
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+# HEADER_CONTROLS minus tab and newline, for the body (carriage returns are normalised away first).
 _BODY_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# A plain address: dot-atom local part, '@', dot-separated host labels (ASCII only).
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})*")
 
 
-def check_address(address: str) -> str:
-    """Return ``address`` without surrounding spaces if it is one plain address, else UsageError.
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Everything needed to deliver mail; ``repr``/``str`` never show the password."""
 
-    Accepted: exactly one ``local@domain`` (ASCII; write an international domain in its xn--
-    form), no display name, no control characters, commas or angle brackets.
-    """
-    candidate = address.strip()
-    name, parsed = parseaddr(candidate)
-    if (
-        _HEADER_CONTROLS.search(address)
-        or name
-        or parsed != candidate
-        or len(candidate) > 254
-        or not _ADDRESS.fullmatch(candidate)
-    ):
-        raise UsageError(
-            f"invalid e-mail address {address!r}: expected one plain address like name@example.org"
+    host: str
+    port: int
+    sender: str
+    user: str | None
+    password: str | None = field(repr=False)
+    tls: str
+    timeout: float = 30
+
+
+def smtp_settings(config: Config, env: Mapping[str, str]) -> SmtpSettings:
+    """Combine ``[smtp]`` with ``CLUSTERCTL_SMTP_*`` variables (which win) into SmtpSettings."""
+    values = smtp_values(config, env)
+
+    def missing(what: str, key: str) -> ConfigError:
+        return ConfigError(f"no {what}: set {smtp_env_name(key)} or [smtp].{key} in {config.path}")
+
+    host = values.get("host")
+    if not isinstance(host, str):
+        raise missing("SMTP host", "host")
+    sender = values.get("from")
+    if not isinstance(sender, str):
+        raise missing("sender address", "from")
+    user = values.get("user")
+    password = values.get("password")
+    if user is not None and password is None:
+        raise missing("SMTP password for the SMTP user", "password")
+    if password is not None and user is None:
+        raise missing("SMTP user for the SMTP password", "user")
+    port = values.get("port")
+    tls = values.get("tls")
+    if tls is None:
+        tls = {25: "none", 465: "ssl"}.get(port, "starttls")  # type: ignore[arg-type]
+    if port is None:
+        port = DEFAULT_PORTS[str(tls)]
+    if user is not None and tls == "none" and not _is_loopback(host):
+        raise ConfigError(
+            f"refusing to send the SMTP password to {host} unencrypted: set tls to starttls or "
+            f"ssl ({smtp_env_name('tls')} or [smtp].tls in {config.path})"
         )
-    return candidate
+    return SmtpSettings(
+        host=host,
+        port=int(port),  # type: ignore[call-overload]
+        sender=sender,
+        user=user,  # type: ignore[arg-type]
+        password=password,  # type: ignore[arg-type]
+        tls=str(tls),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def clean_subject(subject: str) -> str:
     """Return ``subject`` on one line: control characters become spaces, spaces collapse."""
-    return " ".join(_HEADER_CONTROLS.sub(" ", subject).split())
+    return " ".join(HEADER_CONTROLS.sub(" ", subject).split())
 
 
 def clean_body(body: str) -> str:

@@ -25,7 +25,7 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from clusterctl.config import SmtpSettings
+from clusterctl.mail import SmtpSettings
 
 # aiosmtpd logs every session at INFO/WARNING; tests only care about errors.
 logging.getLogger("mail.log").setLevel(logging.ERROR)

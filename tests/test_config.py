@@ -11,16 +11,9 @@ from pathlib import Path
 import pytest
 
 import clusterctl.config
-from clusterctl.config import (
-    MASK,
-    Config,
-    SmtpSettings,
-    config_path,
-    load_config,
-    masked,
-    smtp_settings,
-)
+from clusterctl.config import MASK, Config, config_path, load_config, masked
 from clusterctl.errors import ConfigError
+from clusterctl.mail import SmtpSettings, smtp_settings
 
 PASSWORD = "s3cret-Pa$$"
 

@@ -10,9 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clusterctl.config import SmtpSettings
 from clusterctl.errors import DeliveryError, UsageError
-from clusterctl.mail import build_message, check_address, clean_body, clean_subject, send_message
+from clusterctl.mail import (
+    SmtpSettings,
+    build_message,
+    check_address,
+    clean_body,
+    clean_subject,
+    send_message,
+)
 from tests.smtp_server import SilentListener, SmtpSink, unused_port
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))

@@ -1047,7 +1047,7 @@ def test_listing_sees_hand_edits_made_in_the_same_second(store: Path) -> None:
 def test_listing_sees_an_edit_that_restored_the_old_mtime(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_mod, "RACY_SECONDS", 0.05)  # trust the cache after 50 ms
+    monkeypatch.setattr(store_mod.cache, "RACY_SECONDS", 0.05)  # trust the cache after 50 ms
     time.sleep(0.1)
     assert ok(invoke(store, "calls", "--at", AT)).count("\nCALL-1 ") == 1  # builds the cache
     time.sleep(0.1)

@@ -39,7 +39,7 @@ def warn_calls(
 
         recipients = [check_address(r) for r in recipients]
     if recipients and not dry_run:
-        from clusterctl.config import smtp_settings
+        from clusterctl.mail import smtp_settings
 
         settings = smtp_settings(app_ctx.config, os.environ)
     store = app_ctx.store()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from clusterctl import store as store_module
 from clusterctl.model import Call, make_stages
-from clusterctl.store import Store
+from clusterctl.store import Store, tomlfile
+from clusterctl.store import cache as cache_module
 from clusterctl.timeparse import parse_moment, parse_now
+from tests.store.helpers import make_call
 
 
 def _call(call_id: str, deadline: str) -> Call:
@@ -27,7 +29,7 @@ def _call(call_id: str, deadline: str) -> Call:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     # Trust every file written before the cache: the 3 s racy window is tested separately.
-    monkeypatch.setattr(store_module, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.0)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     s.add(_call("OLD-1", "2018-03-08"))
     s.add(_call("OLD-2", "2019-03-08"))
@@ -108,7 +110,7 @@ def test_files_changed_just_before_the_cache_was_built_are_reread(
             return before
         return result
 
-    monkeypatch.setattr(store_module.os, "stat", same_stat)
+    monkeypatch.setattr(cache_module.os, "stat", same_stat)
     (summary,) = _fresh(s).summaries()
     assert datetime.fromtimestamp(summary.stages[0][1], UTC).year == 2098
 
@@ -138,7 +140,7 @@ def test_a_change_to_a_live_call_keeps_every_closed_call(
 def test_a_live_call_that_closed_since_the_cache_was_built_is_not_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.0)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     soon = datetime.now(UTC).timestamp() + 1.5
     s.add(_call("SOON-1", datetime.fromtimestamp(soon, UTC).isoformat(timespec="seconds")))
@@ -165,7 +167,7 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
     (reopened,) = [s for s in _fresh(store).summaries() if s.id == "OLD-1"]
     assert datetime.fromtimestamp(reopened.stages[0][1], UTC).year == 2096
     # A later full rebuild (too many stale rows) keeps the live row, not the stale closed one.
-    monkeypatch.setattr(store_module, "MAX_DROPPED", 0)
+    monkeypatch.setattr(cache_module, "MAX_DROPPED", 0)
     other = store.call_path("OLD-2")
     other.write_text(other.read_text().replace("2019-03-08", "2019-03-09"))
     summaries = {s.id: s for s in _fresh(store).summaries()}
@@ -175,9 +177,98 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
 
 
 def test_the_cache_file_is_named_by_a_stable_hash_of_the_real_root() -> None:
-    from clusterctl.store import _fnv1a_hex
+    from clusterctl.store.cache import _fnv1a_hex
 
     # Published FNV-1a 64-bit test vectors: the name must not change between runs or versions.
     assert _fnv1a_hex("") == "cbf29ce484222325"
     assert _fnv1a_hex("a") == "af63dc4c8601ec8c"
     assert _fnv1a_hex("foobar") == "85944171f73967e8"
+
+
+# --- what the cache must notice ------------------------------------------------------------
+
+
+@pytest.fixture
+def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the call files parsed by summaries() (the rest came from the cache)."""
+    parsed: list[str] = []
+    real = tomlfile.read_call
+
+    def spy(path: Path) -> Call:
+        parsed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(tomlfile, "read_call", spy)
+    # Trust cache entries after 50 ms instead of 3 s (still far above a timestamp tick).
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.05)
+    return parsed
+
+
+def titles(root: Path) -> dict[str, str]:
+    return {s.id: s.title for s in Store(root).summaries()}
+
+
+def test_the_cache_sees_an_in_place_edit_that_restored_the_mtime(
+    tmp_path: Path, counted_parses: list[str]
+) -> None:
+    root = tmp_path / "store"
+    for n in (1, 2):
+        Store(root).add(make_call(f"CALL-{n}", title=f"Title {n}111"))
+    time.sleep(0.1)
+    assert titles(root) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
+    time.sleep(0.1)
+    counted_parses.clear()
+    assert titles(root) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
+    assert counted_parses == []  # both entries came from the cache
+    path = root / "calls" / "CALL-1.toml"
+    old = path.stat()
+    with open(path, "r+b") as handle:  # same size, same inode, same mtime afterwards
+        data = handle.read()
+        handle.seek(data.index(b"Title 1111") + len("Title "))
+        handle.write(b"9")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    new = path.stat()
+    assert (new.st_size, new.st_ino, new.st_mtime_ns) == (old.st_size, old.st_ino, old.st_mtime_ns)
+    assert titles(root) == {"CALL-1": "Title 9111", "CALL-2": "Title 2111"}
+    assert counted_parses == ["CALL-1.toml"]
+
+
+def test_the_cache_sees_files_removed_and_added_by_hand(
+    tmp_path: Path, counted_parses: list[str]
+) -> None:
+    root = tmp_path / "store"
+    for n in (1, 2):
+        Store(root).add(make_call(f"CALL-{n}", title=f"Title {n}"))
+    time.sleep(0.1)
+    titles(root)
+    (root / "calls" / "CALL-1.toml").unlink()
+    assert titles(root) == {"CALL-2": "Title 2"}
+    text = (root / "calls" / "CALL-2.toml").read_text()
+    (root / "calls" / "CALL-3.toml").write_text(
+        text.replace("CALL-2", "CALL-3").replace("Title 2", "Title 3")
+    )
+    assert titles(root) == {"CALL-2": "Title 2", "CALL-3": "Title 3"}
+    # Put a file back under the removed name with new content: never the cached summary.
+    (root / "calls" / "CALL-1.toml").write_text(
+        text.replace("CALL-2", "CALL-1").replace("Title 2", "Title X")
+    )
+    assert titles(root) == {"CALL-1": "Title X", "CALL-2": "Title 2", "CALL-3": "Title 3"}
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x80\x04torn", b"not a pickle at all"])
+def test_a_torn_or_foreign_cache_is_rebuilt(tmp_path: Path, garbage: bytes) -> None:
+    root = tmp_path / "store"
+    cache = tmp_path / "cache"
+    Store(root, cache_dir=cache).add(make_call())
+    Store(root, cache_dir=cache).summaries()
+    (entry,) = cache.iterdir()
+    entry.write_bytes(garbage)
+    assert [s.id for s in Store(root, cache_dir=cache).summaries()] == ["CALL-1"]
+
+
+def test_an_unusable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache cannot live under a file\n")
+    assert [s.id for s in Store(root, cache_dir=blocker / "cache").summaries()] == ["CALL-1"]

@@ -1,0 +1,311 @@
+"""The store: a directory of call files, read and changed only through Store and Transaction.
+
+The one place that knows the files. Each concern has a module of its own:
+
+    layout       where everything lives, and the rule that names a call's file after its id
+    schema       the marker file that makes a directory a store, and its schema version
+    tomlfile     the TOML of a call file
+    files        atomic replacement of one file
+    journal      changes to several files at once, and finishing one that a crash interrupted
+    lock         the flock locks in ``.state/``
+    cache        the derived cache of call summaries
+    ledger       the ledger of delivered warnings
+    maintenance  check and migrate
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from clusterctl.errors import ConflictError, NotFoundError
+from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.model import Call, CallSummary, validate_id
+from clusterctl.store.cache import CacheFile, scan
+from clusterctl.store.files import atomic_write
+from clusterctl.store.journal import commit_files, recover, settle
+from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
+from clusterctl.store.ledger import Ledger
+from clusterctl.store.lock import flock
+from clusterctl.store.maintenance import check_store, migrate_store
+from clusterctl.store.schema import (
+    MIGRATIONS,
+    check_root,
+    ensure_store,
+    marker_version,
+    require_schema,
+    store_exists,
+)
+from clusterctl.store.tomlfile import MAX_CALL_FILE_BYTES, call_bytes, read_call
+
+__all__ = [
+    "GITIGNORE",
+    "MAX_CALL_FILE_BYTES",
+    "MIGRATIONS",
+    "Ledger",
+    "Store",
+    "Transaction",
+    "UnreadableFile",
+    "atomic_write",
+    "read_bounded",
+]
+
+
+@dataclass
+class Store:
+    """A store directory. Reads never create it; the first change does."""
+
+    root: Path
+    lock_timeout: float = 10.0
+    cache_dir: Path | None = None
+    _summaries_by: dict[str, list[CallSummary]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _resolved_root: str | None = field(default=None, init=False, repr=False)
+    layout: Layout = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.layout = Layout(self.root)
+
+    @property
+    def calls_dir(self) -> Path:
+        return self.layout.calls_dir
+
+    @property
+    def state_dir(self) -> Path:
+        return self.layout.state_dir
+
+    def call_path(self, call_id: str) -> Path:
+        """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
+        return self.layout.call_path(call_id)
+
+    # --- schema ------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """True when the store directory holds a store marker (or anything at all)."""
+        return store_exists(self.layout)
+
+    def schema_version(self) -> int:
+        """The schema version in the marker file; StoreError if missing or malformed."""
+        return marker_version(self.layout)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def get(self, call_id: str) -> Call:
+        """Read one call straight from its file."""
+        path = self.call_path(call_id)
+        if not self.exists():
+            raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
+        require_schema(self.layout)
+        settle(self.layout, self.lock_timeout)
+        try:
+            return read_call(path)
+        except FileNotFoundError:
+            raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+
+    def find(self, call_id: str) -> Call | None:
+        """The call, or None if it does not exist."""
+        try:
+            return self.get(call_id)
+        except NotFoundError:
+            return None
+
+    def get_many(self, call_ids: Iterable[str]) -> list[Call]:
+        """Read several calls from their files, in the given order (schema checked once)."""
+        ids = list(call_ids)
+        if not ids:
+            return []
+        if not self.exists():
+            raise NotFoundError(f"no call {ids[0]!r}: there is no store at {self.root} yet")
+        require_schema(self.layout)
+        settle(self.layout, self.lock_timeout)
+        calls = []
+        for call_id in ids:
+            try:
+                calls.append(read_call(self.call_path(call_id)))
+            except FileNotFoundError:
+                raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+        return calls
+
+    def summaries(self, *, open_at: float | None = None) -> list[CallSummary]:
+        """Call summaries, from the cache where it is provably fresh, else from the files.
+
+        With ``open_at`` (a POSIX time) the result may leave out calls that had closed for good
+        before the cache was built and are therefore closed at ``open_at``: listings of open or
+        forthcoming calls then never load the (usually many) closed ones.
+        """
+        known = self._summaries_by
+        if "all" in known:
+            return known["all"]
+        if open_at is not None and "live" in known:
+            return known["live"]
+        known.update(self._scan(open_at))
+        return known["all"] if "all" in known else known["live"]
+
+    def all_calls(self) -> list[Call]:
+        """Every call, parsed from its file."""
+        return self.get_many(s.id for s in self.summaries())
+
+    def ids(self) -> list[str]:
+        """Every call id, sorted (for completion and scripts)."""
+        if not self.exists():
+            return []
+        return sorted(id_of(name) for name in self.layout.call_names())
+
+    def _real_root(self) -> str:
+        """The store's real path (symbolic links resolved): what its cache is keyed by."""
+        if self._resolved_root is None:
+            self._resolved_root = str(self.root.resolve())
+        return self._resolved_root
+
+    def _scan(self, open_at: float | None) -> dict[str, list[CallSummary]]:
+        """Validate the cache against every call file; re-read what changed; save if needed."""
+        if not self.root.exists():
+            return {"all": []}
+        check_root(self.root)
+        if not self.layout.marker.exists() and not self.calls_dir.exists():
+            return {"all": []}
+        require_schema(self.layout)
+        settle(self.layout, self.lock_timeout)
+        names = self.layout.call_names()
+        if not names:
+            return {"all": []}
+        return scan(self.calls_dir, names, CacheFile.of(self._real_root(), self.cache_dir), open_at)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Lock the store, yield a Transaction, and write its changes atomically on success.
+
+        The first change creates the store; nothing is created or locked for a store that this
+        program cannot read (missing marker beside calls/, newer or older schema).
+        """
+        check_root(self.root)
+        if self.exists():
+            require_schema(self.layout)
+        with flock(self.layout, self.lock_timeout):
+            ensure_store(self.layout, create=False)  # again under the lock: writers may race
+            recover(self.layout)
+            txn = Transaction(self.layout)
+            yield txn
+            txn.commit()
+        self._summaries_by = {}
+
+    def _require_existing(self, call_id: str) -> None:
+        validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it
+        if not self.exists():  # changing a call of a store that does not exist creates nothing
+            raise NotFoundError(f"no call {call_id!r}: there is no store at {self.root} yet")
+
+    def add(self, call: Call, *, replace: bool = False) -> None:
+        """Add one call; ConflictError if its id exists (unless ``replace``)."""
+        with self.transaction() as txn:
+            # Read, not just test: a file that does not parse is refused, never overwritten.
+            if txn.find(call.id) is not None and not replace:
+                raise ConflictError(f"a call with id {call.id!r} already exists")
+            txn.put(call)
+
+    def update(self, call_id: str, change: Callable[[Call], Call]) -> Call:
+        """Apply ``change`` to the freshly read call under the lock and store the result."""
+        self._require_existing(call_id)
+        with self.transaction() as txn:
+            new = change(txn.get(call_id))
+            txn.put(new)
+        return new
+
+    def remove(self, call_id: str) -> Call:
+        """Delete one call's file and return what it held."""
+        self._require_existing(call_id)
+        with self.transaction() as txn:
+            old = txn.get(call_id)
+            txn.delete(call_id)
+        return old
+
+    # --- warnings ledger -------------------------------------------------------------------
+
+    def delivered_warnings(self) -> dict[str, str]:
+        """The ledger's entries, read without the lock (for a dry run, which changes nothing)."""
+        return Ledger.load(self.layout.ledger).sent
+
+    @contextlib.contextmanager
+    def warning_ledger(self) -> Iterator[Ledger]:
+        """Hold the warn lock and yield the ledger of delivered warnings; saved if changed."""
+        if not self.exists():
+            yield Ledger(path=self.layout.ledger, sent={})
+            return
+        require_schema(self.layout)
+        with flock(self.layout, self.lock_timeout, WARN_LOCK, "the warnings ledger"):
+            ledger = Ledger.load(self.layout.ledger)
+            yield ledger
+            if ledger.dirty:
+                ledger.save()
+
+    # --- check and migrate -------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Every problem in the store, as one-line messages; empty when the store is sound."""
+        return check_store(self.layout, self.lock_timeout)
+
+    def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
+        """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
+        result = migrate_store(self.layout, self.lock_timeout, now)
+        if result[2] is not None:
+            self._summaries_by = {}
+        return result
+
+
+class Transaction:
+    """Changes staged under the store's lock; written together when the block ends cleanly."""
+
+    def __init__(self, layout: Layout) -> None:
+        self._layout = layout
+        #: Called as progress(done, total) while a commit writes files (for a progress display).
+        self.progress: Callable[[int, int], None] | None = None
+        self._puts: dict[str, Call] = {}
+        self._deletes: set[str] = set()
+
+    def get(self, call_id: str) -> Call:
+        """The call as it is now (staged changes included); NotFoundError if absent."""
+        if call_id in self._puts:
+            return self._puts[call_id]
+        if call_id in self._deletes:
+            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
+        try:
+            return read_call(self._layout.call_path(call_id))
+        except FileNotFoundError:
+            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
+
+    def find(self, call_id: str) -> Call | None:
+        """The call, or None if it does not exist."""
+        try:
+            return self.get(call_id)
+        except NotFoundError:
+            return None
+
+    def put(self, call: Call) -> None:
+        """Stage writing ``call`` (created or replaced)."""
+        validate_id(call.id)
+        self._deletes.discard(call.id)
+        self._puts[call.id] = call
+
+    def delete(self, call_id: str) -> None:
+        """Stage removing ``call_id``."""
+        self._puts.pop(call_id, None)
+        self._deletes.add(call_id)
+
+    def commit(self) -> None:
+        """Write the staged changes as one change (``Store.transaction`` does, on success)."""
+        layout = self._layout
+        if self._puts:
+            ensure_store(layout, create=True)  # the first change creates the store
+        ids = sorted(self._puts)
+        commit_files(
+            layout,
+            ((layout.call_path(i), call_bytes(self._puts[i])) for i in ids),
+            len(ids),
+            (layout.call_path(i) for i in sorted(self._deletes)),
+            self.progress,
+        )

@@ -1,0 +1,101 @@
+"""Where everything of a store lives, and the one rule that names a call's file after its id.
+
+Layout of a store directory (everything but ``.state/`` is meant to be kept in git)::
+
+    clusterctl.toml         schema_version = 1  (marks the directory as a store)
+    calls/<ID>.toml         one call per file, so edits to different calls never touch one file
+    .gitignore              keeps .state/ out of git
+    .state/lock             advisory lock (flock) held across every read-modify-write
+    .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
+    .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
+    .state/commit.json      journal of a multi-file change, present only while it is applied
+    .state/writing          present while a change writes temporary files in calls/
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.model import validate_id
+
+MARKER = "clusterctl.toml"
+CALLS_DIR = "calls"
+STATE_DIR = ".state"
+SUFFIX = ".toml"
+GITIGNORE = (
+    "# clusterctl's local state (lock, warnings ledger): never shared through git\n/.state/\n"
+)
+LOCK = "lock"
+WARN_LOCK = "warn.lock"
+JOURNAL = "commit.json"
+WRITING = "writing"
+LEDGER = "warnings-sent.json"
+#: Names of the temporary twin of a call file (see ``files.write_temp``).
+TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
+
+
+class Layout:
+    """The paths of the store in the directory ``root``."""
+
+    # A plain class: a dataclass would cost every start-up 0.5 ms to create.
+    __slots__ = ("root",)
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def marker(self) -> Path:
+        return self.root / MARKER
+
+    @property
+    def calls_dir(self) -> Path:
+        return self.root / CALLS_DIR
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def journal(self) -> Path:
+        return self.state_dir / JOURNAL
+
+    @property
+    def writing_marker(self) -> Path:
+        """The file that says a change may have left temporary files in calls/."""
+        return self.state_dir / WRITING
+
+    @property
+    def ledger(self) -> Path:
+        return self.state_dir / LEDGER
+
+    def call_path(self, call_id: str) -> Path:
+        """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
+        return self.calls_dir / f"{validate_id(call_id)}{SUFFIX}"
+
+    def call_names(self) -> list[str]:
+        """The names of the call files in calls/ (none if there is no calls/)."""
+        try:
+            names = os.listdir(self.calls_dir)
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            raise StoreError(f"{self.calls_dir}: is not a directory") from None
+        except OSError as exc:
+            raise StoreError(f"{self.calls_dir}: cannot list: {describe_os_error(exc)}") from None
+        return [n for n in names if n.endswith(SUFFIX) and not n.startswith(".")]
+
+
+def id_of(name: str) -> str:
+    """The id that the name of a call file gives."""
+    return name[: -len(SUFFIX)]
+
+
+def id_mismatch(call_id: str, name: str) -> str | None:
+    """The problem of a call file named ``name`` that declares ``call_id``, or None."""
+    expected = id_of(name)
+    if call_id == expected:
+        return None
+    return f"declares id {call_id!r} but the file name says {expected!r}"

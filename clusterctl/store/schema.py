@@ -1,0 +1,103 @@
+"""The marker file: what makes a directory a store, and which schema its files follow."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.store.files import atomic_write
+from clusterctl.store.layout import GITIGNORE, Layout
+from clusterctl.store.tomlfile import read_toml
+
+SCHEMA_VERSION = 1
+
+#: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
+MIGRATIONS: dict[int, Callable[[Path], None]] = {}
+
+
+def check_root(root: Path) -> None:
+    """StoreError if ``root`` exists but is no directory this user can read."""
+    try:
+        info = os.stat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise StoreError(f"{root}: cannot open: {describe_os_error(exc)}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{root}: is a file; a clusterctl store is a directory")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise StoreError(f"{root}: permission denied: this user cannot read the store")
+
+
+def store_exists(layout: Layout) -> bool:
+    """True when the store directory holds a store marker (or anything at all)."""
+    check_root(layout.root)
+    return layout.root.is_dir() and (layout.marker.exists() or layout.calls_dir.exists())
+
+
+def marker_version(layout: Layout) -> int:
+    """The schema version in the marker file; StoreError if missing or malformed."""
+    marker = layout.marker
+    try:
+        data = read_toml(marker, str(marker))
+    except FileNotFoundError:
+        if layout.calls_dir.exists():
+            raise StoreError(
+                f"{marker}: missing, but {layout.calls_dir} exists; restore the marker "
+                f"(schema_version = {SCHEMA_VERSION}) before changing this store"
+            ) from None
+        raise StoreError(
+            f"{marker}: missing; {layout.root} is not a clusterctl store "
+            f"(create one with clusterctl add, or point --store elsewhere)"
+        ) from None
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise StoreError(f"{marker}: 'schema_version' must be a whole number")
+    return version
+
+
+def require_schema(layout: Layout) -> None:
+    """StoreError unless the store's schema is the one this program reads and writes."""
+    version = marker_version(layout)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{layout.marker}: schema version {version} is newer than this clusterctl "
+            f"understands ({SCHEMA_VERSION}); upgrade clusterctl. Nothing was changed."
+        )
+    if version < SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            raise StoreError(
+                f"{layout.marker}: schema version {version} was never written by "
+                f"clusterctl (the first schema is 1); fix the marker by hand"
+            )
+        raise StoreError(
+            f"{layout.marker}: schema version {version} is older than "
+            f"{SCHEMA_VERSION}; run `clusterctl migrate` (a backup is kept)"
+        )
+
+
+def ensure_store(layout: Layout, *, create: bool) -> None:
+    """Under the lock: insist on a schema this program knows; ``create`` a fresh store."""
+    marker = layout.marker
+    if marker.exists() or marker.is_symlink() or layout.calls_dir.exists():
+        require_schema(layout)  # never adopts a calls/ directory whose marker is missing
+        fresh = False
+    else:
+        fresh = True
+    if not create:
+        return
+    try:
+        if fresh:
+            # The marker first: a reader that sees calls/ can then always read its schema.
+            atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
+            gitignore = layout.root / ".gitignore"
+            if not gitignore.exists():
+                atomic_write(gitignore, GITIGNORE.encode())
+        layout.calls_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"{layout.root}: cannot create the store: {describe_os_error(exc)}"
+        ) from None

@@ -1,0 +1,127 @@
+"""check and migrate (store/maintenance.py)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clusterctl import store as store_mod
+from clusterctl.errors import StoreError
+from clusterctl.model import Stage
+from clusterctl.store import Store, atomic_write
+from tests.store.helpers import BRU, DEADLINE, RECORDED, call_files, make_call
+
+# --- migrate ------------------------------------------------------------------------------------
+
+
+def old_store(tmp_path: Path) -> Path:
+    """A schema-0 store: like schema 1, but the title was called 'name'."""
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    Store(root).add(make_call("CALL-2", title="Second"))
+    for path in (root / "calls").iterdir():
+        path.write_text(path.read_text().replace("title = ", "name = "))
+    (root / "clusterctl.toml").write_text("schema_version = 0\n")
+    return root
+
+
+def rename_name_to_title(root: Path) -> None:
+    for path in (root / "calls").glob("*.toml"):
+        atomic_write(path, path.read_bytes().replace(b"name = ", b"title = "))
+
+
+def test_migrate_keeps_a_backup_and_updates_the_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(store_mod.MIGRATIONS, 0, rename_name_to_title)
+    root = old_store(tmp_path)
+    before = call_files(root)
+    with pytest.raises(StoreError, match="older than 1"):
+        Store(root).summaries()
+    start, end, backup = Store(root).migrate(now=datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
+    assert (start, end) == (0, 1)
+    assert backup == root / ".state" / "backups" / "schema-0-20300506T070809Z"
+    assert (root / "clusterctl.toml").read_text() == "schema_version = 1\n"
+    assert (backup / "clusterctl.toml").read_text() == "schema_version = 0\n"
+    assert {p.name: p.read_bytes() for p in (backup / "calls").iterdir()} == before
+    assert not (backup / ".state").exists()
+    assert sorted(s.title for s in Store(root).summaries()) == ["A call", "Second"]
+    assert Store(root).check() == []
+    assert Store(root).migrate() == (1, 1, None)
+
+
+def test_a_failing_migration_names_the_backup_and_keeps_the_old_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(root: Path) -> None:
+        raise KeyError("title")
+
+    monkeypatch.setitem(store_mod.MIGRATIONS, 0, broken)
+    root = old_store(tmp_path)
+    with pytest.raises(StoreError, match=r"migration from schema 0 failed \(KeyError: 'title'\)"):
+        Store(root).migrate()
+    assert (root / "clusterctl.toml").read_text() == "schema_version = 0\n"
+    backups = list((root / ".state" / "backups").iterdir())
+    assert len(backups) == 1
+
+
+def test_migrate_without_a_registered_step_is_refused(tmp_path: Path) -> None:
+    root = old_store(tmp_path)
+    with pytest.raises(StoreError, match="no migration from schema version 0"):
+        Store(root).migrate()
+    assert (root / "clusterctl.toml").read_text() == "schema_version = 0\n"
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def test_check_reports_copies_wrong_ids_and_broken_extension_chains(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    store = Store(root)
+    store.add(make_call("CALL-1").extend(DEADLINE + timedelta(days=7), recorded=RECORDED))
+    calls = root / "calls"
+    shutil.copy(calls / "CALL-1.toml", calls / "COPY-1.toml")
+    text = (calls / "CALL-1.toml").read_text()
+    (calls / "CALL-2.toml").write_text(
+        text.replace('id = "CALL-1"', 'id = "CALL-2"').replace(
+            "from = 2031-03-08 17:00:00+01:00", "from = 2031-03-09 17:00:00+01:00"
+        )
+    )
+    (calls / "notes.txt").write_text("hello\n")
+    problems = Store(root).check()
+    assert problems == [
+        f"{calls / 'CALL-2.toml'}: CALL-2: extension 1 says it moved the deadline from "
+        "2031-03-09T17:00:00+01:00, but the deadline then was 2031-03-08T17:00:00+01:00",
+        f"{calls / 'COPY-1.toml'}: declares id 'CALL-1' but the file name says 'COPY-1'",
+        f"{calls / 'COPY-1.toml'}: duplicate id 'CALL-1' (also in {calls / 'CALL-1.toml'})",
+        f"{calls / 'notes.txt'}: not a call file (expected <ID>.toml)",
+    ]
+
+
+def test_check_when_calls_is_not_a_directory(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    shutil.rmtree(root / "calls")
+    (root / "calls").write_text("oops\n")
+    problems = Store(root).check()
+    assert len(problems) == 1 and problems[0].startswith(f"{root / 'calls'}: cannot list")
+    with pytest.raises(StoreError, match="calls: is not a directory"):
+        Store(root).summaries()
+
+
+def test_check_compares_the_opening_and_the_deadline_as_instants() -> None:
+    from clusterctl.model import consistency_problems
+
+    # The night the clocks go back: 02:50 CEST (00:50 UTC) comes before 02:10 CET (01:10 UTC),
+    # although its wall time reads later.
+    opens = datetime(2026, 10, 25, 2, 50, tzinfo=BRU)
+    deadline = datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=BRU)
+    call = make_call(opens=opens, stages=(Stage("", deadline),))
+    assert consistency_problems(call) == []
+    later = make_call(opens=deadline.replace(minute=20), stages=(Stage("", deadline),))
+    assert consistency_problems(later) == [
+        "CALL-1: opens 2026-10-25T02:20:00+01:00 is not before its first deadline"
+    ]

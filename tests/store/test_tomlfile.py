@@ -1,0 +1,236 @@
+"""The TOML of a call file (store/tomlfile.py): the same bytes every time, hand edits kept,
+files that cannot be read refused and left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tomllib
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clusterctl.errors import StoreError
+from clusterctl.store import MAX_CALL_FILE_BYTES, Store
+from tests.store.helpers import BRU, DEADLINE, RECORDED, make_call, refusals, tree
+
+# --- deterministic output and hand edits --------------------------------------------------------
+
+FULL = make_call(
+    "FULL-1",
+    title="Full",
+    url="https://example.org/full",
+    tags=("ours", "cluster"),
+    note="a note",
+    opens=datetime(2030, 11, 1, 0, 0, tzinfo=BRU),
+    extensions=(),
+).extend(datetime(2031, 3, 15, 17, 0, tzinfo=BRU), recorded=RECORDED, reason="why", source="")
+
+
+def test_the_same_call_gives_the_same_bytes(tmp_path: Path) -> None:
+    one, two = Store(tmp_path / "one"), Store(tmp_path / "two")
+    one.add(FULL)
+    two.add(FULL)
+    first = (tmp_path / "one" / "calls" / "FULL-1.toml").read_bytes()
+    assert (tmp_path / "two" / "calls" / "FULL-1.toml").read_bytes() == first
+    one.add(FULL, replace=True)
+    one.update("FULL-1", lambda c: c)
+    assert (tmp_path / "one" / "calls" / "FULL-1.toml").read_bytes() == first
+
+
+def test_key_order_is_stable(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    store.add(FULL)
+    text = (tmp_path / "store" / "calls" / "FULL-1.toml").read_text()
+    assert text == (
+        'id = "FULL-1"\n'
+        'title = "Full"\n'
+        'programme = "COSME"\n'
+        'url = "https://example.org/full"\n'
+        'tags = [\n    "ours",\n    "cluster",\n]\n'
+        'note = "a note"\n'
+        'timezone = "Europe/Brussels"\n'
+        "opens = 2030-11-01 00:00:00+01:00\n"
+        "\n[[deadlines]]\n"
+        "deadline = 2031-03-08 17:00:00+01:00\n"
+        "\n[[extensions]]\n"
+        "from = 2031-03-08 17:00:00+01:00\n"
+        "to = 2031-03-15 17:00:00+01:00\n"
+        'reason = "why"\n'
+        "recorded = 2030-01-02 03:04:00+00:00\n"
+    )
+
+
+HAND_EDITED = """\
+id = "HAND-1"
+title = "Hand edited"
+owner = "anna"
+timezone = "Europe/Brussels"
+priority = 3
+
+[[deadlines]]
+deadline = 2031-03-08T17:00:00+01:00
+room = "B.12"
+
+[[extensions]]
+from = 2031-03-08T17:00:00+01:00
+to = 2031-03-15T17:00:00+01:00
+recorded = 2030-01-01T00:00:00Z
+ticket = "EXT-7"
+meta = { checked = true }
+
+[review]
+by = "board"
+
+[review.meta]
+round = 2
+"""
+
+
+def test_unknown_keys_survive_every_rewrite(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    path = root / "calls" / "HAND-1.toml"
+    path.write_text(HAND_EDITED)
+    store = Store(root)
+    later = datetime(2031, 3, 22, 17, 0, tzinfo=BRU)
+    store.update("HAND-1", lambda c: c.extend(later, recorded=RECORDED, reason="again"))
+    store.update("HAND-1", lambda c: replace(c, note="edited", tags=("x",)))
+    record = tomllib.loads(path.read_text())
+    assert record["owner"] == "anna"
+    assert record["priority"] == 3
+    assert record["review"] == {"by": "board", "meta": {"round": 2}}
+    assert record["deadlines"][0]["room"] == "B.12"
+    assert record["extensions"][0]["ticket"] == "EXT-7"
+    assert record["extensions"][0]["meta"] == {"checked": True}
+    assert [e["reason"] for e in record["extensions"] if "reason" in e] == ["again"]
+    assert record["note"] == "edited"
+    assert Store(root).check() == []
+
+
+# --- hostile values -------------------------------------------------------------------------
+
+ODD_TEXT = [
+    "Ünïcödé — ŝtrange “quotes” ½",
+    "مرحبا بالعالم (right to left) שלום",
+    "emoji 🇪🇺🚀👩‍🔬 and a ZWJ",
+    "x" * 5000,
+    "line one\nline two\r\nline three\rend",
+    'quotes " and \' and \\ backslash and """ triple',
+    "NUL \x00 BEL \x07 ESC \x1b[31m DEL \x7f",
+    "[bold]markup[/bold] [link=http://evil]x[/link]",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT, ids=range(len(ODD_TEXT)))
+def test_odd_text_round_trips_exactly(tmp_path: Path, text: str) -> None:
+    root = tmp_path / "store"
+    call = make_call(title=text, note=text, programme=text, tags=(text,))
+    call = call.extend(DEADLINE + timedelta(days=1), recorded=RECORDED, reason=text, source=text)
+    Store(root).add(call)
+    raw = (root / "calls" / "CALL-1.toml").read_bytes()
+    assert b"\r" not in raw  # line breaks in values are escaped: one key, one line
+    got = Store(root).get("CALL-1")
+    assert (got.title, got.note, got.programme, got.tags) == (text, text, text, (text,))
+    assert (got.extensions[0].reason, got.extensions[0].source) == (text, text)
+    assert Store(root).summaries()[0].title == text
+    assert Store(root).check() == []
+
+
+# --- files that cannot be read are refused and left alone -----------------------------------
+
+BROKEN = [
+    pytest.param(
+        b'id = "CALL-1"\ntitle = \n',
+        r"invalid TOML: Invalid value \(at line 2, column 9\)",
+        id="toml",
+    ),
+    pytest.param(
+        b'id = "CALL-1"\n<<<<<<< HEAD\ntitle = "a"\n=======\ntitle = "b"\n>>>>>>> other\n',
+        r"unresolved git merge conflict at line 2, column 1",
+        id="conflict",
+    ),
+    pytest.param(
+        b'id = "CALL-1"\ntitle = "caf\xe9"\n',
+        r"not UTF-8 text \(at line 2, column 13\)",
+        id="latin1",
+    ),
+    pytest.param(b"", r"'id' is missing or empty", id="empty"),
+    pytest.param(bytes(range(256)) * 4, r"CALL-1.toml: (not UTF-8|invalid TOML)", id="binary"),
+    pytest.param(
+        b"a = " + b"[" * 2000 + b"]" * 2000 + b"\n", r"nested too deeply", id="deep-nesting"
+    ),
+    pytest.param(
+        b'id = "CALL-1"\ntitle = "t"\ntimezone = "Europe/Brussels"\n'
+        b"[[deadlines]]\ndeadline = 0001-01-01T00:00:00\n",
+        r"CALL-1.toml: .*(range|overflow)",
+        id="year-1",
+    ),
+    pytest.param(
+        b'id = "CALL-1"\ntitle = "t"\ntimezone = "Mars/Olympus"\n'
+        b"[[deadlines]]\ndeadline = 2031-01-01T17:00:00+01:00\n",
+        r"CALL-1.toml: unknown time zone 'Mars/Olympus'",
+        id="zone",
+    ),
+    pytest.param(
+        b'id = "CALL-2"\ntitle = "t"\ntimezone = "Europe/Brussels"\n'
+        b"[[deadlines]]\ndeadline = 2031-01-01T17:00:00+01:00\n",
+        r"declares id 'CALL-2' but the file name says 'CALL-1'",
+        id="id-mismatch",
+    ),
+    pytest.param(
+        b"# " + b"x" * MAX_CALL_FILE_BYTES + b"\n",
+        rf"too large \({MAX_CALL_FILE_BYTES + 3} bytes; at most {MAX_CALL_FILE_BYTES}\)",
+        id="huge",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), BROKEN)
+def test_a_broken_call_file_is_refused_and_never_overwritten(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call("OTHER-1"))
+    path = root / "calls" / "CALL-1.toml"
+    path.write_bytes(content)
+    before = tree(root)
+    for action in refusals(Store(root)):
+        with pytest.raises(StoreError, match=message) as info:
+            action()
+        assert str(path) in str(info.value)
+        assert "\n" not in str(info.value)
+    assert tree(root) == before
+    problems = Store(root).check()
+    assert len(problems) == 1 and str(path) in problems[0]
+    # Other calls stay readable one by one.
+    assert Store(root).get("OTHER-1").id == "OTHER-1"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "dangling-symlink"])
+def test_call_paths_that_are_not_files(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call("OTHER-1"))
+    path = root / "calls" / "CALL-1.toml"
+    if kind == "directory":
+        path.mkdir()
+        message = "is a directory, not a TOML file"
+    elif kind == "fifo":
+        os.mkfifo(path)
+        message = "not a regular file"
+    else:
+        path.symlink_to(tmp_path / "nowhere.toml")
+        message = "a symbolic link to a file that does not exist"
+    before = tree(root)
+    started = time.monotonic()
+    problems = Store(root).check()
+    assert problems == [f"{path}: {message}"]
+    if kind != "dangling-symlink":
+        for action in refusals(Store(root)):
+            with pytest.raises(StoreError, match=message):
+                action()
+    assert time.monotonic() - started < 5  # a FIFO must never block a read
+    assert tree(root) == before
