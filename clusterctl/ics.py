@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from icalendar import Alarm, Calendar, Event, Timezone
+
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, StageView
-from clusterctl.timefmt import format_duration
+from clusterctl.timefmt import format_duration, format_moment
 from clusterctl.warn import check_thresholds
 
 # C0 controls (but TAB and LF) and DEL are not allowed in iCalendar TEXT values.
@@ -70,8 +72,6 @@ def _local(dt: datetime) -> datetime:
 
 
 def _description(call: Call, view: StageView) -> str:
-    from clusterctl.timefmt import format_moment
-
     zone = ZoneInfo(call.timezone)
     lines = []
     if call.programme:
@@ -112,8 +112,6 @@ def calendar_bytes(
     with 'Z'). Each event carries one DISPLAY alarm per threshold before the deadline.
     DTSTAMP is ``now`` in UTC.
     """
-    from icalendar import Alarm, Calendar, Event, Timezone
-
     alarms = check_thresholds(thresholds)
     cal = Calendar()
     cal.add("prodid", prodid)

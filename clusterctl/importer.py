@@ -11,8 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from clusterctl.codec import RecordError, call_from_json, call_to_record, read_calls_csv
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.model import Call
+from clusterctl.portal import decode_json, parse_portal
+from clusterctl.timefmt import format_moment
 
 Lookup = Callable[[str], Call | None]
 PORTAL_REASON = "portal update"
@@ -57,11 +60,7 @@ FORMATS = ("auto", "json", "csv", "eu-portal")
 
 def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[Call]]:
     """The calls an import file holds, and its format ('json', 'csv' or 'eu-portal')."""
-    from clusterctl.portal import decode_json, parse_portal
-
     if kind == "csv" or (kind == "auto" and _looks_like_csv(name, raw)):
-        from clusterctl.codec import read_calls_csv
-
         try:
             records = read_calls_csv(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -76,8 +75,6 @@ def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[C
 
 
 def _records_to_calls(records: object, source: str) -> list[Call]:
-    from clusterctl.codec import RecordError, call_from_json
-
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list):
@@ -144,8 +141,6 @@ def plan_records(
 
 def _same(stored: Call | None, incoming: Call) -> bool:
     """True when writing ``incoming`` would not change the stored call at all."""
-    from clusterctl.codec import call_to_record
-
     return stored is not None and call_to_record(stored) == call_to_record(incoming)
 
 
@@ -228,8 +223,6 @@ def _details(call: Call) -> tuple:
 def _merge_deadlines(
     existing: Call, incoming: Call, now: datetime, allow_earlier: bool
 ) -> tuple[Call, list[str], list[str]]:
-    from clusterctl.timefmt import format_moment
-
     merged = existing
     extended: list[str] = []
     conflicts: list[str] = []

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import smtplib
+import socket
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import TYPE_CHECKING
 
 from clusterctl.address import HEADER_CONTROLS, check_address
 from clusterctl.config import Config, smtp_env_name, smtp_values
 from clusterctl.errors import ConfigError, DeliveryError, UsageError
-
-if TYPE_CHECKING:
-    import smtplib
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 # HEADER_CONTROLS minus tab and newline, for the body (carriage returns are normalised away first).
@@ -63,7 +62,9 @@ def smtp_settings(config: Config, env: Mapping[str, str]) -> SmtpSettings:
     port = values.get("port")
     tls = values.get("tls")
     if tls is None:
-        tls = {25: "none", 465: "ssl"}.get(port, "starttls")  # type: ignore[arg-type]
+        tls = (
+            {25: "none", 465: "ssl"}.get(port, "starttls") if isinstance(port, int) else "starttls"
+        )
     if port is None:
         port = DEFAULT_PORTS[str(tls)]
     if user is not None and tls == "none" and not _is_loopback(host):
@@ -132,9 +133,6 @@ def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequ
     Raises DeliveryError with a one-line reason on any failure, including recipients the
     server refused while accepting others.
     """
-    import smtplib
-    import ssl
-
     if isinstance(recipients, str):
         raise TypeError("recipients must be a sequence of addresses, not one string")
     to = [check_address(recipient) for recipient in recipients]
@@ -151,7 +149,7 @@ def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequ
             client = smtplib.SMTP(timeout=settings.timeout)
         # connect() separately: the constructor would leak the socket if the greeting fails.
         # TLS takes the name to verify from _host, which only the constructor sets (3.11).
-        client._host = settings.host
+        client._host = settings.host  # type: ignore[attr-defined]
         code, reply = client.connect(settings.host, settings.port)
         if code != 220:
             raise smtplib.SMTPConnectError(code, reply)
@@ -175,8 +173,6 @@ def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequ
 
 def _close(client: smtplib.SMTP, *, polite: bool) -> None:
     """QUIT after success (errors ignored: the mail is accepted); just close otherwise."""
-    import smtplib
-
     if polite:
         try:
             client.quit()
@@ -202,10 +198,6 @@ def _one_line(text: str, settings: SmtpSettings) -> str:
 
 def _reason(exc: BaseException, settings: SmtpSettings) -> str:
     """Say in a few words why delivery failed, from the exception smtplib/ssl/socket raised."""
-    import smtplib
-    import socket
-    import ssl
-
     # SMTPException and SSLError are OSErrors: test the specific classes first.
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         answer = _reply(exc.smtp_code, exc.smtp_error)

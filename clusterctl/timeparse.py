@@ -176,7 +176,7 @@ def _parse_words(text: str, original: str) -> tuple[datetime, bool, _Source]:
     text, source = _extract_zone(text, original)
     text = " ".join(text.split()).strip(" ,;")
 
-    from dateutil.parser import ParserError, parser, parserinfo
+    from dateutil.parser import ParserError, parser, parserinfo  # ~18 ms that ISO input never needs
 
     info = parserinfo(dayfirst=True)
     leftover: list[str | None] = []

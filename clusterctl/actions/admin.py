@@ -6,6 +6,7 @@ import os
 import sys
 
 from clusterctl.actions.context import AppContext
+from clusterctl.config import config_path, masked
 from clusterctl.errors import ClusterctlError, StoreError
 from clusterctl.render import echo, write_json
 
@@ -35,8 +36,6 @@ def migrate_store(app_ctx: AppContext) -> str:
 
 def print_config_path(app_ctx: AppContext) -> None:
     """Print exactly the config file's path, whatever bytes it holds."""
-    from clusterctl.config import config_path
-
     # Exactly the path: scripts use $(clusterctl config path).
     sys.stdout.flush()
     sys.stdout.buffer.write(os.fsencode(config_path()) + b"\n")
@@ -45,8 +44,6 @@ def print_config_path(app_ctx: AppContext) -> None:
 
 def print_config(app_ctx: AppContext) -> None:
     """Print the effective settings as JSON, secrets masked, with the store in use."""
-    from clusterctl.config import masked
-
     settings = masked(app_ctx.config)
     path, source = app_ctx.store_path()
     settings["effective_store"] = {"path": str(path), "chosen_by": source}

@@ -7,6 +7,7 @@ command-line framework, so both routes (``clusterctl.cli``) run the very same co
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import time
@@ -14,6 +15,7 @@ from datetime import time
 from clusterctl.actions.context import AppContext
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, make_stages, validate_id
+from clusterctl.render import echo, printable
 from clusterctl.timefmt import format_moment
 from clusterctl.timeparse import parse_duration, parse_moment, shift_by
 from clusterctl.zones import canonical_zone_name
@@ -209,10 +211,6 @@ def remove_call(
     confirm: Callable[[str], bool] | None = None,
 ) -> str | int:
     """Remove a call; without ``yes``, ask ``confirm`` (a terminal's yes/no question) first."""
-    import sys
-
-    from clusterctl.render import echo, printable
-
     store = app_ctx.store()
     call = store.get(call_id)
     if not yes:

@@ -9,26 +9,33 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from clusterctl.config import Config, load_config, user_dir
 from clusterctl.errors import UsageError
+from clusterctl.render import color_wanted, make_console
+from clusterctl.store import Store
+from clusterctl.timeparse import parse_now
+from clusterctl.zones import DEFAULT_ZONE, canonical_zone_name
 
-if TYPE_CHECKING:
-    from clusterctl.config import Config
-    from clusterctl.store import Store
 
-
-@dataclass
 class AppContext:
     """Everything a command needs from the global options, resolved lazily."""
 
-    store_option: Path | None = None
-    lock_timeout_option: float | None = None
-    no_color: bool = False
-    _config: Config | None = field(default=None, repr=False)
+    __slots__ = ("_config", "lock_timeout_option", "no_color", "store_option")
+
+    def __init__(
+        self,
+        store_option: Path | None = None,
+        lock_timeout_option: float | None = None,
+        no_color: bool = False,
+    ) -> None:
+        self.store_option = store_option
+        self.lock_timeout_option = lock_timeout_option
+        self.no_color = no_color
+        self._config: Config | None = None
 
     @classmethod
     def from_options(
@@ -41,8 +48,6 @@ class AppContext:
     def config(self) -> Config:
         """The user's config file (empty defaults when it does not exist)."""
         if self._config is None:
-            from clusterctl.config import load_config
-
             self._config = load_config()
         return self._config
 
@@ -52,14 +57,10 @@ class AppContext:
             return self.store_option.expanduser(), "--store / CLUSTERCTL_STORE"
         if self.config.store is not None:
             return self.config.store, f"config file {self.config.path}"
-        from clusterctl.config import user_dir
-
         return user_dir("data") / "store", "default"
 
     def store(self) -> Store:
         """The Store the command works on."""
-        from clusterctl.store import Store
-
         timeout = self.lock_timeout_option
         if timeout is not None and math.isnan(timeout):  # Click's FloatRange lets 'nan' through
             raise UsageError("--lock-timeout must be a number of seconds, not 'nan'")
@@ -75,28 +76,19 @@ class AppContext:
         """
         if at is None:
             return datetime.now(UTC)
-        from clusterctl.timeparse import parse_now
-        from clusterctl.zones import DEFAULT_ZONE
-
         return parse_now(at, self.display_zone(tz_option) or DEFAULT_ZONE).astimezone(UTC)
 
     def display_zone(self, option: str | None) -> str | None:
         """The viewer's zone from --tz or the config file; None shows each call's own zone."""
-        from clusterctl.zones import canonical_zone_name
-
         name = option or self.config.timezone
         return canonical_zone_name(name) if name else None
 
     def color(self) -> bool:
         """Whether to colour stdout."""
-        from clusterctl.render import color_wanted
-
         return color_wanted(sys.stdout, self.no_color)
 
     def console(self) -> Any | None:
         """A Rich console when stdout is a terminal, else None (plain output)."""
         if not sys.stdout.isatty():
             return None
-        from clusterctl.render import make_console
-
         return make_console(color=self.color())

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from clusterctl import render, warn
 from clusterctl.actions.context import AppContext
 from clusterctl.errors import StoreError
+from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 
 
@@ -35,11 +36,12 @@ def warn_calls(
     recipients = [] if no_email else list(email or app_ctx.config.warn_email)
     settings = None
     if recipients:
-        from clusterctl.mail import check_address
+        # email.utils: ~15 ms, only when there are recipients
+        from clusterctl.address import check_address
 
         recipients = [check_address(r) for r in recipients]
     if recipients and not dry_run:
-        from clusterctl.mail import smtp_settings
+        from clusterctl.mail import smtp_settings  # smtplib, ssl, email: ~20 ms, only to send
 
         settings = smtp_settings(app_ctx.config, os.environ)
     store = app_ctx.store()
@@ -62,7 +64,7 @@ def warn_calls(
         if not due:
             return
         if settings is not None:
-            from clusterctl.mail import build_message, send_message
+            from clusterctl.mail import build_message, send_message  # see smtp_settings
 
             message = build_message(
                 sender=settings.sender,
@@ -80,8 +82,6 @@ def warn_calls(
 
 def thresholds_of(app_ctx: AppContext, option: str | None) -> list[timedelta]:
     """The warning thresholds from --thresholds, else the config file, else the defaults."""
-    from clusterctl.timeparse import parse_thresholds
-
     # An explicit but empty --thresholds (e.g. from an unset shell variable) is an error,
     # not a silent fallback to the defaults.
     text = option if option is not None else app_ctx.config.warn_thresholds

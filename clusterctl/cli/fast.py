@@ -21,7 +21,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from clusterctl.actions.context import AppContext
 from clusterctl.cli import argspec
+from clusterctl.cli.handler import guarded
 
 Spec = Mapping[str, Any]
 
@@ -170,9 +172,6 @@ def parse(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Invo
 
 def run(invocation: Invocation) -> int:
     """Carry out a parsed command line as the Typer command would; return the exit code."""
-    from clusterctl.actions.context import AppContext
-    from clusterctl.cli.handler import guarded
-
     module, name = argspec.COMMANDS[invocation.command]["action"].split(":")
     action = getattr(import_module(module), name)
     app_ctx = AppContext.from_options(**invocation.globals)

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from clusterctl.cli.base import marked
+from clusterctl.cli.typer_app import app, click_command
 
 SPEC_FILE = Path(__file__).with_name("argspec.py")
 LINE_LENGTH = 100  # ruff's, from pyproject.toml
@@ -209,8 +210,6 @@ def render(spec: dict[str, Any]) -> str:
 
 def generate() -> str:
     """The text argspec.py must hold for the current Typer app."""
-    from clusterctl.cli.typer_app import app, click_command
-
     return render(build(click_command(), app))
 
 
