@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clusterctl.cli import app
-from tests.cli.helpers import ok
+from tests.cli.helpers import Cli, ok, succeeded
 
 SAMPLE_ADDS = [
     [
@@ -52,4 +52,18 @@ def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample(sample_template: Path, store_dir: Path) -> Path:
     """``store_dir`` holding a copy of the four sample calls."""
     shutil.copytree(sample_template, store_dir)
+    return store_dir
+
+
+@pytest.fixture
+def export_store(cli: Cli, store_dir: Path) -> Path:
+    """Four calls in two zones, one of them closed: at AT, ALPHA-1 and BETA-2 are open, LIS-3
+    forthcoming, OLD-4 closed (the export and colour tests call it ``store``)."""
+    succeeded(cli("add", "ALPHA-1", "--title", "Alpha call", "-d", "2027-04-08", "-p", "COSME",
+                  "--url", "https://example.eu/alpha", "-t", "sme"))  # fmt: skip
+    succeeded(cli("add", "BETA-2", "--title", "Beta call", "-d", "Stage 1=2027-04-01",
+                  "-d", "Stage 2=2027-06-01", "-p", "Horizon Europe", "-t", "digital"))  # fmt: skip
+    succeeded(cli("add", "LIS-3", "--title", "Lisbon call", "-d", "2027-04-20",
+                  "--tz", "Europe/Lisbon", "--opens", "2027-04-01"))  # fmt: skip
+    succeeded(cli("add", "OLD-4", "--title", "Old call", "-d", "2024-02-07"))
     return store_dir

@@ -17,6 +17,7 @@ from typer.testing import Result
 Cli = Callable[..., Result]
 
 NOW = "2018-03-02 17:00"  # Brussels wall time: 16:00 UTC, six days before ALPHA-1 closes
+AT = "2027-03-30 09:00"  # Brussels: 07:00Z; the --at of the export, colour and warn tests
 SEED_COS = "COS-CLUSTPARTNS-2017-3-02"
 SEED_EOI = "ESCP-S3-EOI"
 ID_RULE = (
@@ -42,6 +43,12 @@ def failed(result: Result, code: int) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+def succeeded(result: Result) -> Result:
+    """Assert the run succeeded; return it (to look at stdout, stderr or the bytes written)."""
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result
 
 
 def as_json(result: Result) -> Any:
