@@ -251,36 +251,6 @@ def extend_alpha_twice(cli: Run) -> None:
 # --- check, migrate -----------------------------------------------------------------------------
 
 
-def test_check_clean_store(cli: Run, sample: Path) -> None:
-    assert ok(cli("check")) == f"ok: 4 calls in {sample}, no problems\n"
-
-
-def test_check_lists_every_problem(cli: Run, sample: Path) -> None:
-    calls = sample / "calls"
-    (calls / "ALPHA-1.toml").write_text('id = "ALPHA-1"\ntitle = \n')
-    gamma = (calls / "GAMMA-3.toml").read_text()
-    (calls / "GAMMA-3.toml").write_text(gamma.replace('id = "GAMMA-3"', 'id = "GAMMA-9"'))
-    delta = (calls / "DELTA-4.toml").read_text()
-    (calls / "DELTA-4.toml").write_text(delta.replace("2018-04-01", "2018-07-01"))
-    beta = (calls / "BETA-2.toml").read_text()
-    (calls / "BETA-2.toml").write_text(beta.replace("Europe/Brussels", "Mars/Olympus"))
-    before = snapshot(sample)
-    result = cli("check")
-    assert result.exit_code == 1
-    assert result.stdout == ""
-    assert result.stderr.splitlines() == [
-        f"problem: {calls / 'ALPHA-1.toml'}: invalid TOML: Invalid value (at line 2, column 9)",
-        f"problem: {calls / 'BETA-2.toml'}: unknown time zone 'Mars/Olympus': use an IANA name "
-        "such as Europe/Brussels",
-        f"problem: {calls / 'DELTA-4.toml'}: DELTA-4: opens 2018-07-01T00:00:00+02:00 is not "
-        "before its first deadline",
-        f"problem: {calls / 'GAMMA-3.toml'}: declares id 'GAMMA-9' but the file name says "
-        "'GAMMA-3'",
-        f"error: 4 problems in {sample}",
-    ]
-    assert snapshot(sample) == before
-
-
 def test_a_malformed_file_is_reported_and_never_overwritten(cli: Run, sample: Path) -> None:
     path = sample / "calls" / "ALPHA-1.toml"
     path.write_text('id = "ALPHA-1"\ntitle = \n')
@@ -292,20 +262,3 @@ def test_a_malformed_file_is_reported_and_never_overwritten(cli: Run, sample: Pa
     assert failed(cli("edit", "ALPHA-1", "--note", "x"), 5) == message
     assert failed(cli("remove", "ALPHA-1", "--yes"), 5) == message
     assert snapshot(sample) == before
-
-
-def test_migrate_on_a_current_store(cli: Run, seeded_store: Path) -> None:
-    assert ok(cli("migrate", store=seeded_store)) == "schema version 1 is current; nothing to do\n"
-
-
-# --- the shipped data/ store -----------------------------------------------------------------
-
-
-def test_seed_store_passes_check(cli: Run, seeded_store: Path) -> None:
-    assert ok(cli("check", store=seeded_store)) == f"ok: 2 calls in {seeded_store}, no problems\n"
-
-
-def test_check_of_a_store_that_does_not_exist_fails(cli: Run, tmp_path: Path) -> None:
-    missing = tmp_path / "typo"
-    assert failed(cli("check", store=missing), 5) == f"error: {missing}: no clusterctl store there"
-    assert not missing.exists()
