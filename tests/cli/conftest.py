@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clusterctl.cli import app
-from tests.cli.helpers import Cli, ok, succeeded
+from tests.cli.helpers import Cli, add, ok, succeeded
 
 SAMPLE_ADDS = [
     [
@@ -66,4 +66,14 @@ def export_store(cli: Cli, store_dir: Path) -> Path:
     succeeded(cli("add", "LIS-3", "--title", "Lisbon call", "-d", "2027-04-20",
                   "--tz", "Europe/Lisbon", "--opens", "2027-04-01"))  # fmt: skip
     succeeded(cli("add", "OLD-4", "--title", "Old call", "-d", "2024-02-07"))
+    return store_dir
+
+
+@pytest.fixture
+def warn_store(cli: Cli, store_dir: Path) -> Path:
+    """The three-call store described above LINES_AT in helpers.py (the warn tests call it
+    ``store``)."""
+    add(cli, "ALPHA-1", "Alpha call", "2027-04-08 17:00")
+    add(cli, "BETA-2", "Beta call", "Stage 1=2027-04-01", "Stage 2=2027-06-01")
+    add(cli, "LIS-3", "Lisbon call", "2027-04-20 17:00", tz="Europe/Lisbon")
     return store_dir

@@ -1,13 +1,14 @@
 """Helpers shared by the CLI tests in tests/cli/, one file per command group.
 
-Result checks (exit code, stdout, the one stderr line), store snapshots, and the moments,
-ids and calls that tests of several groups start from. The fixtures that build stores are in
-conftest.py next to this file.
+Result checks (exit code, stdout, the one stderr line), store snapshots, the moments, ids
+and calls that tests of several groups start from, and how the warn tests add calls and read
+their runs. The fixtures that build stores are in conftest.py next to this file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,55 @@ def extend_alpha_twice(cli: Cli) -> None:
 
 HOSTILE = "[bold red]X[/] \x1b[31mred\x1b]8;;http://evil\x07"
 HOSTILE_SHOWN = "[bold red]X[/] \\x1b[31mred\\x1b]8;;http://evil\\x07"
+
+
+# --- warn: the store of warn_store (conftest.py) and how its runs are read -----------------------
+
+LEDGER = Path(".state") / "warnings-sent.json"
+
+# warn_store (all deadlines 17:00 in the call's zone):
+#   ALPHA-1  single stage   2027-04-08 17:00 CEST (15:00Z)
+#   BETA-2   Stage 1        2027-04-01 17:00 CEST (15:00Z), Stage 2 2027-06-01 17:00 CEST
+#   LIS-3    Europe/Lisbon  2027-04-20 17:00 WEST (16:00Z)
+# At AT (2027-03-30 09:00 Brussels = 07:00Z) three warnings are due:
+LINES_AT = [
+    "BETA-2  Beta call  deadline 2027-04-01 17:00 CEST (Stage 1)  in 2 days 8 h (under 7d)",
+    "ALPHA-1  Alpha call  deadline 2027-04-08 17:00 CEST  in 9 days 8 h (under 14d)",
+    "LIS-3  Lisbon call  deadline 2027-04-20 17:00 WEST  in 21 days 9 h (under 30d)",
+]
+
+
+def add(cli: Cli, call_id: str, title: str, *deadlines: str, tz: str = "Europe/Brussels") -> None:
+    """Add a call through the CLI (each deadline may be 'Label=WHEN')."""
+    args = ["add", call_id, "--title", title, "--tz", tz]
+    for deadline in deadlines:
+        args += ["--deadline", deadline]
+    result = cli(*args)
+    assert result.exit_code == 0, result.stderr
+
+
+def warn(cli: Cli, *args: str) -> Result:
+    """Run ``clusterctl warn`` with ``args``."""
+    return cli("warn", *args)
+
+
+def lines(result: Result) -> list[str]:
+    """The non-empty stdout lines of a run."""
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def ledger_keys(store: Path) -> set[str]:
+    """The keys of the delivered-warnings ledger (empty when it does not exist)."""
+    path = store / LEDGER
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8"))["sent"])
+
+
+def write_config(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    """A config file with ``text`` and ``mode``, named by CLUSTERCTL_CONFIG from now on."""
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    os.environ["CLUSTERCTL_CONFIG"] = str(path)  # restored by the autouse monkeypatch
+    return path
