@@ -9,15 +9,18 @@ server on 127.0.0.1 (tests/smtp_server.py); the retry and overlap tests use real
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import TracebackType
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -272,22 +275,24 @@ def test_server_down_exits_7_and_the_next_run_sends(store: Path) -> None:
 
 
 class _SlowHandler(_Handler):
-    """Accepts messages like SmtpSink's handler, but answers DATA only after a second."""
+    """Accepts messages like SmtpSink's handler, but answers DATA only once the test lets it."""
 
     sink: SlowSink
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.sink.data_started.set()
-        await asyncio.sleep(1.0)
+        await self.sink.reply_allowed.wait()
         return await super().handle_DATA(server, session, envelope)
 
 
 class SlowSink(SmtpSink):
-    """An SmtpSink whose DATA reply is delayed, so that a second run overlaps the first."""
+    """An SmtpSink that holds its DATA reply until ``release()``: the run that is sending stays
+    there, holding the warnings lock, for as long as the test needs another run to overlap it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.data_started = threading.Event()
+        self.reply_allowed = asyncio.Event()  # set in the server's loop, by release()
 
     def __enter__(self) -> SlowSink:
         self.port = unused_port()
@@ -295,12 +300,49 @@ class SlowSink(SmtpSink):
         self._controller.start()
         return self
 
+    def release(self) -> None:
+        """Let the held DATA reply, and any later one, go."""
+        assert self._controller is not None
+        self._controller.loop.call_soon_threadsafe(self.reply_allowed.set)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._controller is not None:
+            self.release()  # a failed test must not leave a run waiting for its reply
+        super().__exit__(kind, error, traceback)
+
+
+def wait_until_open(process: subprocess.Popen, path: Path, timeout: float = 30.0) -> None:
+    """Return once ``process`` has ``path`` open, as /proc/PID/fd shows on Linux; without
+    /proc, after the second that the test used to allow instead."""
+    if not Path("/proc/self/fd").is_dir():
+        time.sleep(1.0)
+        return
+    target = str(path.resolve())
+    fds = Path(f"/proc/{process.pid}/fd")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the run ended before opening {path}: {finish(process)}"
+        with contextlib.suppress(OSError):  # a descriptor may be closed while it is read
+            if any(os.readlink(fd) == target for fd in fds.iterdir()):
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {process.pid} did not open {path} in {timeout} s")
+
 
 def test_overlapping_runs_deliver_each_warning_once(store: Path) -> None:
     with SlowSink() as server:
         args = ("--at", AT, "--email", "a@example.org")
         first = run_warn(store, *args, env=server.env())
         second = run_warn(store, *args, env=server.env())
+        assert server.data_started.wait(timeout=30)  # one run is sending, lock held
+        for run in (first, second):  # the sender holds the lock file open, the other waits on it
+            wait_until_open(run, store / ".state" / "warn.lock")
+        server.release()
         results = [finish(first), finish(second)]
     assert [code for code, _, _ in results] == [0, 0], results
     assert len(server.messages) == 1
@@ -333,6 +375,7 @@ def test_a_run_that_cannot_get_the_lock_fails_cleanly(store: Path) -> None:
             env={**os.environ, **server.env()},
             timeout=60,
         )
+        server.release()
         code, stdout, _ = finish(first)
     assert second.returncode == 6
     assert second.stdout == ""
