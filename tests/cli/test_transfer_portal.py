@@ -1,4 +1,4 @@
-"""CLI tests for ``clusterctl import FILE --from eu-portal`` with the saved portal search page.
+"""``clusterctl import FILE --from eu-portal`` with the saved portal search page (cli/transfer.py).
 
 Covers the first import, ``show``/JSON of imported calls, status computed from dates, re-imports
 (unchanged, extended, conflicting, local edits kept), ``--dry-run``, pages and refusals.
@@ -9,15 +9,15 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
-Cli = Callable[..., Result]
+from tests.cli.helpers import Cli
+from tests.conftest import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "eu-portal-search-page.json"
+FIXTURE = FIXTURES / "eu-portal-search-page.json"
 AT = "2026-06-01"  # --at for every command that looks at the clock
 TWO_STAGE = "HORIZON-MISS-2027-05-SOIL-01-two-stage"
 CL4 = "HORIZON-CL4-2027-04-DIGITAL-EMERGING-10"  # single stage, 2027-03-18 17:00 CET
