@@ -15,7 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from clusterctl.errors import UsageError
-from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
+from clusterctl.model import (
+    Call,
+    Extension,
+    Stage,
+    consistency_problems,
+    validate_call,
+    validate_id,
+)
 from clusterctl.timeparse import (
     check_year_range,
     from_storage,
@@ -238,11 +245,15 @@ def call_from_json(record: Any) -> Call:
             stages.append(table)
         record["deadlines"] = stages
     call = call_from_record(record, ignore=DERIVED_KEYS, exact=True)
-    # An import must not write a call that `check` would then report as broken.
+    # An import must not write a call that `check` would then report as broken, nor one that
+    # `add` would have refused.
     problems = consistency_problems(call)
     if problems:
         raise RecordError(problems[0].removeprefix(f"{call.id}: "))
-    return call
+    try:
+        return validate_call(call)
+    except UsageError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def json_ready(value: Any) -> Any:

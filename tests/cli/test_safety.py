@@ -1,0 +1,110 @@
+"""Never silenced, never doubled, never lost: hostile input and output through the real CLI.
+
+In-process with Typer's CliRunner where that shows everything, and as real processes of the
+installed script where the run needs real streams (a closed stdin, a device file). Each error is
+one ``error:`` line on stderr with its documented exit code, never a traceback, and it leaves
+the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from clusterctl.cli import app
+from tests.conftest import clusterctl_exe
+
+
+def run(store: Path, *args: str, input: str | bytes | None = None) -> Result:
+    """``clusterctl --store STORE args`` in-process; exceptions are not caught (a traceback
+    would fail the test)."""
+    argv = ["--store", str(store), *args]
+    return CliRunner().invoke(app, argv, input=input, catch_exceptions=False)
+
+
+def failed(result: Result, code: int) -> str:
+    """The one stderr line of a run that failed with ``code`` (nothing on stdout)."""
+    assert (result.exit_code, result.stdout) == (code, ""), (result.exit_code, result.output)
+    assert result.stderr.count("\n") == 1, result.stderr
+    return result.stderr.rstrip("\n")
+
+
+def ok(result: Result) -> str:
+    """stdout of a successful run (nothing on stderr)."""
+    assert (result.exit_code, result.stderr) == (0, ""), (result.exit_code, result.output)
+    return result.stdout
+
+
+def process(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """The installed script as a real process."""
+    return subprocess.run(
+        [*clusterctl_exe(), *args], capture_output=True, text=True, timeout=60, check=False, **kwargs
+    )
+
+
+def files(store: Path) -> dict[str, bytes]:
+    """The store's call files, by name."""
+    calls = store / "calls"
+    return {p.name: p.read_bytes() for p in calls.iterdir()} if calls.exists() else {}
+
+
+def record(**change: Any) -> dict[str, Any]:
+    """A valid JSON record of one call, as ``calls --format json`` writes, with ``change``."""
+    return {
+        "id": "IMP-1",
+        "title": "T",
+        "timezone": "Europe/Brussels",
+        "deadlines": [{"label": "", "deadline": "2030-03-08T17:00:00+01:00"}],
+        **change,
+    }
+
+
+def write_json(path: Path, records: Any) -> Path:
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return path
+
+
+# --- import refuses what `add` refuses -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"url": "javascript:alert(1)"},
+            "invalid URL 'javascript:alert(1)': it must start with http:// or https://",
+        ),
+        ({"tags": ["ours", ""]}, "a tag must not be empty"),
+        ({"title": "\ud800"}, "'title': not valid UTF-8 text"),
+        ({"note": "\ud800"}, "'note': not valid UTF-8 text"),
+    ],
+)
+def test_json_import_refuses_what_add_refuses(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    store = tmp_path / "store"
+    path = write_json(tmp_path / "in.json", [record(id="OK-1"), record(**change)])
+    assert failed(run(store, "import", str(path)), 2) == (
+        f"error: {path}: record 2 (IMP-1): {message}; nothing was imported"
+    )
+    assert files(store) == {}
+
+
+def test_csv_import_refuses_what_add_refuses(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "IMP-1", "--title", "T", "-d", "2030-03-08", "--url", "https://x.org"))
+    exported = ok(run(store, "calls", "--all", "--format", "csv"))
+    path = tmp_path / "in.csv"
+    path.write_text(exported.replace("https://x.org", "javascript:alert(1)"), encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    assert failed(run(fresh, "import", str(path)), 2) == (
+        f"error: {path}: record 1 (IMP-1): invalid URL 'javascript:alert(1)': it must start "
+        "with http:// or https://; nothing was imported"
+    )
+    assert files(fresh) == {}

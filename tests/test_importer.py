@@ -1,0 +1,52 @@
+"""Tests for clusterctl.importer: what an import file decodes to, and what it refuses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from clusterctl.errors import UsageError
+from clusterctl.importer import decode_calls
+
+
+def record(**change: Any) -> dict[str, Any]:
+    """A valid JSON record of one call, with ``change`` applied."""
+    return {
+        "id": "IMP-1",
+        "title": "T",
+        "timezone": "Europe/Brussels",
+        "deadlines": [{"label": "", "deadline": "2030-03-08T17:00:00+01:00"}],
+        **change,
+    }
+
+
+def raw(value: Any) -> bytes:
+    return json.dumps(value).encode("utf-8")
+
+
+def refusal(data: bytes, name: str = "in.json", kind: str = "auto") -> str:
+    """The message of the UsageError that decoding ``data`` raises."""
+    with pytest.raises(UsageError) as caught:
+        decode_calls(data, name, kind)
+    return str(caught.value)
+
+
+def test_json_records_are_decoded() -> None:
+    kind, calls = decode_calls(raw([record(), record(id="IMP-2")]), "in.json")
+    assert (kind, [c.id for c in calls]) == ("json", ["IMP-1", "IMP-2"])
+
+
+# --- import refuses what `add` refuses ---------------------------------------------------------
+
+
+def test_a_portal_topic_that_add_would_refuse_is_refused() -> None:
+    topic = {
+        "url": "javascript:alert(1)",
+        "metadata": {"identifier": ["T-1"], "deadlineDate": ["2027-04-08T17:00:00.000+0000"]},
+    }
+    assert refusal(raw({"results": [topic]}), kind="eu-portal") == (
+        "in.json: result 1 (T-1): invalid URL 'javascript:alert(1)': it must start with "
+        "http:// or https://"
+    )
