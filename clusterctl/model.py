@@ -29,13 +29,20 @@ def validate_id(call_id: str) -> str:
     return call_id
 
 
-def validate_url(url: str) -> str:
-    """Return ``url`` if it is empty or an http(s) URL, else raise UsageError.
+#: C0 and C1 controls, DEL and the Unicode line and paragraph separators: each can end a line of a
+#: calendar file or a terminal and start content of its own; a real URL holds them %-escaped.
+URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-    Anything else is most likely a mistyped option or a hostile file.
+
+def validate_url(url: str) -> str:
+    """Return ``url`` if it is empty or an http(s) URL without control characters.
+
+    Anything else is a mistyped option or a hostile file; raise UsageError.
     """
     if url and not url.startswith(("http://", "https://")):
         raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
+    if URL_CONTROL.search(url):
+        raise UsageError(f"invalid URL {url!r}: it must not contain control characters")
     return url
 
 
@@ -335,8 +342,8 @@ def validate_call(call: Call) -> Call:
     """Return ``call`` if ``add`` would accept each of its fields, else raise UsageError.
 
     The one set of rules for a new call, whether it comes from ``add`` or from an import file:
-    a valid id, UTF-8 text, a non-empty title and tags, http(s) URLs, deadlines at distinct
-    moments.
+    a valid id, UTF-8 text, a non-empty title and tags, http(s) URLs without control
+    characters, deadlines at distinct moments.
     """
     validate_id(call.id)
     for name, text in _texts(call):

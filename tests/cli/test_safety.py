@@ -9,7 +9,6 @@ the store as it was.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,12 @@ def ok(result: Result) -> str:
 def process(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """The installed script as a real process."""
     return subprocess.run(
-        [*clusterctl_exe(), *args], capture_output=True, text=True, timeout=60, check=False, **kwargs
+        [*clusterctl_exe(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        **kwargs,
     )
 
 
@@ -108,3 +112,59 @@ def test_csv_import_refuses_what_add_refuses(tmp_path: Path) -> None:
         "with http:// or https://; nothing was imported"
     )
     assert files(fresh) == {}
+
+
+# --- URLs with control characters --------------------------------------------------------------
+
+CRLF_URL = "http://x\r\nBEGIN:VALARM"
+CRLF_REFUSAL = (
+    "error: invalid URL 'http://x\\r\\nBEGIN:VALARM': it must not contain control characters"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "NEW-1", "--title", "T", "-d", "2030-03-08", "--url", CRLF_URL],
+        ["add", "NEW-1", "--title", "T", "-d", "2030-03-08", "--url", "https://x.org/\x00"],
+        ["edit", "A-1", "--url", CRLF_URL],
+        ["edit", "A-1", "--url", "https://x.org/\x85"],
+        ["extend", "A-1", "--by", "1d", "--source", CRLF_URL, "--at", "2030-01-01"],
+    ],
+)
+def test_a_url_with_control_characters_is_refused(tmp_path: Path, args: list[str]) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "A-1", "--title", "T", "-d", "2030-03-08", "--url", "https://x.org"))
+    before = files(store)
+    url = args[args.index("--url" if "--url" in args else "--source") + 1]
+    assert failed(run(store, *args), 2) == (
+        f"error: invalid URL {url!r}: it must not contain control characters"
+    )
+    assert files(store) == before
+
+
+def test_json_import_refuses_a_url_with_control_characters(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    path = write_json(tmp_path / "in.json", [record(url=CRLF_URL)])
+    assert failed(run(store, "import", str(path)), 2) == (
+        f"error: {path}: record 1 (IMP-1): {CRLF_REFUSAL.removeprefix('error: ')}; "
+        "nothing was imported"
+    )
+    assert files(store) == {}
+
+
+def test_export_ics_survives_a_hand_edited_url(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "A-1", "--title", "T", "-d", "2030-03-08", "--url", "https://x.org"))
+    ok(run(store, "add", "B-2", "--title", "U", "-d", "2030-04-08"))
+    path = store / "calls" / "A-1.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("https://x.org", "http://x\\r\\nBEGIN:VALARM"), encoding="utf-8")
+    result = run(store, "export", "ics", "--all")
+    ok(result)
+    unfolded = result.stdout_bytes.replace(b"\r\n ", b"")
+    assert b"\r\nURL:http://x%0D%0ABEGIN:VALARM\r\n" in unfolded
+    assert b"\r\nUID:A-1--deadline@clusterctl\r\n" in unfolded
+    assert b"\r\nUID:B-2--deadline@clusterctl\r\n" in unfolded
+    assert unfolded.count(b"\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n") == 10  # 5 per event
+    assert unfolded.count(b"\r\nBEGIN:VALARM\r\n") == 10  # none made from the URL
