@@ -20,6 +20,7 @@ from clusterctl.model import (
     Extension,
     Stage,
     consistency_problems,
+    is_utf8,
     validate_call,
     validate_id,
 )
@@ -37,6 +38,9 @@ EXTENSION_KEYS = ("stage", "from", "to", "reason", "source", "recorded")
 #: Keys that the JSON contract adds and that import ignores (they are derived, not stored).
 DERIVED_KEYS = frozenset({"status", "deadline", "deadline_label", "extended", "time_left"})
 DERIVED_STAGE_KEYS = frozenset({"original_deadline", "extended"})
+#: How deep a value under a key the program does not know may nest (arrays and objects): deep
+#: enough for any real data, shallow enough for the TOML writer's recursion.
+MAX_NESTING = 100
 
 
 class RecordError(ValueError):
@@ -251,9 +255,42 @@ def call_from_json(record: Any) -> Call:
     if problems:
         raise RecordError(problems[0].removeprefix(f"{call.id}: "))
     try:
-        return validate_call(call)
+        validate_call(call)
     except UsageError as exc:
         raise RecordError(str(exc)) from None
+    # Keys it does not know are kept as they are: each value must be one the store can write.
+    _check_storable(call.extra, "")
+    for n, stage in enumerate(call.stages, start=1):
+        _check_storable(stage.extra, f"deadlines[{n}]")
+    for n, ext in enumerate(call.extensions, start=1):
+        _check_storable(ext.extra, f"extensions[{n}]")
+    return call
+
+
+def _check_storable(value: Any, where: str, depth: int = 0, top: str = "") -> None:
+    """Raise RecordError unless the TOML store can hold ``value`` (named ``where``) as it is.
+
+    TOML has no null; text must be UTF-8; nesting below the key ``top`` is capped at
+    ``MAX_NESTING`` levels.
+    """
+    if value is None:
+        raise RecordError(f"{where!r} is null, which the store cannot hold (leave the key out)")
+    if isinstance(value, str):
+        if not is_utf8(value):
+            raise RecordError(f"{where!r}: not valid UTF-8 text")
+        return
+    if isinstance(value, dict | list) and depth > MAX_NESTING:
+        raise RecordError(f"{top!r} is nested more than {MAX_NESTING} levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not is_utf8(key):
+                named = f"in {where!r}" if where else "of the record"
+                raise RecordError(f"a key {named}: not valid UTF-8 text")
+            inner = f"{where}.{key}" if where else key
+            _check_storable(item, inner, depth + 1, top or inner)
+    elif isinstance(value, list):
+        for n, item in enumerate(value, start=1):
+            _check_storable(item, f"{where}[{n}]", depth + 1, top or where)
 
 
 def json_ready(value: Any) -> Any:

@@ -83,3 +83,68 @@ def test_import_refuses_what_add_refuses(change: dict[str, Any], message: str) -
     with pytest.raises(RecordError) as caught:
         call_from_json(record(**change))
     assert str(caught.value) == message
+
+
+# --- every value of an import must be one the store can write ---------------------------------
+
+
+def nested(depth: int) -> Any:
+    """Arrays nested ``depth`` deep: ``[[...]]``."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"title": None}, "'title' is missing or empty"),
+        ({"id": None}, "'id' is missing or empty"),
+        ({"timezone": None}, "'timezone' is missing or empty"),
+        (
+            {"deadlines": [{"deadline": None}]},
+            "'deadlines[1].deadline' must be a date-time, not NoneType",
+        ),
+        ({"deadlines": [None]}, "'deadlines' must be a list of tables"),
+        ({"deadlines": None}, "'deadlines' must be a list of tables"),
+        ({"tags": ["a", None]}, "'tags' must be a list of strings"),
+        ({"extensions": [None]}, "'extensions' must be a list of tables"),
+        (
+            {"extensions": [{**EXTENSION, "to": None}]},
+            "'extensions[1].to' must be a date-time, not NoneType",
+        ),
+        ({"zz": None}, "'zz' is null, which the store cannot hold (leave the key out)"),
+        ({"zz": [1, None]}, "'zz[2]' is null, which the store cannot hold (leave the key out)"),
+        (
+            {"zz": {"a": [{"b": None}]}},
+            "'zz.a[1].b' is null, which the store cannot hold (leave the key out)",
+        ),
+        (
+            {"deadlines": [{"deadline": "2030-03-08T17:00:00+01:00", "q": None}]},
+            "'deadlines[1].q' is null, which the store cannot hold (leave the key out)",
+        ),
+        (
+            {"extensions": [{**EXTENSION, "q": [None]}]},
+            "'extensions[1].q[1]' is null, which the store cannot hold (leave the key out)",
+        ),
+        ({"zz": "\ud800"}, "'zz': not valid UTF-8 text"),
+        ({"zz": ["ok", {"a": "\udfff"}]}, "'zz[2].a': not valid UTF-8 text"),
+        ({"\ud800": 1}, "a key of the record: not valid UTF-8 text"),
+        ({"zz": {"\ud800": 1}}, "a key in 'zz': not valid UTF-8 text"),
+        ({"zz": nested(800)}, "'zz' is nested more than 100 levels deep"),
+        ({"zz": nested(101)}, "'zz' is nested more than 100 levels deep"),
+        ({"zz": {"a": nested(100)}}, "'zz' is nested more than 100 levels deep"),
+    ],
+)
+def test_import_refuses_what_the_store_cannot_hold(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(RecordError) as caught:
+        call_from_json(record(**change))
+    assert str(caught.value) == message
+
+
+def test_unknown_keys_that_the_store_can_hold_are_kept() -> None:
+    extra = {"zz": nested(100), "n": [1, 2.5, True, "é", {"": {}}], "opens": None}
+    call = call_from_json(record(**extra))
+    assert call.extra == {"zz": nested(100), "n": [1, 2.5, True, "é", {"": {}}]}
+    assert call.opens is None  # a known key: null there means none

@@ -168,3 +168,56 @@ def test_export_ics_survives_a_hand_edited_url(tmp_path: Path) -> None:
     assert b"\r\nUID:B-2--deadline@clusterctl\r\n" in unfolded
     assert unfolded.count(b"\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n") == 10  # 5 per event
     assert unfolded.count(b"\r\nBEGIN:VALARM\r\n") == 10  # none made from the URL
+
+
+# --- JSON import: nulls, lone surrogates, deep nesting ----------------------------------------
+
+BASE = '"id": "IMP-1", "title": "T", "timezone": "UTC", "deadlines": [{"deadline": "2030-03-08"}]'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f'[{{{BASE}, "title": "\\ud800"}}]', "record 1 (IMP-1): 'title': not valid UTF-8 text"),
+        (f'[{{{BASE}, "zz": "\\ud800"}}]', "record 1 (IMP-1): 'zz': not valid UTF-8 text"),
+        (f'[{{{BASE}, "title": null}}]', "record 1 (IMP-1): 'title' is missing or empty"),
+        (
+            '[{"id": "IMP-1", "title": "T", "timezone": "UTC", "deadlines": [{"deadline": null}]}]',
+            "record 1 (IMP-1): 'deadlines[1].deadline' must be a date-time, not NoneType",
+        ),
+        (
+            f'[{{{BASE}, "tags": ["a", null]}}]',
+            "record 1 (IMP-1): 'tags' must be a list of strings",
+        ),
+        (f"[{{{BASE}}}, null]", "record 2: a call must be a table/object, not NoneType"),
+        (
+            f'[{{{BASE}, "zz": null}}]',
+            "record 1 (IMP-1): 'zz' is null, which the store cannot hold (leave the key out)",
+        ),
+        (
+            f'[{{{BASE}, "zz": {{"a": [1, null]}}}}]',
+            "record 1 (IMP-1): 'zz.a[2]' is null, which the store cannot hold (leave the key out)",
+        ),
+        (
+            f'[{{{BASE}, "zz": {"[" * 800}{"]" * 800}}}]',
+            "record 1 (IMP-1): 'zz' is nested more than 100 levels deep",
+        ),
+    ],
+)
+def test_json_import_of_hostile_values_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    store = tmp_path / "store"
+    path = tmp_path / "in.json"
+    path.write_text(text, encoding="ascii")
+    assert failed(run(store, "import", str(path)), 2) == (
+        f"error: {path}: {message}; nothing was imported"
+    )
+    assert files(store) == {}
+
+
+def test_deeply_nested_unknown_keys_within_the_limit_round_trip(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    path = tmp_path / "in.json"
+    path.write_text(f'[{{{BASE}, "zz": {"[" * 100}{"]" * 100}}}]', encoding="ascii")
+    assert ok(run(store, "import", str(path))) == "imported: 1 new\n"
+    (exported,) = json.loads(ok(run(store, "calls", "--all", "--format", "json")))
+    assert json.dumps(exported["zz"]) == "[" * 100 + "]" * 100
