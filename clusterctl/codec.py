@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, time
+from typing import Any, NoReturn
 
-from clusterctl.errors import UsageError
+from clusterctl.errors import StoreError, UsageError
 from clusterctl.model import (
     Call,
     Extension,
@@ -45,6 +46,31 @@ MAX_NESTING = 100
 
 class RecordError(ValueError):
     """A record that cannot become a Call; the message says which field and why."""
+
+
+class NonFiniteNumberError(ValueError):
+    """``NaN``, ``Infinity`` or a number beyond a float in JSON input: not JSON, or not a number
+    any other reader would take; written back, it would make the output invalid JSON."""
+
+
+def _refuse_constant(token: str) -> NoReturn:
+    raise NonFiniteNumberError(f"{token} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NonFiniteNumberError(f"the number {text} is too large")
+    return value
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` refusing what is not a finite number (raise NonFiniteNumberError).
+
+    Python's reader accepts ``NaN``, ``Infinity`` and ``1e999`` (as infinity), which are not
+    JSON; the program's output is always valid JSON, so they are refused at the door.
+    """
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _text(record: dict, key: str, *, required: bool = False) -> str:
@@ -232,9 +258,11 @@ def call_to_json(call: Call, now: datetime) -> dict[str, Any]:
             for ext in call.extensions
         ],
     }
-    extra = json_ready(call.extra)
-    for key, value in extra.items():
-        record.setdefault(key, value)
+    for key, value in call.extra.items():
+        try:
+            record.setdefault(key, json_ready(value))
+        except ValueError as exc:  # a hand edit: TOML has nan and inf, JSON has not
+            raise StoreError(f"call {call.id}: key {key!r} holds {exc}; edit its file") from None
     return record
 
 
@@ -294,11 +322,16 @@ def _check_storable(value: Any, where: str, depth: int = 0, top: str = "") -> No
 
 
 def json_ready(value: Any) -> Any:
-    """Turn datetimes (also nested) into ISO 8601 strings for JSON output."""
+    """Turn datetimes, dates and times (also nested) into ISO 8601 strings for JSON output.
+
+    Raise ValueError for a float that is not finite: JSON has no NaN or infinity.
+    """
     if isinstance(value, datetime):
         return to_iso(value) if value.tzinfo else value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value}, which JSON cannot hold")
     if isinstance(value, dict):
         return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -336,7 +369,7 @@ def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
         record = call_to_json(call, now)
         row = dict(record)
         for key in CSV_JSON_COLUMNS:
-            row[key] = json.dumps(record[key], ensure_ascii=False)
+            row[key] = json.dumps(record[key], ensure_ascii=False, allow_nan=False)
         row["extended"] = "true" if record["extended"] else "false"
         row["opens"] = record["opens"] or ""
         writer.writerow(row)
@@ -355,9 +388,11 @@ def read_calls_csv(text: str) -> list[dict[str, Any]]:
         for key in CSV_JSON_COLUMNS:
             if record.get(key):
                 try:
-                    record[key] = json.loads(record[key])
-                except json.JSONDecodeError as exc:
+                    record[key] = load_json(record[key])
+                except ValueError as exc:  # JSONDecodeError, NonFiniteNumberError, digit limit
                     raise ValueError(f"line {n}: column {key!r} is not JSON: {exc}") from None
+                except RecursionError:
+                    raise ValueError(f"line {n}: column {key!r} is nested too deeply") from None
             else:
                 record[key] = []
         records.append(record)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from clusterctl.codec import NonFiniteNumberError, load_json
 from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.model import Call, make_stages, validate_call, validate_id
 
@@ -100,11 +101,13 @@ def decode_json(raw: bytes, name: str) -> object:
             f"(line {line}, column {column})"
         ) from None
     try:
-        return json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as err:
         raise UsageError(
             f"{name}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
+    except NonFiniteNumberError as err:
+        raise UsageError(f"{name}: not valid JSON: {err}") from None
     except RecursionError:
         raise UsageError(f"{name}: not valid JSON: nested too deeply") from None
     except ValueError:  # the only other one: an integer beyond Python's digit limit

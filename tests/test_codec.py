@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
 
-from clusterctl.codec import RecordError, call_from_json
+from clusterctl.codec import (
+    NonFiniteNumberError,
+    RecordError,
+    call_from_json,
+    call_to_json,
+    calls_to_csv,
+    load_json,
+    read_calls_csv,
+)
+from clusterctl.errors import StoreError
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 ID_RULE = (
     "an id is 1-120 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -148,3 +162,54 @@ def test_unknown_keys_that_the_store_can_hold_are_kept() -> None:
     call = call_from_json(record(**extra))
     assert call.extra == {"zz": nested(100), "n": [1, 2.5, True, "é", {"": {}}]}
     assert call.opens is None  # a known key: null there means none
+
+
+# --- JSON is always valid JSON: no NaN, no Infinity ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ('{"a": [Infinity]}', "Infinity is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("1e999", "the number 1e999 is too large"),
+        ("[-1.5e400]", "the number -1.5e400 is too large"),
+    ],
+)
+def test_load_json_refuses_what_is_not_a_finite_number(text: str, message: str) -> None:
+    with pytest.raises(NonFiniteNumberError) as caught:
+        load_json(text)
+    assert str(caught.value) == message
+
+
+def test_load_json_reads_large_finite_numbers() -> None:
+    assert load_json("[1.5e300, -2, 10000000000000000000000]") == [1.5e300, -2, 10**22]
+
+
+def test_a_stored_nan_is_a_store_error_not_invalid_json() -> None:
+    # TOML has nan and inf: a hand-edited file may hold one under a key the program keeps.
+    call = replace(call_from_json(record()), extra={"ok": 1, "yy": [float("nan")]})
+    with pytest.raises(StoreError) as caught:
+        call_to_json(call, NOW)
+    assert (
+        str(caught.value) == "call IMP-1: key 'yy' holds nan, which JSON cannot hold; edit its file"
+    )
+    with pytest.raises(StoreError):
+        calls_to_csv([call], NOW)
+
+
+def test_stored_times_of_day_are_iso_strings_in_json() -> None:
+    call = replace(call_from_json(record()), extra={"at": time(7, 32), "inf": float("inf")})
+    with pytest.raises(StoreError):
+        call_to_json(call, NOW)
+    call = replace(call, extra={"at": [time(7, 32)]})
+    assert json.dumps(call_to_json(call, NOW)["at"], allow_nan=False) == '["07:32:00"]'
+
+
+def test_csv_json_columns_refuse_nan() -> None:
+    text = calls_to_csv([call_from_json(record())], NOW).replace(",[],", ",[NaN],", 1)
+    with pytest.raises(
+        ValueError, match=r"^line 2: column 'tags' is not JSON: NaN is not a JSON number$"
+    ):
+        read_calls_csv(text)

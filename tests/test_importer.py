@@ -50,3 +50,18 @@ def test_a_portal_topic_that_add_would_refuse_is_refused() -> None:
         "in.json: result 1 (T-1): invalid URL 'javascript:alert(1)': it must start with "
         "http:// or https://"
     )
+
+
+# --- JSON is always valid JSON: no NaN, no Infinity ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'[{"id": "A", "n": NaN}]', "in.json: not valid JSON: NaN is not a JSON number"),
+        (b'{"results": [Infinity]}', "in.json: not valid JSON: Infinity is not a JSON number"),
+        (b"[1e999]", "in.json: not valid JSON: the number 1e999 is too large"),
+    ],
+)
+def test_json_with_nan_or_infinity_is_refused(text: bytes, message: str) -> None:
+    assert refusal(text) == message

@@ -221,3 +221,36 @@ def test_deeply_nested_unknown_keys_within_the_limit_round_trip(tmp_path: Path) 
     assert ok(run(store, "import", str(path))) == "imported: 1 new\n"
     (exported,) = json.loads(ok(run(store, "calls", "--all", "--format", "json")))
     assert json.dumps(exported["zz"]) == "[" * 100 + "]" * 100
+
+
+# --- JSON output is always valid JSON ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ("[-Infinity]", "-Infinity is not a JSON number"),
+        ("1e999", "the number 1e999 is too large"),
+    ],
+)
+def test_json_import_refuses_nan_and_infinity(tmp_path: Path, value: str, message: str) -> None:
+    store = tmp_path / "store"
+    path = tmp_path / "in.json"
+    path.write_text(f'[{{{BASE}, "zz": {value}}}]', encoding="ascii")
+    assert failed(run(store, "import", str(path)), 2) == f"error: {path}: not valid JSON: {message}"
+    assert files(store) == {}
+
+
+def test_a_hand_edited_nan_never_reaches_json_output(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "A-1", "--title", "T", "-d", "2030-03-08"))
+    path = store / "calls" / "A-1.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[[deadlines]]", "yy = nan\n\n[[deadlines]]"), encoding="utf-8")
+    message = "error: call A-1: key 'yy' holds nan, which JSON cannot hold; edit its file"
+    assert failed(run(store, "calls", "--all", "--format", "json"), 5) == message
+    assert failed(run(store, "show", "A-1", "--format", "json"), 5) == message
+    assert failed(run(store, "show", "A-1", "--format", "csv"), 5) == message
+    path.write_text(text.replace("[[deadlines]]", "yy = 07:32:00\n\n[[deadlines]]"))
+    assert json.loads(ok(run(store, "show", "A-1", "--format", "json")))["yy"] == "07:32:00"
