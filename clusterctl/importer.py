@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.model import Call
@@ -53,6 +53,26 @@ class ImportPlan:
 
 #: The formats ``import --from`` names; "auto" guesses from the name and the content.
 FORMATS = ("auto", "json", "csv", "eu-portal")
+
+#: The most an import file may hold: far beyond 100,000 calls (about 60 MB as JSON), and small
+#: enough that reading it whole, as decoding needs, cannot exhaust memory (``import /dev/zero``).
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def read_import(stream: BinaryIO, name: str) -> bytes:
+    """All of ``stream``, at most ``MAX_IMPORT_BYTES``; raise UsageError if it holds more."""
+    raw = stream.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise UsageError(
+            f"{name}: larger than {_size(MAX_IMPORT_BYTES)}, the most an import file may be; "
+            "nothing was imported"
+        )
+    return raw
+
+
+def _size(n: int) -> str:
+    mib, rest = divmod(n, 1024 * 1024)
+    return f"{n} bytes" if rest else f"{mib} MiB"
 
 
 def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[Call]]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 
+from clusterctl import importer
 from clusterctl.errors import UsageError
-from clusterctl.importer import decode_calls
+from clusterctl.importer import MAX_IMPORT_BYTES, decode_calls, read_import
 
 
 def record(**change: Any) -> dict[str, Any]:
@@ -65,3 +67,28 @@ def test_a_portal_topic_that_add_would_refuse_is_refused() -> None:
 )
 def test_json_with_nan_or_infinity_is_refused(text: bytes, message: str) -> None:
     assert refusal(text) == message
+
+
+# --- import files are read bounded -------------------------------------------------------------
+
+
+def test_the_cap_is_64_mib() -> None:
+    assert MAX_IMPORT_BYTES == 64 * 1024 * 1024
+
+
+def test_a_file_up_to_the_cap_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 1024)
+    assert read_import(io.BytesIO(b"x" * 1024), "in.json") == b"x" * 1024
+
+
+def test_a_file_past_the_cap_is_refused_after_reading_one_byte_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 1024 * 1024)
+    stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
+    with pytest.raises(UsageError) as caught:
+        read_import(stream, "in.json")
+    assert str(caught.value) == (
+        "in.json: larger than 1 MiB, the most an import file may be; nothing was imported"
+    )
+    assert stream.tell() == 1024 * 1024 + 1

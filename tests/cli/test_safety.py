@@ -254,3 +254,41 @@ def test_a_hand_edited_nan_never_reaches_json_output(tmp_path: Path) -> None:
     assert failed(run(store, "show", "A-1", "--format", "csv"), 5) == message
     path.write_text(text.replace("[[deadlines]]", "yy = 07:32:00\n\n[[deadlines]]"))
     assert json.loads(ok(run(store, "show", "A-1", "--format", "json")))["yy"] == "07:32:00"
+
+
+# --- import reads at most 64 MiB ---------------------------------------------------------------
+
+TOO_LARGE = "larger than 64 MiB, the most an import file may be; nothing was imported"
+
+
+def test_import_of_dev_zero_is_refused_after_64_mib(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    result = process("--store", str(store), "import", "/dev/zero")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: /dev/zero: {TOO_LARGE}\n"
+    assert not store.exists()
+
+
+def test_import_of_a_file_past_the_cap_is_refused(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    path = tmp_path / "big.json"
+    with path.open("wb") as out:  # sparse: 64 MiB and one byte, of which only the "[" is written
+        out.write(b"[")
+        out.truncate(64 * 1024 * 1024 + 1)
+    assert failed(run(store, "import", str(path)), 2) == f"error: {path}: {TOO_LARGE}"
+    assert not store.exists()
+
+
+def test_import_from_stdin_past_the_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl import importer
+
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 1024)
+    store = tmp_path / "store"
+    text = json.dumps([record(note="n" * 2000)])
+    assert failed(run(store, "import", "-", input=text), 2) == (
+        "error: stdin: larger than 1024 bytes, the most an import file may be; nothing was imported"
+    )
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", len(text.encode()))
+    assert ok(run(store, "import", "-", input=text)) == "imported: 1 new\n"
