@@ -377,8 +377,24 @@ def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
 
 
 def read_calls_csv(text: str) -> list[dict[str, Any]]:
-    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
+    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded).
+
+    Raise ValueError naming the line for anything that is not clusterctl CSV.
+    """
+    # A field may be as long as the whole text (a long title, a long history): the csv module's
+    # default limit of 128 KiB would refuse clusterctl's own export. It is process-wide: restore.
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, len(text)))
     reader = csv.DictReader(text.splitlines(keepends=True))
+    try:
+        return _csv_records(reader)
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: not valid CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_records(reader: csv.DictReader) -> list[dict[str, Any]]:
     missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
     if missing:
         raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")

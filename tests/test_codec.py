@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, time
@@ -213,3 +214,20 @@ def test_csv_json_columns_refuse_nan() -> None:
         ValueError, match=r"^line 2: column 'tags' is not JSON: NaN is not a JSON number$"
     ):
         read_calls_csv(text)
+
+
+# --- CSV: clusterctl reads back what it writes ---------------------------------------------------
+
+
+def csv_round_trip(**change: Any) -> dict[str, Any]:
+    """The record that reading the CSV of ``record(**change)`` gives back."""
+    (read,) = read_calls_csv(calls_to_csv([call_from_json(record(**change))], NOW))
+    return read
+
+
+def test_a_field_longer_than_the_csv_modules_default_limit_round_trips() -> None:
+    limit = csv.field_size_limit()
+    title = "long title " * 20_000  # 220,000 characters; the default limit is 131,072
+    assert csv_round_trip(title=title)["title"] == title
+    assert call_from_json(csv_round_trip(title=title)).title == title
+    assert csv.field_size_limit() == limit  # the process-wide limit is left as it was

@@ -292,3 +292,19 @@ def test_import_from_stdin_past_the_cap_is_refused(
     )
     monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", len(text.encode()))
     assert ok(run(store, "import", "-", input=text)) == "imported: 1 new\n"
+
+
+# --- CSV import reads back clusterctl's own export -----------------------------------------------
+
+
+def test_a_long_title_round_trips_through_csv(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    title = "A very long title. " * 10_000  # 190,000 characters: past the csv module's 128 KiB
+    ok(run(store, "add", "LONG-1", "--title", title, "-d", "2030-03-08"))
+    exported = ok(run(store, "calls", "--all", "--format", "csv"))
+    path = tmp_path / "calls.csv"
+    path.write_text(exported, encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    assert ok(run(fresh, "import", str(path))) == "imported: 1 new\n"
+    assert files(fresh) == files(store)
+    assert ok(run(fresh, "calls", "--all", "--format", "csv")) == exported
