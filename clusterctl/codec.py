@@ -364,15 +364,25 @@ def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
     writer = csv.DictWriter(
         text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
     )
+    # The csv module quotes a field with a line break only if the break is in the line
+    # terminator: a lone CR would end the row for every reader. Such rows are quoted whole.
+    quoting_writer = csv.DictWriter(
+        text,
+        fieldnames=CSV_COLUMNS,
+        extrasaction="ignore",
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL,
+    )
     writer.writeheader()
     for call in calls:
         record = call_to_json(call, now)
-        row = dict(record)
+        row = {key: record[key] for key in CSV_COLUMNS}
         for key in CSV_JSON_COLUMNS:
             row[key] = json.dumps(record[key], ensure_ascii=False, allow_nan=False)
         row["extended"] = "true" if record["extended"] else "false"
         row["opens"] = record["opens"] or ""
-        writer.writerow(row)
+        has_cr = any("\r" in value for value in row.values())
+        (quoting_writer if has_cr else writer).writerow(row)
     return text.getvalue()
 
 
@@ -385,7 +395,9 @@ def read_calls_csv(text: str) -> list[dict[str, Any]]:
     # default limit of 128 KiB would refuse clusterctl's own export. It is process-wide: restore.
     previous = csv.field_size_limit()
     csv.field_size_limit(max(previous, len(text)))
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    # newline="": only the CSV's own quoting decides where a row ends, so a title holding CR,
+    # VT, FF, U+001C-U+001E, NEL or U+2028 (line breaks to str.splitlines) comes back whole.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         return _csv_records(reader)
     except csv.Error as exc:

@@ -231,3 +231,30 @@ def test_a_field_longer_than_the_csv_modules_default_limit_round_trips() -> None
     assert csv_round_trip(title=title)["title"] == title
     assert call_from_json(csv_round_trip(title=title)).title == title
     assert csv.field_size_limit() == limit  # the process-wide limit is left as it was
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "carriage\rreturn",
+        "\rleading CR",
+        "CRLF\r\ninside",
+        "line\nfeed",
+        "vertical\x0btab",
+        "form\x0cfeed",
+        "file\x1cgroup\x1drecord\x1eseparators",
+        "next\x85line",
+        "line\u2028and paragraph\u2029separators",
+        'quote " and comma , and ;',
+    ],
+)
+def test_csv_round_trips_every_line_break(title: str) -> None:
+    assert csv_round_trip(title=title, note=title)["title"] == title
+    assert csv_round_trip(title=title, note=title)["note"] == title
+
+
+def test_csv_with_crlf_line_endings_from_other_tools_is_read() -> None:
+    text = calls_to_csv([call_from_json(record(title="a\nb"))], NOW).replace("\n", "\r\n")
+    (read,) = read_calls_csv(text)
+    assert read["title"] == "a\r\nb"  # inside quotes: the field's own text, as written
+    assert read["id"] == "IMP-1"

@@ -308,3 +308,19 @@ def test_a_long_title_round_trips_through_csv(tmp_path: Path) -> None:
     assert ok(run(fresh, "import", str(path))) == "imported: 1 new\n"
     assert files(fresh) == files(store)
     assert ok(run(fresh, "calls", "--all", "--format", "csv")) == exported
+
+
+def test_titles_with_every_line_break_round_trip_through_csv(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    titles = ["a\rb", "\rc", "d\x0be", "f\x0cg", "h\x1ci", "j\x85k", "l\u2028m", "n\r\no", "p\nq"]
+    for n, title in enumerate(titles, start=1):
+        ok(run(store, "add", f"T-{n}", "--title", title, "-d", "2030-03-08", "--note", title))
+    result = run(store, "calls", "--all", "--format", "csv")
+    ok(result)
+    path = tmp_path / "calls.csv"
+    path.write_bytes(result.stdout_bytes)  # not .stdout, where Click turns CRLF into LF
+    fresh = tmp_path / "fresh"
+    assert ok(run(fresh, "import", str(path))) == f"imported: {len(titles)} new\n"
+    assert files(fresh) == files(store)
+    records = json.loads(ok(run(fresh, "calls", "--all", "--format", "json")))
+    assert sorted(r["title"] for r in records) == sorted(titles)
