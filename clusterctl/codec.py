@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any, NoReturn
@@ -358,8 +359,29 @@ CSV_COLUMNS = (
 CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
 
 
+# Spreadsheets run a cell that starts with one of = + - @ TAB CR as a formula (CSV injection);
+# a leading ' makes them show it as text (OWASP). To keep import exact, every cell that starts
+# with quotes and then one of those characters gets one more quote on export and loses one on
+# import: "=1+1" is written "'=1+1", and "'=1+1" itself "''=1+1".
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
+def escape_formula(text: str) -> str:
+    """``text`` as a CSV cell that spreadsheets show as text, never run (see ``_FORMULA``)."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape_formula(cell: str) -> str:
+    """The text ``escape_formula`` made ``cell`` from: exact for every string."""
+    return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
+
+
 def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
-    """CSV text with one row per call; list-valued columns hold JSON so that import is lossless."""
+    """CSV text with one row per call; list-valued columns hold JSON so that import is lossless.
+
+    Every cell goes through ``escape_formula``, so that no spreadsheet runs a title as a formula.
+    """
     text = io.StringIO()
     writer = csv.DictWriter(
         text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
@@ -381,6 +403,7 @@ def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
             row[key] = json.dumps(record[key], ensure_ascii=False, allow_nan=False)
         row["extended"] = "true" if record["extended"] else "false"
         row["opens"] = record["opens"] or ""
+        row = {key: escape_formula(value) for key, value in row.items()}
         has_cr = any("\r" in value for value in row.values())
         (quoting_writer if has_cr else writer).writerow(row)
     return text.getvalue()
@@ -412,7 +435,11 @@ def _csv_records(reader: csv.DictReader) -> list[dict[str, Any]]:
         raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
     records = []
     for n, row in enumerate(reader, start=2):
-        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        record: dict[str, Any] = {
+            k: unescape_formula(v) if isinstance(v, str) else v
+            for k, v in row.items()
+            if k is not None
+        }
         for key in CSV_JSON_COLUMNS:
             if record.get(key):
                 try:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clusterctl.codec import (
     NonFiniteNumberError,
@@ -16,8 +18,10 @@ from clusterctl.codec import (
     call_from_json,
     call_to_json,
     calls_to_csv,
+    escape_formula,
     load_json,
     read_calls_csv,
+    unescape_formula,
 )
 from clusterctl.errors import StoreError
 
@@ -258,3 +262,62 @@ def test_csv_with_crlf_line_endings_from_other_tools_is_read() -> None:
     (read,) = read_calls_csv(text)
     assert read["title"] == "a\r\nb"  # inside quotes: the field's own text, as written
     assert read["id"] == "IMP-1"
+
+
+# --- CSV: no spreadsheet runs a cell as a formula, and import restores the text exactly ----------
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),  # its own quote must survive: one more
+        ("''+x", "'''+x"),
+        ("'plain", "'plain"),  # a quote before anything else is left alone
+        ("''", "''"),
+        ("'", "'"),
+        ("a=b", "a=b"),
+        (" =x", " =x"),
+        ("", ""),
+        ("[]", "[]"),
+    ],
+)
+def test_formula_cells_are_escaped(text: str, cell: str) -> None:
+    assert escape_formula(text) == cell
+    assert unescape_formula(cell) == text
+
+
+@given(st.text())
+def test_every_string_survives_formula_escaping(text: str) -> None:
+    cell = escape_formula(text)
+    assert unescape_formula(cell) == text
+    assert not cell.startswith(TRIGGERS)
+
+
+@given(
+    st.text(min_size=1).filter(str.strip),
+    st.text(),
+    st.text(),
+    st.sampled_from(["", *TRIGGERS, "'", "''", "'=", "\r\n"]),
+)
+def test_every_title_programme_and_note_round_trips_through_csv(
+    title: str, programme: str, note: str, prefix: str
+) -> None:
+    title = prefix + title
+    (read,) = read_calls_csv(
+        calls_to_csv([call_from_json(record(title=title, programme=programme, note=note))], NOW)
+    )
+    assert (read["title"], read["programme"], read["note"]) == (title, programme, note)
+
+
+def test_exported_csv_cells_never_start_a_formula() -> None:
+    call = call_from_json(record(title="=1+1", programme="@x", note="-3", url="https://x.org"))
+    lines = calls_to_csv([call], NOW).splitlines()
+    assert lines[1].startswith("IMP-1,'=1+1,'@x,https://x.org,[],'-3,open,")

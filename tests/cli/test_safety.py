@@ -8,6 +8,8 @@ the store as it was.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 from pathlib import Path
@@ -324,3 +326,52 @@ def test_titles_with_every_line_break_round_trip_through_csv(tmp_path: Path) -> 
     assert files(fresh) == files(store)
     records = json.loads(ok(run(fresh, "calls", "--all", "--format", "json")))
     assert sorted(r["title"] for r in records) == sorted(titles)
+
+
+# --- CSV export is safe to open in a spreadsheet ------------------------------------------------
+
+
+def test_csv_export_neutralises_formulas_and_import_restores_them(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    titles = {
+        "F-1": '=HYPERLINK("http://evil.example","click")',
+        "F-2": "+1+1",
+        "F-3": "-2",
+        "F-4": "@SUM(A1:A9)",
+        "F-5": "\tTabbed",
+        "F-6": "\rCarriage",
+        "F-7": "'=already quoted",
+        "F-8": "'plain quote",
+    }
+    for call_id, title in titles.items():
+        ok(
+            run(
+                store,
+                "add",
+                call_id,
+                "--title",
+                title,
+                "-d",
+                "2030-03-08",
+                "-p",
+                "=cmd|' /C calc'!A0",
+            )
+        )
+    result = run(store, "calls", "--all", "--format", "csv")
+    ok(result)
+    text = result.stdout_bytes.decode("utf-8")
+    assert '\nF-1,"\'=HYPERLINK(""http://evil.example"",""click"")",\'=cmd|\' /C calc\'!A0,' in text
+    # What a spreadsheet sees: no cell starts a formula.
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1 + len(titles)
+    assert not [
+        cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    ]
+    assert '\n"F-6","\'\r' in text
+    assert "F-7,''=already quoted," in text
+    assert "F-8,'plain quote," in text
+    path = tmp_path / "calls.csv"
+    path.write_bytes(result.stdout_bytes)
+    fresh = tmp_path / "fresh"
+    assert ok(run(fresh, "import", str(path))) == f"imported: {len(titles)} new\n"
+    assert files(fresh) == files(store)
