@@ -204,7 +204,7 @@ def remove_call(
     store = app_ctx.store()
     call = store.get(call_id)
     if not yes:
-        if confirm is None or not sys.stdin.isatty():
+        if confirm is None or sys.stdin is None or not sys.stdin.isatty():
             raise UsageError(f"not removing {call.id} without confirmation: add --yes")
         if not confirm(f"Remove {call.id} ({printable(call.title)})?"):
             echo("Nothing removed.")

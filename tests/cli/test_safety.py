@@ -375,3 +375,52 @@ def test_csv_export_neutralises_formulas_and_import_restores_them(tmp_path: Path
     fresh = tmp_path / "fresh"
     assert ok(run(fresh, "import", str(path))) == f"imported: {len(titles)} new\n"
     assert files(fresh) == files(store)
+
+
+# --- remove with stdin closed ----------------------------------------------------------------
+
+
+def with_stdin_closed(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed script run by a shell as ``clusterctl args <&-`` (stdin closed)."""
+    return subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *clusterctl_exe(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_remove_with_stdin_closed_is_the_non_terminal_refusal(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "X-1", "--title", "T", "-d", "2030-03-08"))
+    before = files(store)
+    refusal = "error: not removing X-1 without confirmation: add --yes\n"
+    closed = with_stdin_closed("--store", str(store), "remove", "X-1")
+    assert (closed.returncode, closed.stdout, closed.stderr) == (2, "", refusal)
+    not_a_terminal = process("--store", str(store), "remove", "X-1", stdin=subprocess.DEVNULL)
+    assert (not_a_terminal.returncode, not_a_terminal.stdout, not_a_terminal.stderr) == (
+        2,
+        "",
+        refusal,
+    )
+    assert files(store) == before
+    removed = with_stdin_closed("--store", str(store), "remove", "X-1", "--yes")
+    assert (removed.returncode, removed.stdout, removed.stderr) == (0, "Removed X-1\n", "")
+    assert files(store) == {}
+
+
+def test_remove_action_refuses_when_there_is_no_stdin_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In-process callers get no prepare_process(): sys.stdin is None itself.
+    from clusterctl.actions.changes import remove_call
+    from clusterctl.actions.context import AppContext
+    from clusterctl.errors import UsageError
+
+    store = tmp_path / "store"
+    ok(run(store, "add", "X-1", "--title", "T", "-d", "2030-03-08"))
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(UsageError, match=r"^not removing X-1 without confirmation: add --yes$"):
+        remove_call(AppContext(store_option=store), "X-1", confirm=lambda question: True)
+    assert (store / "calls" / "X-1.toml").exists()
