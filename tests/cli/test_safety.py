@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -424,3 +425,51 @@ def test_remove_action_refuses_when_there_is_no_stdin_at_all(
     with pytest.raises(UsageError, match=r"^not removing X-1 without confirmation: add --yes$"):
         remove_call(AppContext(store_option=store), "X-1", confirm=lambda question: True)
     assert (store / "calls" / "X-1.toml").exists()
+
+
+# --- --store "" ------------------------------------------------------------------------------
+
+EMPTY_STORE = (
+    "error: Invalid value for '--store': must not be empty; use '.' for the current directory "
+    "(see 'clusterctl --help')\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--store", "", "calls"],
+        ["--store=", "calls", "--all"],
+        ["--store", "", "show", "X-1"],
+        ["--store", "", "add", "X-1", "--title", "T", "-d", "2030-03-08"],
+        ["--store", "", "import", "in.json"],
+        ["--store", "", "export", "ics"],
+        ["--store", "", "warn", "--dry-run"],
+        ["--store", "", "remove", "X-1", "--yes"],
+        ["--store", "", "check"],
+        ["--store", "", "migrate"],
+        ["--store", "", "config", "path"],
+        ["--store", "", "config", "show"],
+        ["--store", "", "calls", "--help"],
+    ],
+)
+def test_an_empty_store_option_is_refused_on_every_command(tmp_path: Path, args: list[str]) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    write_json(cwd / "in.json", [record()])
+    result = process(*args, cwd=cwd)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", EMPTY_STORE)
+    assert sorted(p.name for p in cwd.iterdir()) == ["in.json"]  # no store made in the cwd
+
+
+@pytest.mark.parametrize("args", [["calls", "--all"], ["config", "show"]])  # both routes
+def test_an_empty_store_variable_means_unset(tmp_path: Path, args: list[str]) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    unset = {k: v for k, v in os.environ.items() if k != "CLUSTERCTL_STORE"}
+    expected = process(*args, cwd=cwd, env=unset)
+    assert expected.returncode == 0
+    assert str(tmp_path / "xdg-data") in expected.stdout  # the default store, not the cwd
+    empty = process(*args, cwd=cwd, env={**unset, "CLUSTERCTL_STORE": ""})
+    assert (empty.returncode, empty.stdout, empty.stderr) == (0, expected.stdout, "")
+    assert list(cwd.iterdir()) == []
