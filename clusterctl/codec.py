@@ -435,11 +435,12 @@ def _csv_records(reader: csv.DictReader) -> list[dict[str, Any]]:
         raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
     records = []
     for n, row in enumerate(reader, start=2):
-        record: dict[str, Any] = {
-            k: unescape_formula(v) if isinstance(v, str) else v
-            for k, v in row.items()
-            if k is not None
-        }
+        if None in row:  # DictReader's place for cells past the header's: they would be lost
+            extra = len(row[None])
+            plural = "s" if extra != 1 else ""
+            raise ValueError(f"line {n}: {extra} more field{plural} than the header names")
+        # A short row (DictReader fills None): its missing cells are absent, not null.
+        record: dict[str, Any] = {k: unescape_formula(v) for k, v in row.items() if v is not None}
         for key in CSV_JSON_COLUMNS:
             if record.get(key):
                 try:

@@ -321,3 +321,19 @@ def test_exported_csv_cells_never_start_a_formula() -> None:
     call = call_from_json(record(title="=1+1", programme="@x", note="-3", url="https://x.org"))
     lines = calls_to_csv([call], NOW).splitlines()
     assert lines[1].startswith("IMP-1,'=1+1,'@x,https://x.org,[],'-3,open,")
+
+
+HEADER = "id,title,timezone,deadlines,zz\n"
+DEADLINES = '"[{""deadline"": ""2030-03-08T17:00:00+01:00""}]"'
+
+
+def test_a_short_csv_row_leaves_its_missing_cells_out() -> None:
+    (read,) = read_calls_csv(f"{HEADER}IMP-1,T,UTC,{DEADLINES}\n")
+    assert "zz" not in read
+    assert call_from_json(read).extra == {}
+
+
+@pytest.mark.parametrize(("cells", "more"), [(",x", "1 more field"), (",x,y", "2 more fields")])
+def test_a_csv_row_longer_than_the_header_is_refused_not_cut(cells: str, more: str) -> None:
+    with pytest.raises(ValueError, match=rf"^line 2: {more} than the header names$"):
+        read_calls_csv(f"{HEADER}IMP-1,T,UTC,{DEADLINES},z{cells}\n")
