@@ -65,13 +65,17 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# One decoder: json.loads with options builds a new one per call, a third of reading a CSV.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def load_json(text: str) -> Any:
     """``json.loads`` refusing what is not a finite number (raise NonFiniteNumberError).
 
     Python's reader accepts ``NaN``, ``Infinity`` and ``1e999`` (as infinity), which are not
     JSON; the program's output is always valid JSON, so they are refused at the door.
     """
-    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    return _DECODER.decode(text)
 
 
 def _text(record: dict, key: str, *, required: bool = False) -> str:
@@ -367,14 +371,19 @@ _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 
+_FORMULA_FIRST = frozenset("'=+-@\t\r")  # most cells start otherwise: no regex for them
+
+
 def escape_formula(text: str) -> str:
     """``text`` as a CSV cell that spreadsheets show as text, never run (see ``_FORMULA``)."""
-    return "'" + text if _FORMULA.match(text) else text
+    if text[:1] in _FORMULA_FIRST and _FORMULA.match(text):
+        return "'" + text
+    return text
 
 
 def unescape_formula(cell: str) -> str:
     """The text ``escape_formula`` made ``cell`` from: exact for every string."""
-    return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
+    return cell[1:] if cell[:1] == "'" and _ESCAPED_FORMULA.match(cell) else cell
 
 
 def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
