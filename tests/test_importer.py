@@ -72,13 +72,15 @@ def test_json_with_nan_or_infinity_is_refused(text: bytes, message: str) -> None
 # --- import files are read bounded -------------------------------------------------------------
 
 
-def test_the_cap_is_64_mib() -> None:
-    assert MAX_IMPORT_BYTES == 64 * 1024 * 1024
+def test_the_cap_is_256_mib() -> None:
+    assert MAX_IMPORT_BYTES == 256 * 1024 * 1024
 
 
-def test_a_file_up_to_the_cap_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 1024)
-    assert read_import(io.BytesIO(b"x" * 1024), "in.json") == b"x" * 1024
+@pytest.mark.parametrize("size", [0, 1, 1024 * 1024, 3 * 1024 * 1024 - 1, 3 * 1024 * 1024])
+def test_a_file_up_to_the_cap_is_read_whole(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 3 * 1024 * 1024)
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert read_import(io.BytesIO(data), "in.json") == data
 
 
 def test_a_file_past_the_cap_is_refused_after_reading_one_byte_more(

@@ -259,12 +259,12 @@ def test_a_hand_edited_nan_never_reaches_json_output(tmp_path: Path) -> None:
     assert json.loads(ok(run(store, "show", "A-1", "--format", "json")))["yy"] == "07:32:00"
 
 
-# --- import reads at most 64 MiB ---------------------------------------------------------------
+# --- import reads at most 256 MiB --------------------------------------------------------------
 
-TOO_LARGE = "larger than 64 MiB, the most an import file may be; nothing was imported"
+TOO_LARGE = "larger than 256 MiB, the most an import file may be; nothing was imported"
 
 
-def test_import_of_dev_zero_is_refused_after_64_mib(tmp_path: Path) -> None:
+def test_import_of_dev_zero_is_refused_after_256_mib(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = process("--store", str(store), "import", "/dev/zero")
     assert (result.returncode, result.stdout) == (2, "")
@@ -272,14 +272,24 @@ def test_import_of_dev_zero_is_refused_after_64_mib(tmp_path: Path) -> None:
     assert not store.exists()
 
 
-def test_import_of_a_file_past_the_cap_is_refused(tmp_path: Path) -> None:
+def test_import_of_a_file_past_the_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl import importer
+
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 4 * 1024 * 1024)  # the real one: above
     store = tmp_path / "store"
     path = tmp_path / "big.json"
-    with path.open("wb") as out:  # sparse: 64 MiB and one byte, of which only the "[" is written
+    with path.open("wb") as out:  # sparse: 4 MiB and one byte, of which only "[" is written
         out.write(b"[")
-        out.truncate(64 * 1024 * 1024 + 1)
-    assert failed(run(store, "import", str(path)), 2) == f"error: {path}: {TOO_LARGE}"
+        out.truncate(4 * 1024 * 1024 + 1)
+    assert failed(run(store, "import", str(path)), 2) == (
+        f"error: {path}: larger than 4 MiB, the most an import file may be; nothing was imported"
+    )
     assert not store.exists()
+    with path.open("r+b") as out:  # at the cap: read, and refused for what it holds
+        out.truncate(4 * 1024 * 1024)
+    assert failed(run(store, "import", str(path)), 2).startswith(f"error: {path}: not valid JSON")
 
 
 def test_import_from_stdin_past_the_cap_is_refused(
