@@ -47,6 +47,11 @@ def prepare_process() -> None:
     # Writing past RLIMIT_FSIZE must become an error we report, not a silent kill by SIGXFSZ.
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # Started with stdin closed (`<&-`): it reads as empty, as from /dev/null, so a command that
+    # would ask refuses as on any other stream that is not a terminal. Opened first, it takes
+    # descriptor 0, which no file the command opens later can then be mistaken for.
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     # Started with stdout or stderr closed (`>&-`, `2>&-`): that output goes nowhere (and never
     # into the other stream, which is where print(file=None) would put it).
     if sys.stdout is None:

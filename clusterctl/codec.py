@@ -10,12 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, time
+from typing import Any, NoReturn
 
-from clusterctl.errors import UsageError
-from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
+from clusterctl.errors import StoreError, UsageError
+from clusterctl.model import (
+    Call,
+    Extension,
+    Stage,
+    consistency_problems,
+    is_utf8,
+    validate_call,
+    validate_id,
+)
 from clusterctl.timeparse import (
     check_year_range,
     from_storage,
@@ -30,10 +40,42 @@ EXTENSION_KEYS = ("stage", "from", "to", "reason", "source", "recorded")
 #: Keys that the JSON contract adds and that import ignores (they are derived, not stored).
 DERIVED_KEYS = frozenset({"status", "deadline", "deadline_label", "extended", "time_left"})
 DERIVED_STAGE_KEYS = frozenset({"original_deadline", "extended"})
+#: How deep a value under a key the program does not know may nest (arrays and objects): deep
+#: enough for any real data, shallow enough for the TOML writer's recursion.
+MAX_NESTING = 100
 
 
 class RecordError(ValueError):
     """A record that cannot become a Call; the message says which field and why."""
+
+
+class NonFiniteNumberError(ValueError):
+    """``NaN``, ``Infinity`` or a number beyond a float in JSON input: not JSON, or not a number
+    any other reader would take; written back, it would make the output invalid JSON."""
+
+
+def _refuse_constant(token: str) -> NoReturn:
+    raise NonFiniteNumberError(f"{token} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NonFiniteNumberError(f"the number {text} is too large")
+    return value
+
+
+# One decoder: json.loads with options builds a new one per call, a third of reading a CSV.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` refusing what is not a finite number (raise NonFiniteNumberError).
+
+    Python's reader accepts ``NaN``, ``Infinity`` and ``1e999`` (as infinity), which are not
+    JSON; the program's output is always valid JSON, so they are refused at the door.
+    """
+    return _DECODER.decode(text)
 
 
 def _text(record: dict, key: str, *, required: bool = False) -> str:
@@ -221,9 +263,11 @@ def call_to_json(call: Call, now: datetime) -> dict[str, Any]:
             for ext in call.extensions
         ],
     }
-    extra = json_ready(call.extra)
-    for key, value in extra.items():
-        record.setdefault(key, value)
+    for key, value in call.extra.items():
+        try:
+            record.setdefault(key, json_ready(value))
+        except ValueError as exc:  # a hand edit: TOML has nan and inf, JSON has not
+            raise StoreError(f"call {call.id}: key {key!r} holds {exc}; edit its file") from None
     return record
 
 
@@ -238,19 +282,61 @@ def call_from_json(record: Any) -> Call:
             stages.append(table)
         record["deadlines"] = stages
     call = call_from_record(record, ignore=DERIVED_KEYS, exact=True)
-    # An import must not write a call that `check` would then report as broken.
+    # An import must not write a call that `check` would then report as broken, nor one that
+    # `add` would have refused.
     problems = consistency_problems(call)
     if problems:
         raise RecordError(problems[0].removeprefix(f"{call.id}: "))
+    try:
+        validate_call(call)
+    except UsageError as exc:
+        raise RecordError(str(exc)) from None
+    # Keys it does not know are kept as they are: each value must be one the store can write.
+    _check_storable(call.extra, "")
+    for n, stage in enumerate(call.stages, start=1):
+        _check_storable(stage.extra, f"deadlines[{n}]")
+    for n, ext in enumerate(call.extensions, start=1):
+        _check_storable(ext.extra, f"extensions[{n}]")
     return call
 
 
+def _check_storable(value: Any, where: str, depth: int = 0, top: str = "") -> None:
+    """Raise RecordError unless the TOML store can hold ``value`` (named ``where``) as it is.
+
+    TOML has no null; text must be UTF-8; nesting below the key ``top`` is capped at
+    ``MAX_NESTING`` levels.
+    """
+    if value is None:
+        raise RecordError(f"{where!r} is null, which the store cannot hold (leave the key out)")
+    if isinstance(value, str):
+        if not is_utf8(value):
+            raise RecordError(f"{where!r}: not valid UTF-8 text")
+        return
+    if isinstance(value, dict | list) and depth > MAX_NESTING:
+        raise RecordError(f"{top!r} is nested more than {MAX_NESTING} levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not is_utf8(key):
+                named = f"in {where!r}" if where else "of the record"
+                raise RecordError(f"a key {named}: not valid UTF-8 text")
+            inner = f"{where}.{key}" if where else key
+            _check_storable(item, inner, depth + 1, top or inner)
+    elif isinstance(value, list):
+        for n, item in enumerate(value, start=1):
+            _check_storable(item, f"{where}[{n}]", depth + 1, top or where)
+
+
 def json_ready(value: Any) -> Any:
-    """Turn datetimes (also nested) into ISO 8601 strings for JSON output."""
+    """Turn datetimes, dates and times (also nested) into ISO 8601 strings for JSON output.
+
+    Raise ValueError for a float that is not finite: JSON has no NaN or infinity.
+    """
     if isinstance(value, datetime):
         return to_iso(value) if value.tzinfo else value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value}, which JSON cannot hold")
     if isinstance(value, dict):
         return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -277,39 +363,101 @@ CSV_COLUMNS = (
 CSV_JSON_COLUMNS = ("tags", "deadlines", "extensions")
 
 
+# Spreadsheets run a cell that starts with one of = + - @ TAB CR as a formula (CSV injection);
+# a leading ' makes them show it as text (OWASP). To keep import exact, every cell that starts
+# with quotes and then one of those characters gets one more quote on export and loses one on
+# import: "=1+1" is written "'=1+1", and "'=1+1" itself "''=1+1".
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
+_FORMULA_FIRST = frozenset("'=+-@\t\r")  # most cells start otherwise: no regex for them
+
+
+def escape_formula(text: str) -> str:
+    """``text`` as a CSV cell that spreadsheets show as text, never run (see ``_FORMULA``)."""
+    if text[:1] in _FORMULA_FIRST and _FORMULA.match(text):
+        return "'" + text
+    return text
+
+
+def unescape_formula(cell: str) -> str:
+    """The text ``escape_formula`` made ``cell`` from: exact for every string."""
+    return cell[1:] if cell[:1] == "'" and _ESCAPED_FORMULA.match(cell) else cell
+
+
 def calls_to_csv(calls: Iterable[Call], now: datetime) -> str:
-    """CSV text with one row per call; list-valued columns hold JSON so that import is lossless."""
+    """CSV text with one row per call; list-valued columns hold JSON so that import is lossless.
+
+    Every cell goes through ``escape_formula``, so that no spreadsheet runs a title as a formula.
+    """
     text = io.StringIO()
     writer = csv.DictWriter(
         text, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
     )
+    # The csv module quotes a field with a line break only if the break is in the line
+    # terminator: a lone CR would end the row for every reader. Such rows are quoted whole.
+    quoting_writer = csv.DictWriter(
+        text,
+        fieldnames=CSV_COLUMNS,
+        extrasaction="ignore",
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL,
+    )
     writer.writeheader()
     for call in calls:
         record = call_to_json(call, now)
-        row = dict(record)
+        row = {key: record[key] for key in CSV_COLUMNS}
         for key in CSV_JSON_COLUMNS:
-            row[key] = json.dumps(record[key], ensure_ascii=False)
+            row[key] = json.dumps(record[key], ensure_ascii=False, allow_nan=False)
         row["extended"] = "true" if record["extended"] else "false"
         row["opens"] = record["opens"] or ""
-        writer.writerow(row)
+        row = {key: escape_formula(value) for key, value in row.items()}
+        has_cr = any("\r" in value for value in row.values())
+        (quoting_writer if has_cr else writer).writerow(row)
     return text.getvalue()
 
 
 def read_calls_csv(text: str) -> list[dict[str, Any]]:
-    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded)."""
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    """Records from CSV written by ``write_calls_csv`` (JSON columns decoded).
+
+    Raise ValueError naming the line for anything that is not clusterctl CSV.
+    """
+    # A field may be as long as the whole text (a long title, a long history): the csv module's
+    # default limit of 128 KiB would refuse clusterctl's own export. It is process-wide: restore.
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, len(text)))
+    # newline="": only the CSV's own quoting decides where a row ends, so a title holding CR,
+    # VT, FF, U+001C-U+001E, NEL or U+2028 (line breaks to str.splitlines) comes back whole.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _csv_records(reader)
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: not valid CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_records(reader: csv.DictReader) -> list[dict[str, Any]]:
     missing = {"id", "title", "timezone", "deadlines"} - set(reader.fieldnames or ())
     if missing:
         raise ValueError(f"not clusterctl CSV: missing columns {', '.join(sorted(missing))}")
     records = []
     for n, row in enumerate(reader, start=2):
-        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        if None in row:  # DictReader's place for cells past the header's: they would be lost
+            extra = len(row[None])
+            plural = "s" if extra != 1 else ""
+            raise ValueError(f"line {n}: {extra} more field{plural} than the header names")
+        # A short row (DictReader fills None): its missing cells are absent, not null.
+        record: dict[str, Any] = {k: unescape_formula(v) for k, v in row.items() if v is not None}
         for key in CSV_JSON_COLUMNS:
             if record.get(key):
                 try:
-                    record[key] = json.loads(record[key])
-                except json.JSONDecodeError as exc:
+                    record[key] = load_json(record[key])
+                except ValueError as exc:  # JSONDecodeError, NonFiniteNumberError, digit limit
                     raise ValueError(f"line {n}: column {key!r} is not JSON: {exc}") from None
+                except RecursionError:
+                    raise ValueError(f"line {n}: column {key!r} is nested too deeply") from None
             else:
                 record[key] = []
         records.append(record)

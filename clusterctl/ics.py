@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from clusterctl.errors import UsageError
-from clusterctl.model import Call, StageView
+from clusterctl.model import URL_CONTROL, Call, StageView
 from clusterctl.timefmt import format_duration, format_moment
 from clusterctl.warn import check_thresholds
 
@@ -28,6 +28,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def _text(value: str) -> str:
     """User text made valid for a TEXT property: CRLF/CR become LF, other controls go."""
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _uri(url: str) -> str:
+    """``url`` made safe for a URI property: control characters %-escaped as UTF-8.
+
+    ``add`` and ``import`` refuse such URLs, but a hand-edited file may still hold one; escaped,
+    it can neither end the line nor break the export of the other calls.
+    """
+    return URL_CONTROL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
 
 
 def _slug(label: str) -> str:
@@ -95,7 +104,7 @@ def _description(call: Call, view: StageView) -> str:
                 line += f" [source: {ext.source}]"
             lines.append(line)
     if call.url:
-        lines.append(f"URL: {call.url}")
+        lines.append(f"URL: {_uri(call.url)}")
     return "\n".join(lines)
 
 
@@ -138,7 +147,7 @@ def calendar_bytes(
             event.add("summary", _text(title))
             event.add("description", _text(_description(call, view)))
             if call.url:
-                event.add("url", _text(call.url))
+                event.add("url", _uri(call.url))
             if call.tags:
                 event.add("categories", [_text(t) for t in call.tags])
             event.add("status", "CONFIRMED")

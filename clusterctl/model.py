@@ -29,6 +29,49 @@ def validate_id(call_id: str) -> str:
     return call_id
 
 
+#: C0 and C1 controls, DEL and the Unicode line and paragraph separators: each can end a line of a
+#: calendar file or a terminal and start content of its own; a real URL holds them %-escaped.
+URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def validate_url(url: str) -> str:
+    """Return ``url`` if it is empty or an http(s) URL without control characters.
+
+    Anything else is a mistyped option or a hostile file; raise UsageError.
+    """
+    if url and not url.startswith(("http://", "https://")):
+        raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
+    if URL_CONTROL.search(url):
+        raise UsageError(f"invalid URL {url!r}: it must not contain control characters")
+    return url
+
+
+def validate_title(title: str) -> str:
+    """A title must say something."""
+    if not title.strip():
+        raise UsageError("the title must not be empty")
+    return title
+
+
+def validate_tag(tag: str) -> str:
+    """A tag must have some text (an empty one usually comes from an unset shell variable)."""
+    if not tag.strip():
+        raise UsageError("a tag must not be empty")
+    return tag
+
+
+def is_utf8(text: str) -> bool:
+    """False for text that cannot be stored: bytes that were not UTF-8 arrive as lone surrogates
+    (from a command line in another encoding, or ``"\ud800"`` in JSON)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Status(StrEnum):
     """Where a call stands at a given moment."""
 
@@ -293,3 +336,39 @@ def consistency_problems(call: Call) -> list[str]:
             )
         current[ext.stage] = ext.to
     return problems
+
+
+def validate_call(call: Call) -> Call:
+    """Return ``call`` if ``add`` would accept each of its fields, else raise UsageError.
+
+    The one set of rules for a new call, whether it comes from ``add`` or from an import file:
+    a valid id, UTF-8 text, a non-empty title and tags, http(s) URLs without control
+    characters, deadlines at distinct moments.
+    """
+    validate_id(call.id)
+    for name, text in _texts(call):
+        if not is_utf8(text):
+            raise UsageError(f"{name!r}: not valid UTF-8 text")
+    validate_title(call.title)
+    validate_url(call.url)
+    for tag in call.tags:
+        validate_tag(tag)
+    for ext in call.extensions:
+        validate_url(ext.source)
+    instants = [s.original.timestamp() for s in call.stages]
+    if len(set(instants)) != len(instants):
+        raise UsageError("two deadlines of one call are the same moment")
+    return call
+
+
+def _texts(call: Call) -> list[tuple[str, str]]:
+    """Every piece of text a call holds (but its extra keys), named as in its record."""
+    texts = [(key, getattr(call, key)) for key in ("title", "programme", "url", "note")]
+    texts += [("tags", tag) for tag in call.tags]
+    texts += [(f"deadlines[{n}].label", s.label) for n, s in enumerate(call.stages, start=1)]
+    for n, ext in enumerate(call.extensions, start=1):
+        texts += [
+            (f"extensions[{n}].{key}", text)
+            for key, text in (("stage", ext.stage), ("reason", ext.reason), ("source", ext.source))
+        ]
+    return texts

@@ -16,8 +16,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from clusterctl.codec import NonFiniteNumberError, load_json
 from clusterctl.errors import UsageError, describe_os_error
-from clusterctl.model import Call, make_stages, validate_id
+from clusterctl.model import Call, make_stages, validate_call, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
 PORTAL_TIMEZONE = "Europe/Brussels"
@@ -100,11 +101,13 @@ def decode_json(raw: bytes, name: str) -> object:
             f"(line {line}, column {column})"
         ) from None
     try:
-        return json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as err:
         raise UsageError(
             f"{name}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
+    except NonFiniteNumberError as err:
+        raise UsageError(f"{name}: not valid JSON: {err}") from None
     except RecursionError:
         raise UsageError(f"{name}: not valid JSON: nested too deeply") from None
     except ValueError:  # the only other one: an integer beyond Python's digit limit
@@ -226,7 +229,7 @@ def _parse_result(result: object, source: str, where: str) -> Call:
     info.update(title=title, programme=programme, url=url, tags=list(tags))
     if opens is not None:
         info["opens"] = opens.isoformat()
-    return Call(
+    call = Call(
         id=topic_id,
         title=title,
         timezone=PORTAL_TIMEZONE,
@@ -237,6 +240,10 @@ def _parse_result(result: object, source: str, where: str) -> Call:
         opens=opens,
         extra={"portal": info},
     )
+    try:
+        return validate_call(call)  # what `add` would refuse (a javascript: url...)
+    except UsageError as err:
+        raise topic.fail(str(err), topic_id) from None
 
 
 def _portal_info(topic: _Topic) -> dict:

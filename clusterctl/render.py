@@ -244,11 +244,12 @@ def write_json(value: Any, out: IO[str]) -> None:
     """Pretty, key-order-stable JSON with a trailing newline, valid on any stream.
 
     Non-ASCII stays readable on a UTF-8 stream; on any other it is written as \\u escapes, since
-    the stream's own fallback for what it cannot encode (a backslash escape) is not JSON.
+    the stream's own fallback for what it cannot encode (a backslash escape) is not JSON. NaN and
+    infinity are not JSON: ``value`` must hold none (ValueError).
     """
     import json  # ~1.5 ms that tables never need
 
-    json.dump(value, out, indent=2, ensure_ascii=not _is_utf8(out))
+    json.dump(value, out, indent=2, ensure_ascii=not _is_utf8(out), allow_nan=False)
     out.write("\n")
 
 

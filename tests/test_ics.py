@@ -277,6 +277,28 @@ def test_control_characters_are_dropped_and_lines_folded() -> None:
     assert b"\n" not in data.replace(b"\r\n", b"")
 
 
+def test_a_url_with_control_characters_is_escaped_and_the_other_calls_are_exported() -> None:
+    # add and import refuse such a URL; a hand-edited store file may still hold one.
+    hostile = call(
+        "URL-1",
+        "Europe/Brussels",
+        Stage("", datetime(2018, 3, 8, 17, 0, tzinfo=BRU)),
+        url="http://x\r\nBEGIN:VALARM\nACTION:AUDIO\x00\x85\u2028",
+    )
+    data = export([hostile, *sample_calls()])
+    evs = events(data)
+    assert set(evs) == {"URL-1--deadline@clusterctl", *EXPECTED_UTC}
+    escaped = "http://x%0D%0ABEGIN:VALARM%0AACTION:AUDIO%00%C2%85%E2%80%A8"
+    assert str(evs["URL-1--deadline@clusterctl"]["url"]) == escaped
+    assert f"URL: {escaped}" in str(evs["URL-1--deadline@clusterctl"]["description"])
+    assert b"\r\nURL:http://x%0D%0ABEGIN:VALARM%0AACTION:AUDIO%00%C2%85%E2%80%A8" in data.replace(
+        b"\r\n ", b""
+    )
+    assert b"ACTION:AUDIO" not in data.replace(b"%0AACTION:AUDIO", b"")
+    alarms = [a for e in evs.values() for a in e.walk("VALARM")]
+    assert len(alarms) == len(evs) * len(DEFAULT_THRESHOLDS)
+
+
 def test_deadline_in_dst_fold_is_written_in_utc() -> None:
     second = datetime(2018, 10, 28, 2, 30, fold=1, tzinfo=BRU)  # 01:30Z, the CET 02:30
     first = datetime(2018, 10, 28, 2, 30, fold=0, tzinfo=BRU)  # 00:30Z, the CEST 02:30

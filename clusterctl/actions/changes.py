@@ -14,18 +14,20 @@ from datetime import time
 
 from clusterctl.actions.context import AppContext
 from clusterctl.errors import UsageError
-from clusterctl.model import Call, make_stages, validate_id
+from clusterctl.model import (
+    Call,
+    is_utf8,
+    make_stages,
+    validate_call,
+    validate_id,
+    validate_tag,
+    validate_title,
+    validate_url,
+)
 from clusterctl.render import echo, printable
 from clusterctl.timefmt import format_moment
 from clusterctl.timeparse import parse_duration, parse_moment, shift_by
 from clusterctl.zones import canonical_zone_name
-
-
-def check_url(url: str | None) -> str | None:
-    """A URL must be http(s); anything else is most likely a mistyped option."""
-    if url and not url.startswith(("http://", "https://")):
-        raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
-    return url
 
 
 def split_label(spec: str) -> tuple[str, str]:
@@ -34,35 +36,19 @@ def split_label(spec: str) -> tuple[str, str]:
     return (label, when) if sep else ("", spec)
 
 
-def check_tag(tag: str) -> str:
-    """A tag must have some text (an empty one usually comes from an unset shell variable)."""
-    if not tag.strip():
-        raise UsageError("a tag must not be empty")
-    return tag
-
-
 def check_text(**options: str | Sequence[str] | None) -> None:
-    """Refuse text that cannot be stored: bytes that are not UTF-8 arrive as lone surrogates.
+    """Refuse text that cannot be stored (``model.is_utf8``), naming the option it came in.
 
     Keyword names are option names without the dashes (``add_tag`` for --add-tag).
     """
     for name, value in options.items():
         for text in [value] if isinstance(value, str) else value or ():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
+            if not is_utf8(text):
                 option = "--" + name.rstrip("_").replace("_", "-")
                 raise UsageError(
                     f"{option}: not valid UTF-8 text (is the terminal or script in another "
                     "encoding?)"
-                ) from None
-
-
-def check_title(title: str) -> str:
-    """A title must say something."""
-    if not title.strip():
-        raise UsageError("the title must not be empty")
-    return title
+                )
 
 
 def add_call(
@@ -93,16 +79,18 @@ def add_call(
             f"--opens {opens!r} is not before the first deadline "
             f"{format_moment(stages[0].original)}"
         )
-    call = Call(
-        id=call_id,
-        title=check_title(title),
-        timezone=zone,
-        stages=stages,
-        programme=programme,
-        url=check_url(url) or "",
-        tags=tuple(dict.fromkeys(check_tag(t) for t in tag or ())),
-        note=note,
-        opens=opens_at,
+    call = validate_call(
+        Call(
+            id=call_id,
+            title=title,
+            timezone=zone,
+            stages=stages,
+            programme=programme,
+            url=url,
+            tags=tuple(dict.fromkeys(tag or ())),
+            note=note,
+            opens=opens_at,
+        )
     )
     app_ctx.now(at)  # validates --at even though adding does not depend on it
     app_ctx.store().add(call, replace=replace_)
@@ -145,7 +133,7 @@ def extend_call(
             recorded=now,
             stage=label,
             reason=reason,
-            source=check_url(source) or "",
+            source=validate_url(source),
             allow_earlier=allow_earlier,
         )
 
@@ -179,7 +167,7 @@ def edit_call(
             if t not in tags:
                 raise UsageError(f"call {call.id} has no tag {t!r}")
             tags.remove(t)
-        tags.extend(check_tag(t) for t in add_tag or () if t not in tags)
+        tags.extend(validate_tag(t) for t in add_tag or () if t not in tags)
         new_opens = call.opens
         if opens is not None:
             new_opens = (
@@ -187,9 +175,9 @@ def edit_call(
             )
         updated = replace(
             call,
-            title=check_title(title) if title is not None else call.title,
+            title=validate_title(title) if title is not None else call.title,
             programme=programme if programme is not None else call.programme,
-            url=(check_url(url) or "") if url is not None else call.url,
+            url=validate_url(url) if url is not None else call.url,
             note=note if note is not None else call.note,
             opens=new_opens,
             tags=tuple(tags),
@@ -214,7 +202,7 @@ def remove_call(
     store = app_ctx.store()
     call = store.get(call_id)
     if not yes:
-        if confirm is None or not sys.stdin.isatty():
+        if confirm is None or sys.stdin is None or not sys.stdin.isatty():
             raise UsageError(f"not removing {call.id} without confirmation: add --yes")
         if not confirm(f"Remove {call.id} ({printable(call.title)})?"):
             echo("Nothing removed.")

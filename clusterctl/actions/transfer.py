@@ -30,7 +30,11 @@ def import_file(
     now = app_ctx.now(at)
     name = "stdin" if str(file) == "-" else str(file)
     try:
-        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        if str(file) == "-":
+            raw = importer.read_import(sys.stdin.buffer, name)
+        else:
+            with file.open("rb") as stream:
+                raw = importer.read_import(stream, name)
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {describe_os_error(exc)}") from None
     kind, calls = importer.decode_calls(raw, name, source)

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import typer
+from typer.models import TyperPath
 
 from clusterctl import __version__
 from clusterctl.actions.context import AppContext
@@ -40,6 +41,25 @@ app = App(
 )
 
 
+class StorePath(TyperPath):
+    """The ``--store`` directory: Typer's path, but never empty.
+
+    ``Path("")`` is ``Path(".")``, so ``--store ""`` (an unset variable in a script) would
+    quietly make a store of whatever directory the command runs in. An empty
+    ``$CLUSTERCTL_STORE`` never gets here: Click treats it as unset.
+    """
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value in ("", b""):
+            # Named as given: Click's own hint would add "(env var: ...)", which cannot be empty.
+            raise typer.BadParameter(
+                "must not be empty; use '.' for the current directory",
+                ctx=ctx,
+                param_hint="'--store'",
+            )
+        return super().convert(value, param, ctx)
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"clusterctl {__version__}")
@@ -53,6 +73,7 @@ def main_callback(
         Path | None,
         typer.Option(
             "--store",
+            click_type=StorePath(),
             envvar="CLUSTERCTL_STORE",
             help="Store directory (else $CLUSTERCTL_STORE, the config file, the data dir).",
             show_default=False,

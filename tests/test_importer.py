@@ -1,0 +1,96 @@
+"""Tests for clusterctl.importer: what an import file decodes to, and what it refuses."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from clusterctl import importer
+from clusterctl.errors import UsageError
+from clusterctl.importer import MAX_IMPORT_BYTES, decode_calls, read_import
+
+
+def record(**change: Any) -> dict[str, Any]:
+    """A valid JSON record of one call, with ``change`` applied."""
+    return {
+        "id": "IMP-1",
+        "title": "T",
+        "timezone": "Europe/Brussels",
+        "deadlines": [{"label": "", "deadline": "2030-03-08T17:00:00+01:00"}],
+        **change,
+    }
+
+
+def raw(value: Any) -> bytes:
+    return json.dumps(value).encode("utf-8")
+
+
+def refusal(data: bytes, name: str = "in.json", kind: str = "auto") -> str:
+    """The message of the UsageError that decoding ``data`` raises."""
+    with pytest.raises(UsageError) as caught:
+        decode_calls(data, name, kind)
+    return str(caught.value)
+
+
+def test_json_records_are_decoded() -> None:
+    kind, calls = decode_calls(raw([record(), record(id="IMP-2")]), "in.json")
+    assert (kind, [c.id for c in calls]) == ("json", ["IMP-1", "IMP-2"])
+
+
+# --- import refuses what `add` refuses ---------------------------------------------------------
+
+
+def test_a_portal_topic_that_add_would_refuse_is_refused() -> None:
+    topic = {
+        "url": "javascript:alert(1)",
+        "metadata": {"identifier": ["T-1"], "deadlineDate": ["2027-04-08T17:00:00.000+0000"]},
+    }
+    assert refusal(raw({"results": [topic]}), kind="eu-portal") == (
+        "in.json: result 1 (T-1): invalid URL 'javascript:alert(1)': it must start with "
+        "http:// or https://"
+    )
+
+
+# --- JSON is always valid JSON: no NaN, no Infinity ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'[{"id": "A", "n": NaN}]', "in.json: not valid JSON: NaN is not a JSON number"),
+        (b'{"results": [Infinity]}', "in.json: not valid JSON: Infinity is not a JSON number"),
+        (b"[1e999]", "in.json: not valid JSON: the number 1e999 is too large"),
+    ],
+)
+def test_json_with_nan_or_infinity_is_refused(text: bytes, message: str) -> None:
+    assert refusal(text) == message
+
+
+# --- import files are read bounded -------------------------------------------------------------
+
+
+def test_the_cap_is_256_mib() -> None:
+    assert MAX_IMPORT_BYTES == 256 * 1024 * 1024
+
+
+@pytest.mark.parametrize("size", [0, 1, 1024 * 1024, 3 * 1024 * 1024 - 1, 3 * 1024 * 1024])
+def test_a_file_up_to_the_cap_is_read_whole(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 3 * 1024 * 1024)
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert read_import(io.BytesIO(data), "in.json") == data
+
+
+def test_a_file_past_the_cap_is_refused_after_reading_one_byte_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 1024 * 1024)
+    stream = io.BytesIO(b"x" * (3 * 1024 * 1024))
+    with pytest.raises(UsageError) as caught:
+        read_import(stream, "in.json")
+    assert str(caught.value) == (
+        "in.json: larger than 1 MiB, the most an import file may be; nothing was imported"
+    )
+    assert stream.tell() == 1024 * 1024 + 1
