@@ -88,12 +88,16 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     return user_dir("config") / "config.toml"
 
 
-_XDG = {"config": ("XDG_CONFIG_HOME", ".config"), "data": ("XDG_DATA_HOME", ".local/share"),
-        "cache": ("XDG_CACHE_HOME", ".cache")}  # fmt: skip
+_XDG = {
+    "config": ("XDG_CONFIG_HOME", ".config"),
+    "data": ("XDG_DATA_HOME", ".local/share"),
+    "cache": ("XDG_CACHE_HOME", ".cache"),
+    "state": ("XDG_STATE_HOME", ".local/state"),
+}
 
 
 def user_dir(kind: str) -> Path:
-    """The per-user ``config``, ``data`` or ``cache`` directory of clusterctl.
+    """The per-user ``config``, ``data``, ``cache`` or ``state`` directory of clusterctl.
 
     On Linux this is the XDG rule, computed here because importing platformdirs (and the
     ``platform`` module it pulls in) costs more than many whole commands; elsewhere platformdirs
@@ -110,6 +114,7 @@ def user_dir(kind: str) -> Path:
         "config": platformdirs.user_config_dir,
         "data": platformdirs.user_data_dir,
         "cache": platformdirs.user_cache_dir,
+        "state": platformdirs.user_state_dir,
     }[kind]
     return Path(finder("clusterctl"))
 

@@ -12,7 +12,7 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -127,9 +127,23 @@ def build_message(
     return message
 
 
-def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> None:
+#: How long to wait for the server's answer to QUIT: the message is accepted by then, and a
+#: server slow to say goodbye must not keep the run (and its lock) for the full timeout.
+QUIT_TIMEOUT = 2.0
+
+
+def send_message(
+    settings: SmtpSettings,
+    message: EmailMessage,
+    recipients: Sequence[str],
+    *,
+    on_accepted: Callable[[], None] | None = None,
+) -> None:
     """Deliver ``message`` to ``recipients`` via the SMTP server in ``settings``.
 
+    ``on_accepted`` runs the moment the server has accepted the message for every recipient
+    (its reply to DATA), before QUIT: that is where a delivery must be recorded, so that
+    nothing after it (a slow goodbye, a kill, a full disk for the output) can cause a resend.
     Raises DeliveryError with a one-line reason on any failure, including recipients the
     server refused while accepting others.
     """
@@ -163,23 +177,28 @@ def send_message(settings: SmtpSettings, message: EmailMessage, recipients: Sequ
         reason = _reason(exc, settings)
         raise DeliveryError(f"could not send e-mail via {where}: {reason}") from None
     finally:
-        if client is not None:
-            _close(client, polite=sent)
+        if client is not None and not sent:
+            client.close()
+    assert client is not None
+    try:
+        if not refused and on_accepted is not None:
+            on_accepted()
+    finally:
+        _quit(client)
     if refused:
         listed = "; ".join(f"{addr} ({_reply(*answer)})" for addr, answer in refused.items())
         reason = _one_line(f"recipients refused: {listed}; the others were accepted", settings)
         raise DeliveryError(f"could not send e-mail via {where}: {reason}")
 
 
-def _close(client: smtplib.SMTP, *, polite: bool) -> None:
-    """QUIT after success (errors ignored: the mail is accepted); just close otherwise."""
-    if polite:
-        try:
-            client.quit()
-            return
-        except (smtplib.SMTPException, OSError):
-            pass
-    client.close()
+def _quit(client: smtplib.SMTP) -> None:
+    """Say goodbye after success, briefly; errors are ignored: the message is accepted."""
+    try:
+        if client.sock is not None:
+            client.sock.settimeout(QUIT_TIMEOUT)
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _reply(code: int, text: bytes | str) -> str:

@@ -63,21 +63,40 @@ def warn_calls(
         due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
         if not due:
             return
-        if settings is not None:
-            from clusterctl.mail import build_message, send_message  # see smtp_settings
+        keys = [w.key for w in due]
+        if settings is None:
+            # The output is the delivery (cron mails it): recorded only once it is written.
+            _print_warnings(due, now, zone, fmt, app_ctx)
+            sys.stdout.flush()
+            ledger.commit(keys, now)
+            return
+        from clusterctl.mail import build_message, send_message  # see smtp_settings
 
-            message = build_message(
-                sender=settings.sender,
-                recipients=recipients,
-                subject=warn.digest_subject(due, now),
-                body=warn.digest_body(due, now),
-                now=now,
-            )
-            send_message(settings, message, recipients)
-        _print_warnings(due, now, zone, fmt, app_ctx)
-        ledger.record((w.key for w in due), now)
-        if settings is not None:
+        message = build_message(
+            sender=settings.sender,
+            recipients=recipients,
+            subject=warn.digest_subject(due, now),
+            body=warn.digest_body(due, now),
+            now=now,
+        )
+        unrecorded: list[StoreError] = []
+
+        def accepted() -> None:
+            # Recorded the moment the server accepts, before QUIT and before any output, so no
+            # later failure can make the next run send the same warnings again.
+            try:
+                ledger.commit(keys, now)
+            except StoreError as exc:  # said after the output: the digest did go out
+                unrecorded.append(exc)
+
+        send_message(settings, message, recipients, on_accepted=accepted)
+        try:  # a failure to print never undoes the delivery, and never hides a lost record
+            _print_warnings(due, now, zone, fmt, app_ctx)
+            sys.stdout.flush()
+        finally:
             render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
+            if unrecorded:
+                raise unrecorded[0]
 
 
 def thresholds_of(app_ctx: AppContext, option: str | None) -> list[timedelta]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from clusterctl.errors import ConflictError, NotFoundError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.cache import CacheFile, scan
+from clusterctl.store.cache import CacheFile, scan, store_key
 from clusterctl.store.files import atomic_write
 from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
@@ -228,7 +228,14 @@ class Store:
 
     def delivered_warnings(self) -> dict[str, str]:
         """The ledger's entries, read without the lock (for a dry run, which changes nothing)."""
-        return Ledger.load(self.layout.ledger).sent
+        return Ledger.load(self.layout.ledger, self._ledger_fallback()).sent
+
+    def _ledger_fallback(self) -> Path:
+        """Where delivered warnings go when the ledger cannot be written (another disk, often)."""
+        # Not at the top: config takes 2 ms to import (see CacheFile.of).
+        from clusterctl.config import user_dir
+
+        return user_dir("state") / f"undelivered-ledger-{store_key(self._real_root())}.json"
 
     @contextlib.contextmanager
     def warning_ledger(self) -> Iterator[Ledger]:
@@ -238,7 +245,7 @@ class Store:
             return
         require_schema(self.layout)
         with flock(self.layout, self.lock_timeout, WARN_LOCK, "the warnings ledger"):
-            ledger = Ledger.load(self.layout.ledger)
+            ledger = Ledger.load(self.layout.ledger, self._ledger_fallback())
             yield ledger
             if ledger.dirty:
                 ledger.save()

@@ -76,7 +76,7 @@ class CacheFile:
                 from clusterctl.config import user_dir
 
                 base = user_dir("cache")
-        return cls(base / f"summaries-{_fnv1a_hex(real_root)}.pickle", real_root)
+        return cls(base / f"summaries-{store_key(real_root)}.pickle", real_root)
 
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn or another store's."""
@@ -108,7 +108,7 @@ class CacheFile:
             pass
 
 
-def _fnv1a_hex(text: str) -> str:
+def store_key(text: str) -> str:
     """A stable 64-bit FNV-1a hash of ``text`` in hex (names a store's cache file).
 
     Not hashlib: importing it loads OpenSSL, about 3 ms of every listing. The cache also records

@@ -1,4 +1,10 @@
-"""The ledger of delivered warnings (``.state/warnings-sent.json``), local to one store copy."""
+"""The ledger of delivered warnings (``.state/warnings-sent.json``), local to one store copy.
+
+A delivery is recorded the moment it happens (``commit``), before anything else can fail. When
+the ledger cannot be written (a full disk), the delivered keys go to a fallback file in the
+user's state directory, which the next run merges back, so a warning is not sent twice because
+its record was lost.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,30 @@ def _ledger_deadline(key: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
+def _read_entries(path: Path) -> dict[str, str] | None:
+    """The 'sent' table of a ledger file; None if the file does not exist."""
+    # Not at the top: json takes 1.6 ms to import, and only `warn` reads the ledger.
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable warnings ledger: {exc}") from None
+    sent = data.get("sent") if isinstance(data, dict) else None
+    if not isinstance(sent, dict):
+        raise StoreError(f"{path}: unreadable warnings ledger: no 'sent' table")
+    return {str(k): str(v) for k, v in sent.items()}
+
+
+def _ledger_bytes(sent: dict[str, str]) -> bytes:
+    import json  # see _read_entries
+
+    data = {"version": 1, "sent": dict(sorted(sent.items()))}
+    return (json.dumps(data, indent=1) + "\n").encode()
+
+
 @dataclass
 class Ledger:
     """Which warnings were delivered: key -> ISO time of delivery."""
@@ -24,23 +54,22 @@ class Ledger:
     path: Path
     sent: dict[str, str]
     dirty: bool = False
+    #: Where delivered keys go when ``path`` cannot be written; None: nowhere else.
+    fallback: Path | None = None
 
     @classmethod
-    def load(cls, path: Path) -> Ledger:
-        """Read the ledger; a missing file is an empty ledger, a broken one an error."""
-        # Not at the top: json takes 1.6 ms to import, and only `warn` reads the ledger.
-        import json
+    def load(cls, path: Path, fallback: Path | None = None) -> Ledger:
+        """Read the ledger (and what a previous run had to keep in ``fallback``).
 
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls(path=path, sent={})
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"{path}: unreadable warnings ledger: {exc}") from None
-        sent = data.get("sent") if isinstance(data, dict) else None
-        if not isinstance(sent, dict):
-            raise StoreError(f"{path}: unreadable warnings ledger: no 'sent' table")
-        return cls(path=path, sent={str(k): str(v) for k, v in sent.items()})
+        A missing file is an empty ledger, a broken one an error.
+        """
+        sent = _read_entries(path) or {}
+        kept = _read_entries(fallback) if fallback is not None else None
+        ledger = cls(path=path, sent=sent, fallback=fallback)
+        if kept:
+            ledger.sent.update(kept)
+            ledger.dirty = True  # the next save moves them into the ledger proper
+        return ledger
 
     def record(self, keys: Iterable[str], when: datetime) -> None:
         """Remember ``keys`` as delivered at ``when``; forget warnings for long-past deadlines."""
@@ -52,6 +81,11 @@ class Ledger:
             self.sent[key] = stamp
             self.dirty = True
         self.prune(when)
+
+    def commit(self, keys: Iterable[str], when: datetime) -> None:
+        """Record ``keys`` as delivered at ``when`` and write it down at once (see ``save``)."""
+        self.record(keys, when)
+        self.save()
 
     #: Warnings for deadlines further back than this can never be due again: forget them, so
     #: the ledger of a store that grows for years stays small.
@@ -68,13 +102,35 @@ class Ledger:
         self.dirty = self.dirty or bool(stale)
 
     def save(self) -> None:
-        """Write the ledger atomically, keys sorted."""
-        import json  # see load
+        """Write the ledger atomically, keys sorted; on failure keep the entries elsewhere.
 
-        data = {"version": 1, "sent": dict(sorted(self.sent.items()))}
-        try:
-            atomic_write(self.path, (json.dumps(data, indent=1) + "\n").encode())
-        except OSError as exc:
-            raise StoreError(
-                f"{self.path}: cannot record delivered warnings: {describe_os_error(exc)}"
-            ) from None
+        Tried twice (a full disk may have freed a block); then the entries go to the fallback
+        file and the StoreError says where they are, so the next run does not send them again.
+        """
+        data = _ledger_bytes(self.sent)
+        problem: OSError | None = None
+        for _ in range(2):
+            try:
+                atomic_write(self.path, data)
+            except OSError as exc:
+                problem = exc
+                continue
+            self.dirty = False
+            if self.fallback is not None:
+                self.fallback.unlink(missing_ok=True)
+            return
+        assert problem is not None
+        reason = f"{self.path}: cannot record delivered warnings: {describe_os_error(problem)}"
+        if self.fallback is not None:
+            try:
+                self.fallback.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(self.fallback, data)
+            except OSError as exc:
+                reason += f"; nor in {self.fallback}: {describe_os_error(exc)}"
+            else:
+                self.dirty = False
+                raise StoreError(
+                    f"{reason}; kept them in {self.fallback}, so the next run will not send "
+                    "them again"
+                )
+        raise StoreError(f"{reason}; the next run may send them again")

@@ -177,7 +177,7 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
 
 
 def test_the_cache_file_is_named_by_a_stable_hash_of_the_real_root() -> None:
-    from clusterctl.store.cache import _fnv1a_hex
+    from clusterctl.store.cache import store_key as _fnv1a_hex
 
     # Published FNV-1a 64-bit test vectors: the name must not change between runs or versions.
     assert _fnv1a_hex("") == "cbf29ce484222325"
