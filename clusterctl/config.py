@@ -13,6 +13,19 @@ lock_timeout = 10                     # seconds to wait for the store's lock
 [warn]
 thresholds = "30d,14d,7d,2d,1d"       # default for --thresholds, same syntax
 email = ["team@example.org"]          # default digest recipients (plain addresses)
+notify = ["ntfy://ntfy.sh/our-calls"] # default chat channels (Apprise URLs)
+tags = ["ours"]                       # warn only about calls with all these tags
+programme = "HORIZON"                 # ... whose programme contains this
+search = "cluster"                    # ... that contain this text
+
+[portal]
+endpoint = "https://..."              # the search API (default: the EU portal's)
+timeout = 30                          # seconds per request
+[[portal.search]]                     # saved searches that `clusterctl sync` runs
+name = "clusters"
+text = "cluster"
+status = ["open", "forthcoming"]
+filters = { frameworkProgramme = ["43108390"] }
 
 [smtp]
 host = "smtp.example.org"
@@ -40,6 +53,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clusterctl.channels import mask_url
 from clusterctl.errors import ConfigError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.timeparse import parse_thresholds
@@ -71,6 +85,14 @@ class Config:
     lock_timeout: float | None = None
     warn_thresholds: str | None = None
     warn_email: tuple[str, ...] = ()
+    warn_notify: tuple[str, ...] = ()
+    warn_tags: tuple[str, ...] = ()
+    warn_programme: str | None = None
+    warn_search: str | None = None
+    portal_endpoint: str | None = None
+    portal_timeout: float | None = None
+    #: The raw ``[[portal.search]]`` array: checked by ``portal_search`` when `sync` runs.
+    portal_searches: tuple[object, ...] = ()
     # The raw [smtp] table holds the password: keep it out of repr (tracebacks, logs).
     smtp: dict[str, object] = field(default_factory=dict, repr=False)
 
@@ -156,7 +178,19 @@ def masked(config: Config) -> dict:
         "store": None if config.store is None else str(config.store),
         "timezone": config.timezone,
         "lock_timeout": config.lock_timeout,
-        "warn": {"thresholds": config.warn_thresholds, "email": list(config.warn_email)},
+        "warn": {
+            "thresholds": config.warn_thresholds,
+            "email": list(config.warn_email),
+            "notify": [mask_url(url) for url in config.warn_notify],
+            "tags": list(config.warn_tags),
+            "programme": config.warn_programme,
+            "search": config.warn_search,
+        },
+        "portal": {
+            "endpoint": config.portal_endpoint,
+            "timeout": config.portal_timeout,
+            "search": [dict(s) for s in config.portal_searches if isinstance(s, dict)],
+        },
         "smtp": {key: MASK if key == "password" else value for key, value in config.smtp.items()},
     }
 
@@ -307,11 +341,41 @@ _SMTP_KEYS: dict[str, Callable[[object], object]] = {
     "password": _secret,
     "tls": _tls,
 }
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Invalid('must be an array of strings, like ["ours"]')
+    return tuple(_string(item) for item in value)
+
+
+def _url(value: object) -> str:
+    text = _string(value)
+    if not text.startswith(("http://", "https://")) or any(not c.isprintable() for c in text):
+        raise _Invalid(f"must be an http:// or https:// URL, not {text!r}")
+    return text
+
+
+def _searches(value: object) -> tuple[object, ...]:
+    if not isinstance(value, list):
+        raise _Invalid("must be an array of tables ([[portal.search]])")
+    return tuple(value)
+
+
 _WARN_KEYS: dict[str, Callable[[object], object]] = {
     "thresholds": _thresholds,
     "email": _addresses,
+    "notify": _strings,
+    "tags": _strings,
+    "programme": _string,
+    "search": _string,
 }
-_TOP_KEYS = ("store", "timezone", "lock_timeout", "warn", "smtp")
+_PORTAL_KEYS: dict[str, Callable[[object], object]] = {
+    "endpoint": _url,
+    "timeout": _seconds,
+    "search": _searches,
+}
+_TOP_KEYS = ("store", "timezone", "lock_timeout", "warn", "smtp", "portal")
 
 
 def _env_value(key: str, text: str) -> object:
@@ -365,6 +429,7 @@ def _build(path: Path, data: dict) -> Config:
 
     warn = _checked_table(path, data, "warn", _WARN_KEYS)
     smtp = _checked_table(path, data, "smtp", _SMTP_KEYS)
+    portal = _checked_table(path, data, "portal", _PORTAL_KEYS)
     store = top("store", _string)
     store_path = None
     if isinstance(store, str):
@@ -378,5 +443,12 @@ def _build(path: Path, data: dict) -> Config:
         lock_timeout=top("lock_timeout", _seconds),  # type: ignore[arg-type]
         warn_thresholds=warn.get("thresholds"),  # type: ignore[arg-type]
         warn_email=warn.get("email", ()),  # type: ignore[arg-type]
+        warn_notify=warn.get("notify", ()),  # type: ignore[arg-type]
+        warn_tags=warn.get("tags", ()),  # type: ignore[arg-type]
+        warn_programme=warn.get("programme"),  # type: ignore[arg-type]
+        warn_search=warn.get("search"),  # type: ignore[arg-type]
+        portal_endpoint=portal.get("endpoint"),  # type: ignore[arg-type]
+        portal_timeout=portal.get("timeout"),  # type: ignore[arg-type]
+        portal_searches=portal.get("search", ()),  # type: ignore[arg-type]
         smtp=smtp,
     )

@@ -36,7 +36,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         # PYTHONUNBUFFERED too: a real shell buffers stdout, and a full disk or a reader that
         # went away then shows up only at the final flush, which the tests must see.
-        if name.startswith("CLUSTERCTL_") or name in ("NO_COLOR", "TZ", "PYTHONUNBUFFERED"):
+        # Proxy variables too: httpx honours them, and loopback test servers are not behind one.
+        proxy = name.lower() in ("http_proxy", "https_proxy", "all_proxy")
+        if (
+            name.startswith("CLUSTERCTL_")
+            or proxy
+            or name in ("NO_COLOR", "TZ", "PYTHONUNBUFFERED")
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CLUSTERCTL_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / "cache"))

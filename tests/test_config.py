@@ -261,7 +261,12 @@ def test_masked(tmp_path: Path) -> None:
         "warn": {
             "thresholds": "30d,14d,7d,2d,1d",
             "email": ["team@example.org", "boss@example.net"],
+            "notify": [],
+            "tags": [],
+            "programme": None,
+            "search": None,
         },
+        "portal": {"endpoint": None, "timeout": None, "search": []},
         "smtp": {
             "host": "smtp.example.org",
             "port": 587,

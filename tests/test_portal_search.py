@@ -4,7 +4,6 @@ split into pages. No test reaches the internet or sleeps: ``sleep`` is a recorde
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 import tomli
 from pytest_httpserver import HTTPServer
 from rich.console import Console
-from werkzeug import Request, Response
+from werkzeug import Response
 
 from clusterctl import __version__
 from clusterctl.errors import ConfigError, UsageError
@@ -37,86 +36,11 @@ from clusterctl.portal_search import (  # _retry_after: a pure helper, its table
     rich_progress,
     saved_searches_from_config,
 )
+from tests.portal_server import IDS, TOPICS, Portal, json_response, page
 
-SAMPLE = json.loads((Path(__file__).parent / "fixtures" / "eu-portal-search-page.json").read_text())
-TOPICS = SAMPLE["results"]  # nine results: eight topics, the last one listed twice
-IDS = list(dict.fromkeys(topic["metadata"]["identifier"][0] for topic in TOPICS))
-PATH = "/search-api/prod/rest/search"
 CLUSTERS = SavedSearch(
     "clusters", "cluster", ("open", "forthcoming"), {"frameworkProgramme": ("43108390", "43252476")}
 )
-
-
-def page(number: int, results: list, *, total: int, size: int) -> dict:
-    """A search response shaped like the sample: its envelope, these results."""
-    return {
-        **SAMPLE,
-        "pageNumber": number,
-        "pageSize": size,
-        "totalResults": total,
-        "results": results,
-    }
-
-
-def json_response(data: object, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(
-        json.dumps(data), status=status, headers=headers, content_type="application/json"
-    )
-
-
-class Portal:
-    """The search API on loopback: records each request; answers with the queued response for
-    the page asked for, else with that page from ``pages``."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.server = server
-        self.url = server.url_for(PATH)
-        self.pages: dict[int, dict] = {}
-        self.queued: dict[int, list[Response]] = {}
-        self.requests: list[dict] = []
-        server.expect_request(PATH, method="POST").respond_with_handler(self.handle)
-
-    def serve(self, topics: list, size: int, total: int | None = None) -> None:
-        chunks = [topics[i : i + size] for i in range(0, len(topics), size)] or [[]]
-        total = len(topics) if total is None else total
-        self.pages = {
-            n: page(n, chunk, total=total, size=size) for n, chunk in enumerate(chunks, 1)
-        }
-
-    def queue(self, number: int, *responses: Response) -> None:
-        self.queued.setdefault(number, []).extend(responses)
-
-    def handle(self, request: Request) -> Response:
-        parts = {
-            name: (part.filename, part.content_type, json.loads(part.read()))
-            for name, part in request.files.items()
-        }
-        self.requests.append(
-            {
-                "method": request.method,
-                "args": dict(request.args),
-                "raw_query": request.query_string.decode(),
-                "content_type": request.content_type,
-                "form": dict(request.form),
-                "parts": parts,
-                "user_agent": request.headers.get("User-Agent"),
-            }
-        )
-        number = int(request.args["pageNumber"])
-        if self.queued.get(number):
-            return self.queued[number].pop(0)
-        return json_response(self.pages[number])
-
-    def pages_asked(self) -> list[int]:
-        return [int(r["args"]["pageNumber"]) for r in self.requests]
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables: loopback requests must not be sent through one."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 What the fast route (``clusterctl.cli.fast``) needs to read a plain command line exactly as
 Typer would: each top-level command it may serve, the action that command calls, its
-arguments and options. Option fields: dest, names, kind (flag, text, float, path, choice),
-and where not usual: multiple, required (False), default, envvar (None), choices, min.
+arguments and options. Option fields: dest, names, kind (flag, text, int, float, path, choice),
+and where not usual: multiple, required (False), default, envvar (None), choices, min, max.
 """
 
 import sys
@@ -126,6 +126,41 @@ COMMANDS: dict[str, dict[str, Any]] = {
                 "default": False,
             },
             {"dest": "dry_run", "names": ("--dry-run", "-n"), "kind": "flag", "default": False},
+            {"dest": "verbose", "names": ("--verbose", "-v"), "kind": "flag", "default": False},
+            {"dest": "at", "names": ("--at",), "kind": "text"},
+        ),
+    },
+    "sync": {
+        "action": "clusterctl.actions.sync:sync_portal",
+        "arguments": (),
+        "options": (
+            {"dest": "search", "names": ("--search", "-s"), "kind": "text"},
+            {"dest": "text", "names": ("--text",), "kind": "text"},
+            {"dest": "status", "names": ("--status",), "kind": "text"},
+            {"dest": "filter_", "names": ("--filter",), "kind": "text", "multiple": True},
+            {
+                "dest": "endpoint",
+                "names": ("--endpoint",),
+                "kind": "text",
+                "envvar": "CLUSTERCTL_PORTAL_URL",
+            },
+            {"dest": "timeout", "names": ("--timeout",), "kind": "float", "min": 0.01},
+            {
+                "dest": "retries",
+                "names": ("--retries",),
+                "kind": "int",
+                "default": 3,
+                "min": 0,
+                "max": 10,
+            },
+            {
+                "dest": "allow_earlier",
+                "names": ("--allow-earlier",),
+                "kind": "flag",
+                "default": False,
+            },
+            {"dest": "dry_run", "names": ("--dry-run", "-n"), "kind": "flag", "default": False},
+            {"dest": "history", "names": ("--history",), "kind": "flag", "default": False},
             {"dest": "verbose", "names": ("--verbose", "-v"), "kind": "flag", "default": False},
             {"dest": "at", "names": ("--at",), "kind": "text"},
         ),

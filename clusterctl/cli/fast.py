@@ -27,8 +27,9 @@ from clusterctl.cli.handler import guarded
 
 Spec = Mapping[str, Any]
 
-# Click's FloatRange accepts more spellings ('1e3', ' 5', 'nan'); those go the Typer route.
+# Click accepts more spellings ('1e3', ' 5', 'nan', '+3'); those go the Typer route.
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_PLAIN_INTEGER = re.compile(r"[0-9]+")
 
 
 class Invocation:
@@ -56,12 +57,12 @@ def _convert(spec: Spec, text: str) -> tuple[bool, Any]:
         return True, text
     if kind == "choice":
         return text in spec.get("choices", ()), text  # Typer names the valid choices
-    if kind == "float":
-        if not _PLAIN_NUMBER.fullmatch(text):
+    if kind in ("float", "int"):
+        if not (_PLAIN_NUMBER if kind == "float" else _PLAIN_INTEGER).fullmatch(text):
             return False, None
-        value = float(text)
-        minimum = spec.get("min")
-        return minimum is None or value >= minimum, value
+        value = float(text) if kind == "float" else int(text)
+        low, high = spec.get("min"), spec.get("max")
+        return (low is None or value >= low) and (high is None or value <= high), value
     if kind == "path":
         # Typer's Path(readable=True) refuses an unreadable path, and '' means something else.
         plain = text != "" and (not os.path.exists(text) or os.access(text, os.R_OK))

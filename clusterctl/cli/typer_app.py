@@ -1,8 +1,8 @@
 """The Typer app: global options, the registration of every command, the Typer route's run.
 
-Commands live in the group modules (``listing``, ``changes``, ``transfer``, ``warnings``,
-``admin``), marked with ``clusterctl.cli.base.command``; this module registers them in that
-order, so ``--help`` lists them as the modules define them.
+Commands live in the group modules (``listing``, ``changes``, ``transfer``, ``sync``,
+``warnings``, ``admin``), marked with ``clusterctl.cli.base.command``; this module registers
+them in that order, so ``--help`` lists them as the modules define them.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typer.models import TyperPath
 
 from clusterctl import __version__
 from clusterctl.actions.context import AppContext
-from clusterctl.cli import admin, changes, listing, transfer, warnings
+from clusterctl.cli import admin, changes, listing, sync, transfer, warnings
 from clusterctl.cli.base import App, context, marked
 from clusterctl.cli.handler import Outcome, guarded, report_error
 from clusterctl.errors import ClusterctlError
 
 #: The command modules, in the order their commands appear in ``--help``.
-MODULES: tuple[ModuleType, ...] = (listing, changes, transfer, warnings, admin)
+MODULES: tuple[ModuleType, ...] = (listing, changes, transfer, sync, warnings, admin)
 
 HELP = """Track funding-call deadlines exactly: list, add, extend, warn.
 

@@ -16,16 +16,18 @@ The one place that knows the files. Each concern has a module of its own:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from clusterctl.errors import ConflictError, NotFoundError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan, store_key
 from clusterctl.store.files import atomic_write
+from clusterctl.store.history import append_history, read_history
 from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
@@ -249,6 +251,17 @@ class Store:
             yield ledger
             if ledger.dirty:
                 ledger.save()
+
+    # --- portal syncs -------------------------------------------------------------------------
+
+    def sync_history(self) -> list[dict[str, Any]]:
+        """Every recorded portal sync, oldest first (local state, not shared through git)."""
+        return read_history(self.layout.sync_history) if self.exists() else []
+
+    def record_syncs(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append ``entries`` (one per search run) to the sync history, under the store's lock."""
+        with flock(self.layout, self.lock_timeout):
+            append_history(self.layout.sync_history, entries)
 
     # --- check and migrate -------------------------------------------------------------------
 

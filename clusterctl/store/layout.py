@@ -8,6 +8,7 @@ Layout of a store directory (everything but ``.state/`` is meant to be kept in g
     .state/lock             advisory lock (flock) held across every read-modify-write
     .state/warn.lock        serialises `warn` runs, so two never deliver the same warning
     .state/warnings-sent.json   the ledger of delivered warnings (local, not shared)
+    .state/sync-history.json    when each portal search last ran, and what it brought
     .state/commit.json      journal of a multi-file change, present only while it is applied
     .state/writing          present while a change writes temporary files in calls/
 """
@@ -33,6 +34,7 @@ WARN_LOCK = "warn.lock"
 JOURNAL = "commit.json"
 WRITING = "writing"
 LEDGER = "warnings-sent.json"
+SYNC_HISTORY = "sync-history.json"
 #: Names of the temporary twin of a call file (see ``files.write_temp``).
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 
@@ -70,6 +72,10 @@ class Layout:
     @property
     def ledger(self) -> Path:
         return self.state_dir / LEDGER
+
+    @property
+    def sync_history(self) -> Path:
+        return self.state_dir / SYNC_HISTORY
 
     def call_path(self, call_id: str) -> Path:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""

@@ -124,7 +124,15 @@ def test_config_show_masks_the_password(tmp_path: Path, monkeypatch: pytest.Monk
         "store": str(tmp_path / "team-store"),
         "timezone": "Europe/Lisbon",
         "lock_timeout": 3.0,
-        "warn": {"thresholds": "14d,2d", "email": ["team@example.org"]},
+        "warn": {
+            "thresholds": "14d,2d",
+            "email": ["team@example.org"],
+            "notify": [],
+            "tags": [],
+            "programme": None,
+            "search": None,
+        },
+        "portal": {"endpoint": None, "timeout": None, "search": []},
         "smtp": {
             "host": "smtp.example.org",
             "port": 587,
@@ -151,7 +159,15 @@ def test_config_show_without_a_file(cli: Cli, tmp_path: Path) -> None:
     shown = json.loads(succeeded(cli("config", "show")).stdout)
     assert shown["exists"] is False
     assert shown["smtp"] == {}
-    assert shown["warn"] == {"thresholds": None, "email": []}
+    assert shown["warn"] == {
+        "thresholds": None,
+        "email": [],
+        "notify": [],
+        "tags": [],
+        "programme": None,
+        "search": None,
+    }
+    assert shown["portal"] == {"endpoint": None, "timeout": None, "search": []}
 
 
 def test_config_show_refuses_a_shared_file_with_a_password(
