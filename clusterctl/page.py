@@ -50,6 +50,15 @@ _FIRST_BAR = 44
 _ROW = 36
 _BAR = 10
 
+#: The timeline's legend, in this order, for the kinds of bar drawn ('approx': dashed).
+_LEGEND = (
+    ("urgent", f"closes within {URGENT.days} days"),
+    ("soon", f"closes within {SOON.days} days"),
+    ("open", "open"),
+    ("forthcoming", "forthcoming"),
+    ("closed", "closed"),
+    ("approx", "opening date not recorded"),
+)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Controls other than tab and line breaks are not allowed in HTML text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -210,6 +219,7 @@ class Timeline:
     span: str
     desc: str
     caption: str
+    legend: tuple[tuple[str, str], ...]
     ticks: tuple[tuple[str, str], ...]  # (x, month label)
     rows: tuple[Row, ...]
     plot_bottom: int
@@ -289,17 +299,16 @@ def _timeline(calls: Sequence[Call], now: datetime, zone: str) -> Timeline:
     plot_bottom = _FIRST_BAR + max(len(rows) - 1, 0) * _ROW + _BAR + 12
     span = f"{_MONTHS[months[0].month - 1]} {months[0].year} to "
     span += f"{_MONTHS[months[-2].month - 1]} {months[-2].year}"
-    caption = (
-        f"{span}. Each bar runs from a call's opening to its last deadline; dots mark deadlines. "
-        f"Dashed bars: opening date not recorded. Red: closes within {URGENT.days} days; "
-        f"amber: within {SOON.days} days; green: open; blue: forthcoming; grey: closed."
-    )
+    caption = f"{span}: each bar runs from a call's opening to its last deadline (the dots)."
+    kinds = {kind for row in rows for kind in row.css.split()}
+    kinds |= {"approx"} if any(row.approx for row in rows) else set()
     if outside:
         caption += f" {outside} call{'s' if outside > 1 else ''} outside this window not shown."
     return Timeline(
         span=span,
         desc="; ".join(descriptions) or "No call falls in this window.",
         caption=caption,
+        legend=tuple(entry for entry in _LEGEND if entry[0] in kinds),
         # The year is in the caption: a month label must fit 1/7 of a phone's width.
         ticks=tuple(
             (_pct(x(m.timestamp())), str(m.year) if m.month == 1 else _MONTHS[m.month - 1])

@@ -287,6 +287,9 @@ def test_timeline_has_a_bar_per_call_a_today_line_and_month_ticks() -> None:
     assert 'FAR <tspan class="when">10 Jan 2019 →</tspan>' in svg
     assert '<rect class="bar approx" x="0.00%"' in svg
     assert "1 call outside this window not shown." in html
+    # The legend names the kinds of bar drawn, and only those.
+    legend = re.findall(r"</svg>([^<]+)</li>", html)
+    assert legend == ["open", "forthcoming", "opening date not recorded"]
     assert svg.count('class="stage"') == 3  # C-1, two stages of INNOSUP; FAR's is beyond
 
 
