@@ -25,8 +25,8 @@ BRUSSELS = get_zone("Europe/Brussels")
 NOW = datetime(2018, 3, 1, 0, 0, tzinfo=BRUSSELS)
 
 
-def brussels(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BRUSSELS)
+def brussels(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS)
 
 
 def make_call(call_id: str = "C-1", **fields: object) -> Call:

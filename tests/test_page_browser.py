@@ -45,8 +45,8 @@ NOW = datetime(2018, 3, 1, 10, 0, tzinfo=BRUSSELS)
 NOW_S = NOW.timestamp()  # Playwright for Python reads a number as seconds
 
 
-def brussels(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BRUSSELS)
+def brussels(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS)
 
 
 def demo_calls() -> list[Call]:
