@@ -11,6 +11,7 @@ import tomllib
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,10 +19,9 @@ from clusterctl.codec import call_from_record
 from clusterctl.errors import UsageError
 from clusterctl.model import Call, Extension, Stage
 from clusterctl.page import render_page, safe_href
-from clusterctl.timeparse import get_zone
 
 ROOT = Path(__file__).resolve().parent.parent
-BRUSSELS = get_zone("Europe/Brussels")
+BRUSSELS = ZoneInfo("Europe/Brussels")
 NOW = datetime(2018, 3, 1, 0, 0, tzinfo=BRUSSELS)
 
 
