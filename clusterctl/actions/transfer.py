@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from clusterctl import importer, query
@@ -10,7 +12,8 @@ from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
 from clusterctl.actions.warnings import thresholds_of
 from clusterctl.errors import UsageError, describe_os_error
-from clusterctl.model import Status
+from clusterctl.model import Call, Status
+from clusterctl.query import CallFilter
 from clusterctl.render import TerminalProgress, echo
 from clusterctl.store import atomic_write
 
@@ -76,14 +79,25 @@ def export_ics(
 
     now = app_ctx.now(at)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
+    alarms = thresholds_of(app_ctx, thresholds)
+    _export(
+        app_ctx, flt, now, output, lambda calls: calendar_bytes(calls, thresholds=alarms, now=now)
+    )
+
+
+def _export(
+    app_ctx: AppContext,
+    flt: CallFilter,
+    now: datetime,
+    output: Path | None,
+    render: Callable[[Sequence[Call]], bytes],
+) -> None:
+    """What every ``export`` does: select the calls as ``calls`` would, render them, write the
+    bytes to stdout, or atomically to ``output`` with a count on stderr."""
     store = app_ctx.store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
     chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
-    data = calendar_bytes(
-        store.get_many(s.id for s in chosen),
-        thresholds=thresholds_of(app_ctx, thresholds),
-        now=now,
-    )
+    data = render(store.get_many(s.id for s in chosen))
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
