@@ -73,6 +73,14 @@ def safe_href(url: str) -> str | None:
     return url if host else None
 
 
+def check_ics_url(url: str) -> str:
+    """The address of the calendar to subscribe to, if it is an http(s) one (UsageError if not)."""
+    href = safe_href(url)
+    if href is None:
+        raise UsageError(f"--ics-url must be an http(s) address, not {url!r}")
+    return href
+
+
 def csp_source(text: str) -> str:
     """The CSP source expression that allows exactly this inline script or style."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
@@ -349,11 +357,7 @@ def render_page(
     beside each deadline that is in another zone. ``ics_url``: a calendar to subscribe to; it
     must be an http(s) address (UsageError otherwise).
     """
-    ics_href = None
-    if ics_url is not None:
-        ics_href = safe_href(ics_url)
-        if ics_href is None:
-            raise UsageError(f"--ics-url must be an http(s) address, not {ics_url!r}")
+    ics_href = check_ics_url(ics_url) if ics_url is not None else None
     zone = _page_zone(calls, display_zone)
     now_ts = now.timestamp()
     ordered = sorted(calls, key=lambda call: sort_key(call.summary(), now_ts))
