@@ -2,7 +2,8 @@
 
 One browser for the module; each test opens a fresh context (viewport, colour scheme, zone) and
 installs a fake clock at the page's generation time, so countdowns are checked without sleeping.
-Screenshots go to tests/artifacts/ (git-ignored) for a human to look at.
+Screenshots go to tests/artifacts/ (git-ignored) for a human to look at; the README's
+docs/page.png and docs/page-phone.png are its shipped-1000.png and shipped-360.png.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ import pytest
 
 from clusterctl.model import Call, Extension, Stage
 from clusterctl.page import render_page
+from tests.conftest import clusterctl_exe
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.access("/usr/bin/chromium", os.X_OK):
@@ -130,11 +133,13 @@ def browser() -> Iterator[Any]:
 class Opened:
     """A page in its own context, with what it logged and the CSP violations it reported."""
 
-    def __init__(self, browser: Any, url: str, scheme: str, **options: Any) -> None:
+    def __init__(
+        self, browser: Any, url: str, scheme: str, now_s: float = NOW_S, **options: Any
+    ) -> None:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         self.context = browser.new_context(
             color_scheme=scheme,
-            locale="en-US",
+            locale=options.pop("locale", "en-US"),
             timezone_id=options.pop("timezone_id", "America/New_York"),
             **options,
         )
@@ -149,8 +154,8 @@ class Opened:
             " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
         )
         # Time stands still at the generation time until a test moves it.
-        page.clock.install(time=NOW_S - 60)
-        page.clock.pause_at(NOW_S)
+        page.clock.install(time=now_s - 60)
+        page.clock.pause_at(now_s)
         page.goto(url)
 
     def _console(self, message: ConsoleMessage) -> None:
@@ -368,3 +373,57 @@ def test_print_keeps_the_timeline_and_drops_the_controls(light: Opened) -> None:
         assert page.is_visible("svg rect.bar") and page.is_visible(".countdown")
     finally:
         page.emulate_media(media="screen")
+
+
+# --- the page the command writes ----------------------------------------------------------------
+
+#: `--at 2018-03-01` on the command line: midnight in Brussels, the shipped calls' zone.
+SHIPPED_AT_S = datetime(2018, 3, 1, tzinfo=BRUSSELS).timestamp()
+
+
+@pytest.fixture(scope="module")
+def shipped_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`clusterctl export html` of a copy of the shipped data/ store, by the installed script."""
+    base = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(ROOT / "data", base / "store")
+    target = base / "www" / "calls.html"
+    target.parent.mkdir()
+    env = {**os.environ, "CLUSTERCTL_CONFIG": str(base / "no-config.toml")}
+    env["CLUSTERCTL_CACHE_DIR"] = str(base / "cache")
+    argv = ["--store", str(base / "store"), "export", "html", "--at", "2018-03-01",
+            "--ics-url", "https://example.org/calls.ics", "-o", str(target)]  # fmt: skip
+    done = subprocess.run(
+        [*clusterctl_exe(), *argv], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (0, f"Wrote 1 call to {target}\n")
+    return target.as_uri()
+
+
+# 1000 and 360 are the README's screenshots (docs/page.png, docs/page-phone.png).
+@pytest.mark.parametrize("width", [1280, 1000, 360])
+def test_the_commands_page_for_the_shipped_store(
+    browser: Any, shipped_url: str, width: int
+) -> None:
+    # A reader in Helsinki, one hour ahead of the call's zone, in British English.
+    opened = Opened(
+        browser,
+        shipped_url,
+        "light",
+        now_s=SHIPPED_AT_S,
+        viewport={"width": width, "height": 600},  # shorter than the page: shot in full
+        timezone_id="Europe/Helsinki",
+        locale="en-GB",
+    )
+    try:
+        page = opened.page
+        assert opened.errors == []
+        assert opened.violations() == []
+        assert visible_ids(page) == ["COS-CLUSTPARTNS-2017-3-02"]
+        assert texts(page, ".countdown") == ["in 7 days 17 h"]
+        assert texts(page, "[data-local]") == ["your time: 2018-03-08 18:00 EET"]
+        assert page.text_content("#page\\:clock") == "Times left update live."
+        assert page.is_visible("a.subscribe") and page.is_visible("svg rect.bar")
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        page.screenshot(path=ARTIFACTS / f"shipped-{width}.png", full_page=True)
+    finally:
+        opened.context.close()
