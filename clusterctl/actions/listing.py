@@ -27,7 +27,7 @@ def filter_options(
     tag: Sequence[str] | None,
     search: str | None,
 ) -> CallFilter:
-    """Build a CallFilter from the listing flags shared by ``calls`` and ``export ics``."""
+    """Build a CallFilter from the listing flags shared by ``calls`` and the exports."""
     return CallFilter(
         statuses=status_filter(open_=open_, closed=closed, forthcoming=forthcoming, all_=all_),
         within=parse_duration(within) if within else None,

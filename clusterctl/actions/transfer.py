@@ -1,8 +1,10 @@
-"""What ``import`` and ``export ics`` do once their options are parsed."""
+"""What ``import``, ``export ics`` and ``export html`` do once their options are parsed."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from clusterctl import importer, query
@@ -10,9 +12,11 @@ from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
 from clusterctl.actions.warnings import thresholds_of
 from clusterctl.errors import UsageError, describe_os_error
-from clusterctl.model import Status
+from clusterctl.model import Call, Status
+from clusterctl.query import CallFilter
 from clusterctl.render import TerminalProgress, echo
 from clusterctl.store import atomic_write
+from clusterctl.zones import canonical_zone_name
 
 
 def import_file(
@@ -80,14 +84,63 @@ def export_ics(
 
     now = app_ctx.now(at)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
+    alarms = thresholds_of(app_ctx, thresholds)
+    _export(
+        app_ctx, flt, now, output, lambda calls: calendar_bytes(calls, thresholds=alarms, now=now)
+    )
+
+
+def export_html(
+    app_ctx: AppContext,
+    *,
+    output: Path | None = None,
+    title: str | None = None,
+    tz: str | None = None,
+    ics_url: str | None = None,
+    open_: bool = False,
+    closed: bool = False,
+    forthcoming: bool = False,
+    all_: bool = False,
+    within: str | None = None,
+    programme: str | None = None,
+    tag: list[str] | None = None,
+    search: str | None = None,
+    at: str | None = None,
+) -> None:
+    """Write the members' page of the selected calls (``clusterctl.page``), or to stdout."""
+    from clusterctl import page  # jinja2 and the page: ~40 ms, for export html only
+
+    try:  # every option is checked before the store is read
+        zone = canonical_zone_name(tz) if tz is not None else None
+    except UsageError as exc:
+        raise UsageError(f"--tz: {exc}") from None
+    if ics_url is not None:
+        page.check_ics_url(ics_url)
+    now = app_ctx.now(at, zone)
+    flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
+
+    def render(calls: Sequence[Call]) -> bytes:
+        html = page.render_page(
+            calls, now=now, title=title or page.DEFAULT_TITLE, display_zone=zone, ics_url=ics_url
+        )
+        return html.encode("utf-8")
+
+    _export(app_ctx, flt, now, output, render)
+
+
+def _export(
+    app_ctx: AppContext,
+    flt: CallFilter,
+    now: datetime,
+    output: Path | None,
+    render: Callable[[Sequence[Call]], bytes],
+) -> None:
+    """What every ``export`` does: select the calls as ``calls`` would, render them, write the
+    bytes to stdout, or atomically to ``output`` with a count on stderr."""
     store = app_ctx.store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
     chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
-    data = calendar_bytes(
-        store.get_many(s.id for s in chosen),
-        thresholds=thresholds_of(app_ctx, thresholds),
-        now=now,
-    )
+    data = render(store.get_many(s.id for s in chosen))
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

@@ -122,7 +122,7 @@ IdArgument = Annotated[
     str, typer.Argument(metavar="ID", help="The call's id.", autocompletion=complete_ids)
 ]
 
-# The selection options of `calls`, shared by `export ics`.
+# The selection options of `calls`, shared by `export ics` and `export html`.
 OpenFlag = Annotated[bool, typer.Option("--open", help="Only open calls.")]
 ClosedFlag = Annotated[bool, typer.Option("--closed", help="Only closed calls.")]
 ForthcomingFlag = Annotated[

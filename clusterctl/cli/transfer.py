@@ -1,4 +1,4 @@
-"""Moving calls in and out: ``import`` and ``export ics``."""
+"""Moving calls in and out: ``import``, ``export ics`` and ``export html``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.transfer import export_ics, import_file
+from clusterctl.actions.transfer import export_html, export_ics, import_file
 from clusterctl.cli.base import (
     AllFlag,
     AtOption,
@@ -21,6 +21,10 @@ from clusterctl.cli.base import (
     WithinOption,
     command,
 )
+
+#: The page's heading unless --title says otherwise (``clusterctl.page.DEFAULT_TITLE``, which
+#: is not imported here: it would load Jinja2 for every command).
+PAGE_TITLE = "Funding-call deadlines"
 
 #: Sub-command groups of this module and their help.
 GROUPS = {"export": "Export calls to other tools."}
@@ -101,4 +105,55 @@ def export_ics_command(
     """Write an iCalendar (RFC 5545) file: one event per deadline, alarms at the thresholds.
 
     Example: clusterctl export ics --all -o ~/calendars/calls.ics
+    """
+
+
+@command("html", action=export_html, group="export")
+def export_html_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here (atomically) instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str, typer.Option("--title", metavar="TEXT", help="The page's heading.")
+    ] = PAGE_TITLE,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="IANA zone of the generated-at line and the timeline, also shown beside each "
+            "deadline in another zone (default: the zone most calls use).",
+            show_default=False,
+        ),
+    ] = None,
+    ics_url: Annotated[
+        str | None,
+        typer.Option(
+            "--ics-url",
+            metavar="URL",
+            help="Link to this calendar (http or https) so that members can subscribe.",
+            show_default=False,
+        ),
+    ] = None,
+    open_: OpenFlag = False,
+    closed: ClosedFlag = False,
+    forthcoming: ForthcomingFlag = False,
+    all_: AllFlag = False,
+    within: WithinOption = None,
+    programme: ProgrammeOption = None,
+    tag: TagOption = None,
+    search: SearchOption = None,
+    at: AtOption = None,
+) -> None:
+    """Write the members' page: one self-contained HTML file with countdowns and a timeline.
+
+    Example: clusterctl export html -o /var/www/html/calls.html --ics-url https://example.org/calls.ics
     """

@@ -46,8 +46,8 @@ COMMAND_PATHS = _command_paths()
 def test_every_documented_command_is_registered() -> None:
     expected = {
         ("calls",), ("show",), ("add",), ("extend",), ("edit",), ("remove",), ("import",),
-        ("check",), ("migrate",), ("warn",), ("export", "ics"), ("config", "path"),
-        ("config", "show"),
+        ("check",), ("migrate",), ("warn",), ("export", "ics"), ("export", "html"),
+        ("config", "path"), ("config", "show"),
     }  # fmt: skip
     assert expected <= set(COMMAND_PATHS)
 
