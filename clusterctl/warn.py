@@ -6,6 +6,7 @@ instant in the key means an extension re-arms every threshold for the new deadli
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -171,4 +172,40 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
             lines.append(f"  URL:       {one_line(w.url)}")
         lines.append("")
     lines.append(f"Sent by clusterctl warn at {now.isoformat(timespec='seconds')}")
+    return "\n".join(lines) + "\n"
+
+
+# What can start emphasis, code, a link or HTML inside a line (user text never starts a line
+# here, so list and heading markers need no escape, and dates stay readable where the service
+# shows Markdown as plain text).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def _md(text: str) -> str:
+    """User text made inert in Markdown: one line, the inline special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def digest_markdown(warnings: Sequence[DueWarning], now: datetime) -> str:
+    """The digest for chat (Markdown; Apprise converts it for services that want another
+    format): one item per warning with its deadline in the call's zone, the time left and the
+    threshold."""
+    n = len(warnings)
+    lines = [f"**{n} {'deadline' if n == 1 else 'deadlines'} due**", ""]
+    for w in warnings:
+        lines.append(f"- **{_md(w.call_id)}**: {_md(w.title)}")
+        details = [
+            f"deadline {format_moment(w.deadline)}",
+            format_time_left(w.deadline, now),
+            f"warning at {format_duration(w.threshold)}",
+        ]
+        if w.extended:
+            details.append("**EXTENDED**")
+        if w.stage:
+            details.insert(0, f"stage {_md(w.stage)}")
+        lines.append("  " + ", ".join(details))
+        if w.programme:
+            lines.append(f"  programme {_md(w.programme)}")
+        if w.url.startswith(("http://", "https://")):
+            lines.append(f"  <{w.url}>")
     return "\n".join(lines) + "\n"

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from clusterctl import render, warn
 from clusterctl.actions.context import AppContext
-from clusterctl.errors import StoreError
+from clusterctl.errors import ClusterctlError, DeliveryError, StoreError
+from clusterctl.store import Ledger
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
+
+if TYPE_CHECKING:
+    from clusterctl.mail import SmtpSettings
+    from clusterctl.notify import Channel
 
 
 def warn_calls(
@@ -24,12 +30,19 @@ def warn_calls(
     thresholds: str | None = None,
     email: Sequence[str] | None = None,
     no_email: bool = False,
+    notify: Sequence[str] | None = None,
+    no_notify: bool = False,
     dry_run: bool = False,
     fmt: str = "text",
     at: str | None = None,
     tz: str | None = None,
 ) -> None:
-    """Print (and e-mail) the warnings that are due and not delivered before."""
+    """Print (and e-mail, and post to chat) the warnings due and not delivered before.
+
+    The output (or the e-mail digest) is one channel; each chat channel is another, with its
+    own record in the ledger: a warning is delivered once to each, and a channel that fails is
+    tried again next run without sending again to those that succeeded.
+    """
     now = app_ctx.now(at, tz)
     limits = thresholds_of(app_ctx, thresholds)
     zone = app_ctx.display_zone(tz)
@@ -44,6 +57,7 @@ def warn_calls(
         from clusterctl.mail import smtp_settings  # smtplib, ssl, email: ~20 ms, only to send
 
         settings = smtp_settings(app_ctx.config, os.environ)
+    chats = _channels([] if no_notify else list(notify or app_ctx.config.warn_notify))
     store = app_ctx.store()
     if not store.exists():
         # Silence means "nothing due" to cron: a mistyped store path must not look like that.
@@ -53,50 +67,107 @@ def warn_calls(
         )
     candidates = warn.candidate_ids(store.summaries(open_at=now.timestamp()), limits, now)
     if dry_run:
+        calls = store.get_many(candidates)
         delivered = store.delivered_warnings()
-        due = warn.due_warnings(store.get_many(candidates), limits, now, delivered)
+        due = warn.due_warnings(calls, limits, now, delivered)
         _print_warnings(due, now, zone, fmt, app_ctx)
         if due and recipients:
             render.echo(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}", err=True)
+        for chat in chats:
+            if chat_due := warn.due_warnings(calls, limits, now, _sent_to(chat, delivered)):
+                render.echo(f"dry run: would notify {chat.shown}: {_count(chat_due)}", err=True)
         return
     with store.warning_ledger() as ledger:
-        due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
-        if not due:
-            return
-        keys = [w.key for w in due]
-        if settings is None:
+        calls = store.get_many(candidates)
+        failures: list[ClusterctlError] = []
+        due = warn.due_warnings(calls, limits, now, ledger.sent)
+        if due and settings is None:
             # The output is the delivery (cron mails it): recorded only once it is written.
             _print_warnings(due, now, zone, fmt, app_ctx)
             sys.stdout.flush()
-            ledger.commit(keys, now)
-            return
-        from clusterctl.mail import build_message, send_message  # see smtp_settings
-
-        message = build_message(
-            sender=settings.sender,
-            recipients=recipients,
-            subject=warn.digest_subject(due, now),
-            body=warn.digest_body(due, now),
-            now=now,
-        )
-        unrecorded: list[StoreError] = []
-
-        def accepted() -> None:
-            # Recorded the moment the server accepts, before QUIT and before any output, so no
-            # later failure can make the next run send the same warnings again.
+            ledger.commit([w.key for w in due], now)
+        elif due and settings is not None:
             try:
-                ledger.commit(keys, now)
-            except StoreError as exc:  # said after the output: the digest did go out
-                unrecorded.append(exc)
+                _email(due, now, recipients, settings, ledger, zone, fmt, app_ctx)
+            except DeliveryError as exc:
+                failures.append(exc)
+        for chat in chats:
+            chat_due = warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent))
+            if not chat_due:
+                continue
+            try:
+                _post(chat, chat_due, now, ledger)
+            except DeliveryError as exc:
+                failures.append(exc)
+        if failures:
+            raise (
+                failures[0]
+                if len(failures) == 1
+                else DeliveryError("; ".join(str(f) for f in failures))
+            )
 
-        send_message(settings, message, recipients, on_accepted=accepted)
-        try:  # a failure to print never undoes the delivery, and never hides a lost record
-            _print_warnings(due, now, zone, fmt, app_ctx)
-            sys.stdout.flush()
-        finally:
-            render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
-            if unrecorded:
-                raise unrecorded[0]
+
+def _email(
+    due: Sequence[DueWarning],
+    now: datetime,
+    recipients: Sequence[str],
+    settings: SmtpSettings,
+    ledger: Ledger,
+    zone: str | None,
+    fmt: str,
+    app_ctx: AppContext,
+) -> None:
+    """Send the digest, record it the moment the server accepts it, then print it."""
+    from clusterctl.mail import build_message, send_message  # see smtp_settings
+
+    message = build_message(
+        sender=settings.sender,
+        recipients=recipients,
+        subject=warn.digest_subject(due, now),
+        body=warn.digest_body(due, now),
+        now=now,
+    )
+    unrecorded: list[StoreError] = []
+
+    def accepted() -> None:
+        # Recorded the moment the server accepts, before QUIT and before any output, so no
+        # later failure can make the next run send the same warnings again.
+        try:
+            ledger.commit([w.key for w in due], now)
+        except StoreError as exc:  # said after the output: the digest did go out
+            unrecorded.append(exc)
+
+    send_message(settings, message, recipients, on_accepted=accepted)
+    try:  # a failure to print never undoes the delivery, and never hides a lost record
+        _print_warnings(due, now, zone, fmt, app_ctx)
+        sys.stdout.flush()
+    finally:
+        render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
+        if unrecorded:
+            raise unrecorded[0]
+
+
+def _channels(urls: Sequence[str]) -> list[Channel]:
+    if not urls:
+        return []
+    from clusterctl.notify import channels  # see clusterctl.notify: Apprise, only to notify
+
+    return channels(urls)
+
+
+def _sent_to(chat: Channel, sent: Mapping[str, str]) -> dict[str, str]:
+    """The ledger's entries for one chat channel, keyed like the output's own."""
+    prefix = chat.key + "|"
+    return {key[len(prefix) :]: when for key, when in sent.items() if key.startswith(prefix)}
+
+
+def _post(chat: Channel, due: Sequence[DueWarning], now: datetime, ledger: Ledger) -> None:
+    """Post the digest to one chat channel and record it there at once."""
+    from clusterctl.notify import send  # see _channels
+
+    send(chat, warn.digest_subject(due, now), warn.digest_markdown(due, now))
+    ledger.commit([f"{chat.key}|{w.key}" for w in due], now)
+    render.echo(f"notified {chat.shown}: {_count(due)}", err=True)
 
 
 def thresholds_of(app_ctx: AppContext, option: str | None) -> list[timedelta]:

@@ -172,6 +172,8 @@ COMMANDS: dict[str, dict[str, Any]] = {
             {"dest": "thresholds", "names": ("--thresholds",), "kind": "text"},
             {"dest": "email", "names": ("--email", "-e"), "kind": "text", "multiple": True},
             {"dest": "no_email", "names": ("--no-email",), "kind": "flag", "default": False},
+            {"dest": "notify", "names": ("--notify",), "kind": "text", "multiple": True},
+            {"dest": "no_notify", "names": ("--no-notify",), "kind": "flag", "default": False},
             {"dest": "dry_run", "names": ("--dry-run", "-n"), "kind": "flag", "default": False},
             {
                 "dest": "fmt",

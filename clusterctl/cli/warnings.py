@@ -45,6 +45,20 @@ def warn_command(
     no_email: Annotated[
         bool, typer.Option("--no-email", help="Do not e-mail, even if the config names recipients.")
     ] = False,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notify",
+            metavar="URL",
+            help="Also post the digest to this chat channel, an Apprise URL such as "
+            "slack://..., workflows://... (Teams), matrix://..., ntfy://... (repeatable; default: "
+            "warn.notify in the config file; needs pip install 'clusterctl[notify]').",
+            show_default=False,
+        ),
+    ] = None,
+    no_notify: Annotated[
+        bool, typer.Option("--no-notify", help="Post to no chat, even if the config names some.")
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", "-n", help="Show what would be sent; send and remember nothing."),
@@ -57,6 +71,7 @@ def warn_command(
 ) -> None:
     """Warn about deadlines crossing a threshold; silent when nothing is due (for cron).
 
-    Each (call, stage, deadline, threshold) warning is delivered once; a deadline extension
-    re-arms them. Example crontab line: 0 7 * * * clusterctl warn --email team@example.org
+    Each (call, stage, deadline, threshold) warning is delivered once to each channel (the
+    output or e-mail, and every chat); a deadline extension re-arms them.
+    Example crontab line: 0 7 * * * clusterctl warn --email team@example.org
     """
