@@ -31,127 +31,28 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from clusterctl import store as store_mod
-from clusterctl.cli import app
 from clusterctl.errors import ClusterctlError
 from clusterctl.store import MAX_CALL_FILE_BYTES
-from tests.conftest import clusterctl_exe
-
-ID_RULE = (
-    "an id is 1-120 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+from tests.cli.helpers import ID_RULE
+from tests.conftest import run, start
+from tests.store.helpers import (
+    AT,
+    add,
+    call_text,
+    crash_many,
+    every_command,
+    invoke,
+    listing,
+    ok,
+    one_error,
+    stat_tree,
+    temp_files,
 )
-AT = "2030-01-15 12:00"  # every command that records or compares a time pins the clock
+
 EXIT_CODES = {0} | {cls.exit_code for cls in (ClusterctlError, *ClusterctlError.__subclasses__())}
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def run(store: Path, *args: str, timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess:
-    """``clusterctl --store STORE ARGS`` as a real process."""
-    return subprocess.run(
-        [*clusterctl_exe(), "--store", str(store), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **kwargs,
-    )
-
-
-def start(store: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*clusterctl_exe(), "--store", str(store), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def invoke(store: Path, *args: str, input: str | None = None) -> Result:
-    """The CLI in-process; any exception other than a clean exit fails the test."""
-    return CliRunner().invoke(
-        app, ["--store", str(store), *args], input=input, catch_exceptions=False
-    )
-
-
-def ok(result: Result | subprocess.CompletedProcess) -> str:
-    code = result.exit_code if isinstance(result, Result) else result.returncode
-    assert code == 0, (code, result.stdout, result.stderr)
-    return result.stdout
-
-
-def one_error(result: Result | subprocess.CompletedProcess, code: int) -> str:
-    """The single ``error: ...`` line of a failed run (no traceback, nothing on stdout)."""
-    got = result.exit_code if isinstance(result, Result) else result.returncode
-    assert got == code, (got, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
-
-
-def listing(store: Path, *args: str) -> dict[str, dict]:
-    """id -> JSON record of ``calls --format json ARGS`` (default: open and forthcoming)."""
-    records = json.loads(ok(invoke(store, "calls", "--format", "json", "--at", AT, *args)))
-    return {r["id"]: r for r in records}
-
-
-def add(store: Path, call_id: str, *args: str) -> None:
-    ok(invoke(store, "add", call_id, "--title", f"Title of {call_id}", "-d", "2031-03-08", *args))
-
-
-def tree(root: Path, *, strict: bool = True) -> dict[str, tuple]:
-    """Every path under ``root``: mode, size, mtime, inode and bytes of each file.
-
-    ``strict=False`` (after a refused change) leaves out ``.state/lock``, where every attempt
-    writes its pid, and the mtimes of directories, which a removed temporary file touches.
-    """
-    found = {}
-    for p in sorted(root.rglob("*")):
-        if not strict and p == root / ".state" / "lock":
-            continue
-        info = p.lstat()
-        if p.is_dir() and not p.is_symlink():
-            found[str(p.relative_to(root))] = (
-                (info.st_mode, info.st_mtime_ns) if strict else (info.st_mode,)
-            )
-            continue
-        data = p.read_bytes() if p.is_file() and not p.is_symlink() else None
-        found[str(p.relative_to(root))] = (
-            info.st_mode,
-            info.st_size,
-            info.st_mtime_ns,
-            info.st_ino,
-            data,
-        )
-    return found
-
-
-def temp_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*.tmp"))
-
-
-def call_text(
-    call_id: str, title: str = "A call", deadline: str = "2031-03-08T17:00:00+01:00"
-) -> str:
-    return (
-        f'id = "{call_id}"\ntitle = "{title}"\ntimezone = "Europe/Brussels"\n\n'
-        f"[[deadlines]]\ndeadline = {deadline}\n"
-    )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    """A store with one call, CALL-1 (deadline 2031-03-08 17:00 Brussels)."""
-    root = tmp_path / "store"
-    add(root, "CALL-1")
-    return root
-
-
-# --- concurrency: real processes ------------------------------------------------------------------
 
 
 def test_twenty_processes_adding_distinct_calls_all_land(tmp_path: Path) -> None:
@@ -197,8 +98,6 @@ def test_twenty_processes_extending_one_call_all_land_in_a_chain(store: Path, ho
     assert ok(run(store, "check")) == f"ok: 1 call in {store}, no problems\n"
 
 
-# --- the lock ---------------------------------------------------------------------------------
-
 HOLDER = """
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
@@ -238,7 +137,7 @@ def lock_holder(store: Path) -> Iterator[subprocess.Popen]:
 def test_a_live_lock_holder_makes_a_change_fail_in_bounded_time(
     store: Path, lock_holder: subprocess.Popen, args: tuple[str, ...]
 ) -> None:
-    before = tree(store / "calls")
+    before = stat_tree(store / "calls")
     started = time.monotonic()
     result = run(store, "--lock-timeout", "0.5", *args, timeout=30)
     elapsed = time.monotonic() - started
@@ -247,7 +146,7 @@ def test_a_live_lock_holder_makes_a_change_fail_in_bounded_time(
         f"process (pid {lock_holder.pid}) for more than 0.5 s; try again or raise --lock-timeout"
     )
     assert 0.5 <= elapsed < 10
-    assert tree(store / "calls") == before
+    assert stat_tree(store / "calls") == before
     # Reading does not wait for the lock.
     assert ok(run(store, "calls", "--all", "--format", "json", timeout=30)).count('"id"') == 1
 
@@ -261,90 +160,6 @@ def test_a_lock_holder_killed_with_sigkill_does_not_block(
     ok(run(store, "--lock-timeout", "0.5", "add", "CALL-2", "--title", "T", "-d", "2031-03-08"))
     assert time.monotonic() - started < 10
     assert sorted(listing(store, "--all")) == ["CALL-1", "CALL-2"]
-
-
-# --- SIGKILL at random moments ------------------------------------------------------------------
-
-
-def fork_cli(argv: list[str]) -> int:
-    """Run the CLI in a forked child (modules already imported); return its pid."""
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 70
-        try:
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            app(argv, prog_name="clusterctl")
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:
-            code = 70
-        os._exit(code)
-    return pid
-
-
-def files_of(root: Path) -> dict[str, bytes]:
-    calls = root / "calls"
-    return {p.name: p.read_bytes() for p in calls.iterdir() if not p.name.startswith(".")}
-
-
-def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int) -> dict[str, int]:
-    """Kill ``clusterctl ARGV`` (run on a fresh copy of ``base``) at random moments ``runs`` times.
-
-    After every kill: each call file holds its old or its new bytes, a reader sees the whole
-    change or none of it, ``check`` passes, and the next change sweeps leftover temporary files.
-    """
-    rng = random.Random(seed)
-    before = files_of(base)
-    # The state after the change, and how long the change takes (modules already imported).
-    durations = []
-    for n in range(3):
-        done = tmp_path / f"done-{seed}-{n}"
-        shutil.copytree(base, done)
-        started = time.monotonic()
-        pid = fork_cli(["--store", str(done), *argv])
-        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-        durations.append(time.monotonic() - started)
-    after = files_of(done)
-    assert after != before
-    # Spread the kills evenly over a typical run and a little beyond (randomly within each slot),
-    # so that every run of the test kills early, in the middle and at the very end.
-    window = sorted(durations)[1] * 1.3
-    delays = [window * (n + rng.random()) / runs for n in range(runs)]
-    rng.shuffle(delays)
-    seen_before, seen_after = listing(base, "--all"), listing(done, "--all")
-    outcomes = {"before": 0, "after": 0, "mixed-on-disk": 0, "temp-left": 0, "finished": 0}
-    outcomes["window-ms"] = round(window * 1000)
-    for n in range(runs):
-        root = tmp_path / f"run-{seed}-{n}"
-        shutil.copytree(base, root)
-        pid = fork_cli(["--store", str(root), *argv])
-        time.sleep(delays[n])
-        os.kill(pid, signal.SIGKILL)
-        status = os.waitpid(pid, 0)[1]
-        if os.waitstatus_to_exitcode(status) == 0:
-            outcomes["finished"] += 1
-        on_disk = files_of(root)
-        assert set(on_disk) <= set(before) | set(after), f"run {n} (seed {seed})"
-        for name, data in on_disk.items():
-            assert data in (before.get(name), after.get(name)), f"run {n}: torn {name}"
-        mixed = on_disk not in (before, after)
-        journal = (root / ".state" / "commit.json").exists()
-        assert journal or not mixed, f"run {n}: a mixed state without a journal"
-        outcomes["mixed-on-disk"] += mixed
-        outcomes["temp-left"] += bool(temp_files(root / "calls"))
-        if temp_files(root / "calls"):  # what the kill left, the next change is told to sweep
-            assert (root / ".state" / "writing").exists(), f"run {n} (seed {seed})"
-        seen = listing(root, "--all")  # a reader finishes a journalled change first
-        assert seen in (seen_before, seen_after), f"run {n} (seed {seed})"
-        outcomes["before" if seen == seen_before else "after"] += 1
-        assert files_of(root) in (before, after)
-        assert ok(invoke(root, "check")).startswith("ok: ")
-        add(root, "LATER-1")  # the next change sweeps temporary files
-        assert temp_files(root / "calls") == []
-        shutil.rmtree(root)
-    return outcomes
 
 
 @pytest.fixture
@@ -395,9 +210,6 @@ def test_sigkill_during_an_extend_leaves_before_or_after(tmp_path: Path, warm_cl
     assert outcomes["before"] > 0 and outcomes["finished"] < 30, outcomes
 
 
-# --- write errors: a full disk (RLIMIT_FSIZE) and a read-only directory --------------------------
-
-
 def small_files(limit: int) -> Callable[[], None]:
     def preexec() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
@@ -421,13 +233,13 @@ def no_bytecode() -> dict[str, str]:
 def test_a_file_size_limit_fails_cleanly_and_changes_nothing(
     store: Path, args: tuple[str, ...], culprit: str
 ) -> None:
-    before = tree(store, strict=False)
+    before = stat_tree(store, strict=False)
     result = run(store, *args, preexec_fn=small_files(4096), env=no_bytecode())
     assert one_error(result, 5) == (
         f"error: {store / 'calls' / (culprit + '.toml')}: cannot write: file too large for this "
         "system's limits; the store is unchanged"
     )
-    assert tree(store, strict=False) == before
+    assert stat_tree(store, strict=False) == before
     assert temp_files(store) == []
 
 
@@ -446,7 +258,7 @@ def test_a_file_size_limit_during_an_import_imports_nothing(
     ]
     source = tmp_path / "import.json"
     source.write_text(json.dumps(records))
-    before = tree(store, strict=False)
+    before = stat_tree(store, strict=False)
     result = run(store, "import", str(source), preexec_fn=small_files(limit), env=no_bytecode())
     # At 1500 bytes every call file fits, but the journal listing 40 renames does not.
     where = store / (culprit or ".state/commit.json")
@@ -454,7 +266,7 @@ def test_a_file_size_limit_during_an_import_imports_nothing(
         f"error: {where}: cannot write: file too large for this system's limits; "
         "the store is unchanged"
     )
-    assert tree(store, strict=False) == before
+    assert stat_tree(store, strict=False) == before
     assert temp_files(store / "calls") == []
     assert not (store / ".state" / "commit.json").exists()
 
@@ -508,7 +320,7 @@ def read_only(store: Path) -> Iterator[Callable[..., subprocess.CompletedProcess
 
 def test_a_read_only_calls_directory_refuses_changes_cleanly(store: Path, read_only: Any) -> None:
     read_only.protect(store / "calls", 0o555)
-    before = tree(store / "calls")
+    before = stat_tree(store / "calls")
     for args in (
         ("add", "CALL-2", "--title", "T", "-d", "2031-03-08"),
         ("extend", "CALL-1", "--by", "1d"),
@@ -517,7 +329,7 @@ def test_a_read_only_calls_directory_refuses_changes_cleanly(store: Path, read_o
         message = one_error(read_only(*args), 5)
         assert message.startswith(f"error: {store / 'calls'}")
         assert message.endswith(": cannot write: Permission denied; the store is unchanged")
-    assert tree(store / "calls") == before
+    assert stat_tree(store / "calls") == before
     assert temp_files(store) == []
     assert "CALL-1" in ok(read_only("calls", "--all"))
 
@@ -529,7 +341,7 @@ def test_a_read_only_store_can_be_read_but_not_changed(store: Path, read_only: A
     read_only.protect(store / ".state" / "lock", 0o444)
     for path in (store / "calls", store / ".state", store):
         read_only.protect(path, 0o555)
-    before = tree(store)
+    before = stat_tree(store)
     assert "CALL-1" in ok(read_only("calls", "--all"))
     assert json.loads(ok(read_only("show", "CALL-2", "--format", "json")))["id"] == "CALL-2"
     assert ok(read_only("check")) == f"ok: 2 calls in {store}, no problems\n"
@@ -538,7 +350,7 @@ def test_a_read_only_store_can_be_read_but_not_changed(store: Path, read_only: A
     assert one_error(read_only("add", "CALL-3", "--title", "T", "-d", "2031-03-08"), 5) == (
         f"error: {store}: cannot change the store: Permission denied"
     )
-    assert tree(store) == before
+    assert stat_tree(store) == before
 
 
 def test_an_interrupted_import_is_finished_by_the_next_reader_who_can_write(
@@ -577,8 +389,6 @@ def test_an_interrupted_import_is_finished_by_the_next_reader_who_can_write(
     assert not journal.exists() and temp_files(store) == []
 
 
-# --- reads never write; a missing store is created by the first change only ---------------------
-
 READS = [
     ("calls",),
     ("calls", "--all", "--format", "json"),
@@ -595,11 +405,11 @@ READS = [
 def test_reading_commands_never_write_into_the_store(store: Path) -> None:
     ok(invoke(store, "extend", "CALL-1", "--by", "1d", "--at", AT))
     time.sleep(0.01)
-    before = tree(store)
+    before = stat_tree(store)
     for args in READS:
         result = invoke(store, *args, input="[]" if args[0] == "import" else None)
         assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    assert tree(store) == before
+    assert stat_tree(store) == before
 
 
 @pytest.mark.parametrize(
@@ -633,8 +443,6 @@ def test_the_first_change_creates_the_store(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "calls").iterdir()) == ["CALL-1.toml"]
 
 
-# --- never overwrite what cannot be read ----------------------------------------------------------
-
 UNREADABLE = [
     pytest.param(
         b'id = "CALL-1"\ntitle = \n', "invalid TOML: Invalid value (at line 2, column 9)", id="toml"
@@ -649,23 +457,6 @@ UNREADABLE = [
 ]
 
 
-def every_command(source: Path) -> list[tuple[str, ...]]:
-    return [
-        ("calls",),
-        ("calls", "--format", "json"),
-        ("show", "CALL-1"),
-        ("extend", "CALL-1", "--by", "1d"),
-        ("edit", "CALL-1", "--note", "x"),
-        ("remove", "CALL-1", "--yes"),
-        ("add", "CALL-1", "--title", "T", "-d", "2031-03-08", "--replace"),
-        ("add", "CALL-1", "--title", "T", "-d", "2031-03-08"),
-        ("import", str(source), "--replace"),
-        ("export", "ics"),
-        ("warn", "--dry-run"),
-        ("warn",),
-    ]
-
-
 @pytest.mark.parametrize(("content", "message"), UNREADABLE)
 def test_an_unreadable_call_file_is_refused_everywhere_and_left_alone(
     store: Path, tmp_path: Path, content: bytes, message: str
@@ -674,7 +465,7 @@ def test_an_unreadable_call_file_is_refused_everywhere_and_left_alone(
     source.write_text(json.dumps([{**listing(store, "--all")["CALL-1"], "title": "new"}]))
     path = store / "calls" / "CALL-1.toml"
     path.write_bytes(content)
-    before = tree(store, strict=False)
+    before = stat_tree(store, strict=False)
     for args in every_command(source):
         assert one_error(invoke(store, *args), 5) == f"error: {path}: {message}", args
     result = invoke(store, "check")
@@ -683,7 +474,7 @@ def test_an_unreadable_call_file_is_refused_everywhere_and_left_alone(
         f"problem: {path}: {message}",
         f"error: 1 problem in {store}",
     ]
-    assert tree(store, strict=False) == before
+    assert stat_tree(store, strict=False) == before
 
 
 def test_a_newer_schema_is_refused_everywhere_and_left_alone(store: Path, tmp_path: Path) -> None:
@@ -695,14 +486,14 @@ def test_a_newer_schema_is_refused_everywhere_and_left_alone(store: Path, tmp_pa
         f"error: {marker}: schema version 99 is newer than this clusterctl understands (1); "
         "upgrade clusterctl. Nothing was changed."
     )
-    before = tree(store)
+    before = stat_tree(store)
     for args in [*every_command(source), ("add", "NEW-1", "--title", "T", "-d", "2031-03-08")]:
         assert one_error(invoke(store, *args), 5) == message, args
     assert one_error(invoke(store, "migrate"), 5) == message
     result = invoke(store, "check")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == message.replace("error: ", "problem: ")
-    assert tree(store) == before
+    assert stat_tree(store) == before
 
 
 def test_migrate_from_an_older_schema_keeps_a_backup(
@@ -730,8 +521,6 @@ def test_migrate_from_an_older_schema_keeps_a_backup(
     assert listing(store, "--all")["CALL-1"]["title"] == "Title of CALL-1"
     assert ok(invoke(store, "migrate")) == "schema version 1 is current; nothing to do\n"
 
-
-# --- hand edits survive, symlinks, deterministic bytes --------------------------------------------
 
 HAND_EDITED = """\
 id = "CALL-1"
@@ -817,8 +606,6 @@ def test_the_same_content_is_written_as_the_same_bytes(tmp_path: Path) -> None:
     assert keys == ["id", "title", "programme", "url", "tags", "timezone", "deadline"]
 
 
-# --- hostile and odd input ------------------------------------------------------------------------
-
 TITLES = [
     "Ünïcödé café — “quotes” ½ ß",
     "مرحبا بالعالم: دعوة لتقديم المقترحات",
@@ -901,12 +688,12 @@ def test_ids_that_are_not_safe_file_names_are_refused(tmp_path: Path, bad: str) 
 
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_bad_ids_are_refused_by_every_command_that_takes_one(store: Path, bad: str) -> None:
-    before = tree(store)
+    before = stat_tree(store)
     for args in (("show",), ("extend", "--by", "1d"), ("edit", "--note", "x"), ("remove", "-y")):
         assert one_error(invoke(store, *args, "--", bad), 2) == (
             f"error: invalid id {bad!r}: {ID_RULE}"
         )
-    assert tree(store) == before
+    assert stat_tree(store) == before
 
 
 def test_a_bad_id_in_an_import_file_is_refused(store: Path, tmp_path: Path) -> None:
@@ -923,10 +710,10 @@ def test_a_bad_id_in_an_import_file_is_refused(store: Path, tmp_path: Path) -> N
             ]
         )
     )
-    before = tree(store)
+    before = stat_tree(store)
     message = one_error(invoke(store, "import", str(source)), 2)
     assert message.startswith(f"error: {source}: record 1 (../../escaped): invalid id")
-    assert tree(store) == before
+    assert stat_tree(store) == before
     assert not (tmp_path / "escaped.toml").exists()
 
 
@@ -1026,9 +813,6 @@ def test_a_deadline_at_the_edge_of_time_never_causes_a_traceback(
             one_error(result, result.exit_code)
 
 
-# --- the cache is never stale ---------------------------------------------------------------------
-
-
 def test_listing_sees_hand_edits_made_in_the_same_second(store: Path) -> None:
     add(store, "CALL-2")
     assert set(listing(store)) == {"CALL-1", "CALL-2"}
@@ -1063,10 +847,12 @@ def test_listing_sees_an_edit_that_restored_the_old_mtime(
     assert "2021-03-08 17:00" in ok(invoke(store, "calls", "--all", "--at", AT))
 
 
-# --- fuzz: nothing a file can hold makes a traceback --------------------------------------------
-
 OFFSETS = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))
+
+
 EDGES = [datetime.min, datetime.max, datetime(1, 1, 1, 12), datetime(9999, 12, 31, 12)]
+
+
 ANY_TIME = st.one_of(
     st.sampled_from(EDGES),
     st.sampled_from(EDGES).flatmap(lambda d: OFFSETS.map(lambda tz: d.replace(tzinfo=tz))),
@@ -1075,6 +861,8 @@ ANY_TIME = st.one_of(
     st.dates(),
     st.times(),
 )
+
+
 SCALARS = st.one_of(
     st.text(max_size=30),
     st.integers(),
@@ -1083,6 +871,8 @@ SCALARS = st.one_of(
     ANY_TIME,
     st.sampled_from(["Europe/Brussels", "UTC", "AoE", "Mars/Olympus", "", "../etc/passwd"]),
 )
+
+
 VALUES = st.recursive(
     SCALARS,
     lambda inner: (
@@ -1090,9 +880,13 @@ VALUES = st.recursive(
     ),
     max_leaves=8,
 )
+
+
 KEYS = st.sampled_from(
     ["id", "title", "timezone", "opens", "note", "tags", "programme", "url", "extra"]
 )
+
+
 TABLE_KEYS = st.sampled_from(["deadline", "label", "from", "to", "recorded", "stage", "reason"])
 
 
@@ -1158,6 +952,8 @@ TOMLISH_LINES = st.sampled_from(
         "",
     ]
 )
+
+
 SKELETON = call_text("FUZZ-1").splitlines()
 
 
@@ -1179,6 +975,8 @@ def tomlish(draw: st.DrawFn) -> bytes:
 
 
 TOMLISH = tomlish()
+
+
 FILE_CONTENT = st.one_of(st.binary(max_size=600), TOMLISH, call_records().map(toml_bytes))
 
 
