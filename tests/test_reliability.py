@@ -10,17 +10,12 @@ traceback fails the test.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import random
-import resource
 import shutil
-import subprocess
-import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,243 +41,9 @@ from tests.store.helpers import (
     ok,
     one_error,
     stat_tree,
-    temp_files,
 )
 
 EXIT_CODES = {0} | {cls.exit_code for cls in (ClusterctlError, *ClusterctlError.__subclasses__())}
-
-
-def small_files(limit: int) -> Callable[[], None]:
-    def preexec() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return preexec
-
-
-def no_bytecode() -> dict[str, str]:
-    """This test's environment, and no .pyc writes that the size limit would break."""
-    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-@pytest.mark.parametrize(
-    ("args", "culprit"),
-    [
-        (("add", "BIG-1", "--title", "T", "-d", "2031-03-08", "--note", "x" * 9000), "BIG-1"),
-        (("extend", "CALL-1", "--by", "1d", "--reason", "r" * 9000), "CALL-1"),
-        (("edit", "CALL-1", "--note", "n" * 9000), "CALL-1"),
-    ],
-)
-def test_a_file_size_limit_fails_cleanly_and_changes_nothing(
-    store: Path, args: tuple[str, ...], culprit: str
-) -> None:
-    before = stat_tree(store, strict=False)
-    result = run(store, *args, preexec_fn=small_files(4096), env=no_bytecode())
-    assert one_error(result, 5) == (
-        f"error: {store / 'calls' / (culprit + '.toml')}: cannot write: file too large for this "
-        "system's limits; the store is unchanged"
-    )
-    assert stat_tree(store, strict=False) == before
-    assert temp_files(store) == []
-
-
-@pytest.mark.parametrize(("limit", "culprit"), [(4096, "calls/NEW-07.toml"), (1500, None)])
-def test_a_file_size_limit_during_an_import_imports_nothing(
-    store: Path, tmp_path: Path, limit: int, culprit: str | None
-) -> None:
-    records = [
-        {
-            "id": f"NEW-{n:02d}",
-            "title": "big " * 2000 if n == 7 and culprit else f"small {n}",
-            "timezone": "Europe/Brussels",
-            "deadlines": [{"label": "", "deadline": "2032-01-01T17:00:00+01:00"}],
-        }
-        for n in range(40)
-    ]
-    source = tmp_path / "import.json"
-    source.write_text(json.dumps(records))
-    before = stat_tree(store, strict=False)
-    result = run(store, "import", str(source), preexec_fn=small_files(limit), env=no_bytecode())
-    # At 1500 bytes every call file fits, but the journal listing 40 renames does not.
-    where = store / (culprit or ".state/commit.json")
-    assert one_error(result, 5) == (
-        f"error: {where}: cannot write: file too large for this system's limits; "
-        "the store is unchanged"
-    )
-    assert stat_tree(store, strict=False) == before
-    assert temp_files(store / "calls") == []
-    assert not (store / ".state" / "commit.json").exists()
-
-
-def drop_root_privileges() -> Callable[[], None] | None:
-    """A preexec_fn that makes permissions apply to root, or None when not root."""
-    if os.geteuid() != 0:
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def preexec() -> None:
-        # PR_CAPBSET_DROP: the exec'd program loses CAP_DAC_OVERRIDE, _READ_SEARCH and FOWNER.
-        for cap in (1, 2, 3):
-            if libc.prctl(24, cap, 0, 0, 0) != 0:
-                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-    probe = tempfile.mkdtemp()
-    try:
-        os.chmod(probe, 0o555)
-        touched = subprocess.run(
-            ["touch", os.path.join(probe, "x")], preexec_fn=preexec, capture_output=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE: permissions not enforced")
-    finally:
-        os.chmod(probe, 0o755)
-        shutil.rmtree(probe)
-    if touched.returncode == 0:
-        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE: permissions not enforced")
-    return preexec
-
-
-@pytest.fixture
-def read_only(store: Path) -> Iterator[Callable[..., subprocess.CompletedProcess]]:
-    """Run clusterctl on ``store`` with permissions enforced; restores the modes afterwards."""
-    preexec = drop_root_privileges()
-    changed: list[tuple[Path, int]] = []
-
-    def protect(path: Path, mode: int) -> None:
-        changed.append((path, path.stat().st_mode & 0o7777))
-        path.chmod(mode)
-
-    def runner(*args: str) -> subprocess.CompletedProcess:
-        return run(store, *args, preexec_fn=preexec)
-
-    runner.protect = protect  # type: ignore[attr-defined]
-    yield runner
-    for path, mode in reversed(changed):
-        path.chmod(mode)
-
-
-def test_a_read_only_calls_directory_refuses_changes_cleanly(store: Path, read_only: Any) -> None:
-    read_only.protect(store / "calls", 0o555)
-    before = stat_tree(store / "calls")
-    for args in (
-        ("add", "CALL-2", "--title", "T", "-d", "2031-03-08"),
-        ("extend", "CALL-1", "--by", "1d"),
-        ("edit", "CALL-1", "--note", "x"),
-    ):
-        message = one_error(read_only(*args), 5)
-        assert message.startswith(f"error: {store / 'calls'}")
-        assert message.endswith(": cannot write: Permission denied; the store is unchanged")
-    assert stat_tree(store / "calls") == before
-    assert temp_files(store) == []
-    assert "CALL-1" in ok(read_only("calls", "--all"))
-
-
-def test_a_read_only_store_can_be_read_but_not_changed(store: Path, read_only: Any) -> None:
-    add(store, "CALL-2")
-    for path in [*(store / "calls").iterdir(), store / "clusterctl.toml", store / ".gitignore"]:
-        read_only.protect(path, 0o444)
-    read_only.protect(store / ".state" / "lock", 0o444)
-    for path in (store / "calls", store / ".state", store):
-        read_only.protect(path, 0o555)
-    before = stat_tree(store)
-    assert "CALL-1" in ok(read_only("calls", "--all"))
-    assert json.loads(ok(read_only("show", "CALL-2", "--format", "json")))["id"] == "CALL-2"
-    assert ok(read_only("check")) == f"ok: 2 calls in {store}, no problems\n"
-    ok(read_only("warn", "--dry-run", "--at", AT))
-    assert "BEGIN:VCALENDAR" in ok(read_only("export", "ics", "--all"))
-    assert one_error(read_only("add", "CALL-3", "--title", "T", "-d", "2031-03-08"), 5) == (
-        f"error: {store}: cannot change the store: Permission denied"
-    )
-    assert stat_tree(store) == before
-
-
-def test_an_interrupted_import_is_finished_by_the_next_reader_who_can_write(
-    store: Path, read_only: Any
-) -> None:
-    # What a writer killed right after its commit point leaves: temporary files and the journal.
-    calls = store / "calls"
-    temps = {}
-    for call_id in ("NEW-1", "NEW-2"):
-        temps[call_id] = calls / f".{call_id}.toml.k1ll3d.tmp"
-        temps[call_id].write_text(call_text(call_id, f"imported {call_id}"))
-    journal = store / ".state" / "commit.json"
-    journal.write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "renames": [[f"calls/{t.name}", f"calls/{i}.toml"] for i, t in temps.items()],
-                "removals": ["calls/CALL-1.toml"],
-            }
-        )
-    )
-    read_only.protect(store / ".state" / "lock", 0o444)
-    read_only.protect(calls, 0o555)
-    assert one_error(read_only("calls", "--all"), 5) == (
-        f"error: {journal}: a change to the store was interrupted and cannot be finished by "
-        f"this process ({store}: cannot change the store: Permission denied); run clusterctl "
-        "check as a user who can write the store"
-    )
-    assert journal.exists() and all(t.exists() for t in temps.values())
-    (store / ".state" / "lock").chmod(0o644)
-    calls.chmod(0o755)
-    assert {i: r["title"] for i, r in listing(store, "--all").items()} == {
-        "NEW-1": "imported NEW-1",
-        "NEW-2": "imported NEW-2",
-    }
-    assert not journal.exists() and temp_files(store) == []
-
-
-READS = [
-    ("calls",),
-    ("calls", "--all", "--format", "json"),
-    ("calls", "--all", "--format", "csv"),
-    ("show", "CALL-1"),
-    ("show", "CALL-1", "--format", "json"),
-    ("check",),
-    ("warn", "--dry-run", "--at", "2031-03-01"),
-    ("export", "ics", "--all"),
-    ("import", "-", "--dry-run"),
-]
-
-
-def test_reading_commands_never_write_into_the_store(store: Path) -> None:
-    ok(invoke(store, "extend", "CALL-1", "--by", "1d", "--at", AT))
-    time.sleep(0.01)
-    before = stat_tree(store)
-    for args in READS:
-        result = invoke(store, *args, input="[]" if args[0] == "import" else None)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    assert stat_tree(store) == before
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("calls",),
-        ("calls", "--format", "json"),
-        ("show", "CALL-1"),
-        ("check",),
-        ("warn", "--dry-run"),
-        ("warn",),
-        ("export", "ics"),
-        ("migrate",),
-        ("import", "-", "--dry-run"),
-        ("extend", "CALL-1", "--by", "1d"),
-        ("remove", "CALL-1", "--yes"),
-    ],
-)
-def test_a_missing_store_is_not_created_by_reads(tmp_path: Path, args: tuple[str, ...]) -> None:
-    root = tmp_path / "nowhere" / "store"
-    result = invoke(root, *args, input="[]")
-    assert result.exit_code in (0, 1, 3, 5), (result.exit_code, result.stderr)
-    assert "Traceback" not in result.stderr
-    assert not root.parent.exists()
-
-
-def test_the_first_change_creates_the_store(tmp_path: Path) -> None:
-    root = tmp_path / "nowhere" / "store"
-    add(root, "CALL-1")
-    assert (root / "clusterctl.toml").read_text() == "schema_version = 1\n"
-    assert sorted(p.name for p in (root / "calls").iterdir()) == ["CALL-1.toml"]
 
 
 UNREADABLE = [
@@ -402,36 +163,6 @@ def test_hand_added_keys_survive_extend_and_edit(store: Path) -> None:
     assert [e.get("reason") for e in record["extensions"]] == [None, "again"]
     assert (record["note"], record["tags"]) == ("edited", ["ours"])
     assert ok(invoke(store, "check")).startswith("ok: 1 call")
-
-
-def test_a_symlinked_call_file_is_written_through_keeping_its_mode(
-    store: Path, tmp_path: Path
-) -> None:
-    target = tmp_path / "shared" / "CALL-1.toml"
-    target.parent.mkdir()
-    link = store / "calls" / "CALL-1.toml"
-    shutil.move(link, target)
-    target.chmod(0o640)
-    link.symlink_to(target)
-    ok(invoke(store, "extend", "CALL-1", "--by", "1d", "--at", AT))
-    ok(invoke(store, "edit", "CALL-1", "--note", "through the link"))
-    assert link.is_symlink() and link.resolve() == target
-    assert target.stat().st_mode & 0o7777 == 0o640
-    record = tomllib.loads(target.read_text())
-    assert record["note"] == "through the link" and len(record["extensions"]) == 1
-    assert temp_files(tmp_path) == []
-
-
-def test_a_symlinked_store_directory_is_written_through(store: Path, tmp_path: Path) -> None:
-    link = tmp_path / "link-to-store"
-    link.symlink_to(store)
-    (store / "calls" / "CALL-1.toml").chmod(0o640)
-    ok(invoke(link, "edit", "CALL-1", "--note", "via the link"))
-    add(link, "CALL-2")
-    assert link.is_symlink()
-    assert sorted(p.name for p in (store / "calls").iterdir()) == ["CALL-1.toml", "CALL-2.toml"]
-    assert (store / "calls" / "CALL-1.toml").stat().st_mode & 0o7777 == 0o640
-    assert listing(store, "--all")["CALL-1"]["note"] == "via the link"
 
 
 def test_the_same_content_is_written_as_the_same_bytes(tmp_path: Path) -> None:
