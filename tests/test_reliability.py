@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import shutil
 import time
-import tomllib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,155 +25,10 @@ from typer.testing import Result
 
 from clusterctl import store as store_mod
 from clusterctl.errors import ClusterctlError
-from clusterctl.store import MAX_CALL_FILE_BYTES
 from tests.cli.helpers import ID_RULE
-from tests.conftest import run
-from tests.store.helpers import (
-    AT,
-    add,
-    call_text,
-    every_command,
-    invoke,
-    listing,
-    ok,
-    one_error,
-    stat_tree,
-)
+from tests.store.helpers import AT, add, call_text, invoke, listing, ok, one_error, stat_tree
 
 EXIT_CODES = {0} | {cls.exit_code for cls in (ClusterctlError, *ClusterctlError.__subclasses__())}
-
-
-UNREADABLE = [
-    pytest.param(
-        b'id = "CALL-1"\ntitle = \n', "invalid TOML: Invalid value (at line 2, column 9)", id="toml"
-    ),
-    pytest.param(
-        b'id = "CALL-1"\n<<<<<<< HEAD\ntitle = "ours"\n=======\ntitle = "theirs"\n'
-        b">>>>>>> feature\n",
-        "unresolved git merge conflict at line 2, column 1; resolve it by hand, then run "
-        "clusterctl check",
-        id="conflict",
-    ),
-]
-
-
-@pytest.mark.parametrize(("content", "message"), UNREADABLE)
-def test_an_unreadable_call_file_is_refused_everywhere_and_left_alone(
-    store: Path, tmp_path: Path, content: bytes, message: str
-) -> None:
-    source = tmp_path / "replacement.json"
-    source.write_text(json.dumps([{**listing(store, "--all")["CALL-1"], "title": "new"}]))
-    path = store / "calls" / "CALL-1.toml"
-    path.write_bytes(content)
-    before = stat_tree(store, strict=False)
-    for args in every_command(source):
-        assert one_error(invoke(store, *args), 5) == f"error: {path}: {message}", args
-    result = invoke(store, "check")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        f"problem: {path}: {message}",
-        f"error: 1 problem in {store}",
-    ]
-    assert stat_tree(store, strict=False) == before
-
-
-def test_a_newer_schema_is_refused_everywhere_and_left_alone(store: Path, tmp_path: Path) -> None:
-    source = tmp_path / "replacement.json"
-    source.write_text(json.dumps([{**listing(store, "--all")["CALL-1"], "title": "new"}]))
-    marker = store / "clusterctl.toml"
-    marker.write_text("schema_version = 99\n")
-    message = (
-        f"error: {marker}: schema version 99 is newer than this clusterctl understands (1); "
-        "upgrade clusterctl. Nothing was changed."
-    )
-    before = stat_tree(store)
-    for args in [*every_command(source), ("add", "NEW-1", "--title", "T", "-d", "2031-03-08")]:
-        assert one_error(invoke(store, *args), 5) == message, args
-    assert one_error(invoke(store, "migrate"), 5) == message
-    result = invoke(store, "check")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == message.replace("error: ", "problem: ")
-    assert stat_tree(store) == before
-
-
-def test_migrate_from_an_older_schema_keeps_a_backup(
-    store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def rename_name_to_title(root: Path) -> None:
-        for path in (root / "calls").glob("*.toml"):
-            store_mod.atomic_write(path, path.read_bytes().replace(b"name = ", b"title = "))
-
-    monkeypatch.setitem(store_mod.MIGRATIONS, 0, rename_name_to_title)
-    path = store / "calls" / "CALL-1.toml"
-    old_call = path.read_text().replace("title = ", "name = ")
-    path.write_text(old_call)
-    (store / "clusterctl.toml").write_text("schema_version = 0\n")
-    assert one_error(invoke(store, "calls"), 5) == (
-        f"error: {store / 'clusterctl.toml'}: schema version 0 is older than 1; run "
-        "`clusterctl migrate` (a backup is kept)"
-    )
-    out = ok(invoke(store, "migrate"))
-    assert out.startswith(f"migrated schema 0 -> 1; previous store kept in {store}/.state/backups/")
-    backup = Path(out.strip().rsplit(" ", 1)[1])
-    assert (backup / "clusterctl.toml").read_text() == "schema_version = 0\n"
-    assert (backup / "calls" / "CALL-1.toml").read_text() == old_call
-    assert (store / "clusterctl.toml").read_text() == "schema_version = 1\n"
-    assert listing(store, "--all")["CALL-1"]["title"] == "Title of CALL-1"
-    assert ok(invoke(store, "migrate")) == "schema version 1 is current; nothing to do\n"
-
-
-HAND_EDITED = """\
-id = "CALL-1"
-title = "Hand edited"
-owner = "anna"
-timezone = "Europe/Brussels"
-review = { by = "board", round = 2 }
-
-[[deadlines]]
-deadline = 2031-03-08T17:00:00+01:00
-room = "B.12"
-
-[[extensions]]
-from = 2031-03-08T17:00:00+01:00
-to = 2031-03-15T17:00:00+01:00
-recorded = 2030-01-01T00:00:00Z
-ticket = "EXT-7"
-
-[budget]
-total = 1_500_000
-[budget.split]
-lead = 0.6
-"""
-
-
-def test_hand_added_keys_survive_extend_and_edit(store: Path) -> None:
-    path = store / "calls" / "CALL-1.toml"
-    path.write_text(HAND_EDITED)
-    ok(invoke(store, "extend", "CALL-1", "--by", "7d", "--reason", "again", "--at", AT))
-    ok(invoke(store, "edit", "CALL-1", "--note", "edited", "--add-tag", "ours"))
-    record = tomllib.loads(path.read_text())
-    assert record["owner"] == "anna"
-    assert record["review"] == {"by": "board", "round": 2}
-    assert record["budget"] == {"total": 1_500_000, "split": {"lead": 0.6}}
-    assert record["deadlines"][0]["room"] == "B.12"
-    assert record["extensions"][0]["ticket"] == "EXT-7"
-    assert [e.get("reason") for e in record["extensions"]] == [None, "again"]
-    assert (record["note"], record["tags"]) == ("edited", ["ours"])
-    assert ok(invoke(store, "check")).startswith("ok: 1 call")
-
-
-def test_the_same_content_is_written_as_the_same_bytes(tmp_path: Path) -> None:
-    args = ("--programme", "COSME", "--tag", "b", "--tag", "a", "--url", "https://x.example/")
-    one, two = tmp_path / "one", tmp_path / "two"
-    add(one, "CALL-1", *args)
-    add(two, "CALL-1", *args)
-    path = Path("calls") / "CALL-1.toml"
-    first = (one / path).read_bytes()
-    assert (two / path).read_bytes() == first
-    ok(invoke(one, "edit", "CALL-1", "--title", "Title of CALL-1"))
-    assert (one / path).read_bytes() == first
-    keys = [line.split(" = ")[0] for line in first.decode().splitlines() if " = " in line]
-    assert keys == ["id", "title", "programme", "url", "tags", "timezone", "deadline"]
 
 
 TITLES = [
@@ -288,73 +140,6 @@ def test_a_bad_id_in_an_import_file_is_refused(store: Path, tmp_path: Path) -> N
     assert message.startswith(f"error: {source}: record 1 (../../escaped): invalid id")
     assert stat_tree(store) == before
     assert not (tmp_path / "escaped.toml").exists()
-
-
-def strange_files() -> list[Any]:
-    rng = random.Random(1)
-    return [
-        pytest.param("empty", "'id' is missing or empty", id="empty"),
-        pytest.param(
-            bytes(rng.getrandbits(8) for _ in range(4096)), "not UTF-8 text (at line", id="binary"
-        ),
-        pytest.param(
-            b"# padding\n" * (MAX_CALL_FILE_BYTES // 10 + 1),
-            f"too large ({(MAX_CALL_FILE_BYTES // 10 + 1) * 10} bytes; at most "
-            f"{MAX_CALL_FILE_BYTES})",
-            id="huge",
-        ),
-        pytest.param("directory", "is a directory, not a TOML file", id="directory"),
-        pytest.param("fifo", "not a regular file", id="fifo"),
-    ]
-
-
-@pytest.mark.parametrize(("content", "message"), strange_files())
-def test_strange_call_files_give_clear_errors(
-    store: Path, content: bytes | str, message: str
-) -> None:
-    path = store / "calls" / "ODD-1.toml"
-    if content == "empty":
-        path.write_bytes(b"")
-    elif content == "directory":
-        path.mkdir()
-    elif content == "fifo":
-        os.mkfifo(path)
-    else:
-        assert isinstance(content, bytes)
-        path.write_bytes(content)
-    for args in (("calls",), ("show", "ODD-1")):
-        result = run(store, *args, timeout=30)  # a real process: a FIFO must not hang it
-        line = one_error(result, 5)
-        assert line.startswith(f"error: {path}: ") and message in line, line
-    result = run(store, "check", timeout=30)
-    assert result.returncode == 1
-    assert message in result.stderr and str(path) in result.stderr
-    assert "Traceback" not in result.stderr
-    assert json.loads(ok(invoke(store, "show", "CALL-1", "--format", "json")))["id"] == "CALL-1"
-
-
-def test_check_reports_duplicates_wrong_ids_and_broken_chains(store: Path) -> None:
-    ok(invoke(store, "extend", "CALL-1", "--by", "7d", "--at", AT))
-    calls = store / "calls"
-    shutil.copy(calls / "CALL-1.toml", calls / "COPY-1.toml")
-    text = (calls / "CALL-1.toml").read_text()
-    (calls / "CALL-2.toml").write_text(
-        text.replace('id = "CALL-1"', 'id = "CALL-2"').replace(
-            "from = 2031-03-08 17:00:00+01:00", "from = 2031-03-01 17:00:00+01:00"
-        )
-    )
-    (calls / "CALL-3.toml").write_text(call_text("OTHER-3"))
-    result = invoke(store, "check")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        f"problem: {calls / 'CALL-2.toml'}: CALL-2: extension 1 says it moved the deadline "
-        "from 2031-03-01T17:00:00+01:00, but the deadline then was 2031-03-08T17:00:00+01:00",
-        f"problem: {calls / 'CALL-3.toml'}: declares id 'OTHER-3' but the file name says 'CALL-3'",
-        f"problem: {calls / 'COPY-1.toml'}: declares id 'CALL-1' but the file name says 'COPY-1'",
-        f"problem: {calls / 'COPY-1.toml'}: duplicate id 'CALL-1' (also in "
-        f"{calls / 'CALL-1.toml'})",
-        f"error: 4 problems in {store}",
-    ]
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,15 @@
 
 Everything in tests/store/ runs against real directories in tmp_path. The same promises are
 also checked through the command line: reading commands never write (not even a timestamp),
-a missing store is created by the first change only, a read-only store can still be read.
+a missing store is created by the first change only, a read-only store can still be read,
+keys added by hand survive ``extend`` and ``edit``.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +171,46 @@ def test_a_symlinked_store_directory_is_written_through(store: Path, tmp_path: P
     assert sorted(p.name for p in (store / "calls").iterdir()) == ["CALL-1.toml", "CALL-2.toml"]
     assert (store / "calls" / "CALL-1.toml").stat().st_mode & 0o7777 == 0o640
     assert listing(store, "--all")["CALL-1"]["note"] == "via the link"
+
+
+# --- through the command line: hand-added keys survive --------------------------------------------
+
+
+HAND_EDITED = """\
+id = "CALL-1"
+title = "Hand edited"
+owner = "anna"
+timezone = "Europe/Brussels"
+review = { by = "board", round = 2 }
+
+[[deadlines]]
+deadline = 2031-03-08T17:00:00+01:00
+room = "B.12"
+
+[[extensions]]
+from = 2031-03-08T17:00:00+01:00
+to = 2031-03-15T17:00:00+01:00
+recorded = 2030-01-01T00:00:00Z
+ticket = "EXT-7"
+
+[budget]
+total = 1_500_000
+[budget.split]
+lead = 0.6
+"""
+
+
+def test_hand_added_keys_survive_extend_and_edit(store: Path) -> None:
+    path = store / "calls" / "CALL-1.toml"
+    path.write_text(HAND_EDITED)
+    ok(invoke(store, "extend", "CALL-1", "--by", "7d", "--reason", "again", "--at", AT))
+    ok(invoke(store, "edit", "CALL-1", "--note", "edited", "--add-tag", "ours"))
+    record = tomllib.loads(path.read_text())
+    assert record["owner"] == "anna"
+    assert record["review"] == {"by": "board", "round": 2}
+    assert record["budget"] == {"total": 1_500_000, "split": {"lead": 0.6}}
+    assert record["deadlines"][0]["room"] == "B.12"
+    assert record["extensions"][0]["ticket"] == "EXT-7"
+    assert [e.get("reason") for e in record["extensions"]] == [None, "again"]
+    assert (record["note"], record["tags"]) == ("edited", ["ours"])
+    assert ok(invoke(store, "check")).startswith("ok: 1 call")
