@@ -10,8 +10,6 @@ traceback fails the test.
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from clusterctl import store as store_mod
 from clusterctl.errors import ClusterctlError
-from tests.store.helpers import AT, add, call_text, invoke, listing, ok, one_error
+from tests.store.helpers import AT, call_text, invoke, one_error
 
 EXIT_CODES = {0} | {cls.exit_code for cls in (ClusterctlError, *ClusterctlError.__subclasses__())}
 
@@ -56,40 +53,6 @@ def test_a_deadline_at_the_edge_of_time_never_causes_a_traceback(
         assert result.exit_code in allowed, (args, result.exit_code, result.stderr)
         if result.exit_code:
             one_error(result, result.exit_code)
-
-
-def test_listing_sees_hand_edits_made_in_the_same_second(store: Path) -> None:
-    add(store, "CALL-2")
-    assert set(listing(store)) == {"CALL-1", "CALL-2"}
-    path = store / "calls" / "CALL-1.toml"
-    size = path.stat().st_size
-    path.write_bytes(path.read_bytes().replace(b"2031-03-08", b"2021-03-08"))  # now closed
-    assert path.stat().st_size == size
-    assert set(listing(store)) == {"CALL-2"}  # the default listing hides closed calls
-    assert "2021-03-08" in ok(invoke(store, "calls", "--all", "--at", AT))
-    (store / "calls" / "CALL-2.toml").unlink()
-    assert listing(store) == {}
-    (store / "calls" / "HAND-9.toml").write_text(call_text("HAND-9", "By hand"))
-    assert listing(store)["HAND-9"]["title"] == "By hand"
-
-
-def test_listing_sees_an_edit_that_restored_the_old_mtime(
-    store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(store_mod.cache, "RACY_SECONDS", 0.05)  # trust the cache after 50 ms
-    time.sleep(0.1)
-    assert ok(invoke(store, "calls", "--at", AT)).count("\nCALL-1 ") == 1  # builds the cache
-    time.sleep(0.1)
-    path = store / "calls" / "CALL-1.toml"
-    old = path.stat()
-    with open(path, "r+b") as handle:
-        data = handle.read()
-        handle.seek(data.index(b"2031-03-08"))
-        handle.write(b"2021")
-    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
-    assert path.stat().st_mtime_ns == old.st_mtime_ns and path.stat().st_size == old.st_size
-    assert listing(store) == {}
-    assert "2021-03-08 17:00" in ok(invoke(store, "calls", "--all", "--at", AT))
 
 
 OFFSETS = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))

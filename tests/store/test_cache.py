@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from clusterctl import store as store_mod
 from clusterctl.model import Call, make_stages
 from clusterctl.store import Store, tomlfile
 from clusterctl.store import cache as cache_module
 from clusterctl.timeparse import parse_moment, parse_now
-from tests.store.helpers import make_call
+from tests.store.helpers import AT, add, call_text, invoke, listing, make_call, ok
 
 
 def _call(call_id: str, deadline: str) -> Call:
@@ -273,3 +274,40 @@ def test_an_unusable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("the cache cannot live under a file\n")
     assert [s.id for s in Store(root, cache_dir=blocker / "cache").summaries()] == ["CALL-1"]
+
+
+# --- through the command line: the cache is never stale -------------------------------------------
+
+
+def test_listing_sees_hand_edits_made_in_the_same_second(store: Path) -> None:
+    add(store, "CALL-2")
+    assert set(listing(store)) == {"CALL-1", "CALL-2"}
+    path = store / "calls" / "CALL-1.toml"
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes().replace(b"2031-03-08", b"2021-03-08"))  # now closed
+    assert path.stat().st_size == size
+    assert set(listing(store)) == {"CALL-2"}  # the default listing hides closed calls
+    assert "2021-03-08" in ok(invoke(store, "calls", "--all", "--at", AT))
+    (store / "calls" / "CALL-2.toml").unlink()
+    assert listing(store) == {}
+    (store / "calls" / "HAND-9.toml").write_text(call_text("HAND-9", "By hand"))
+    assert listing(store)["HAND-9"]["title"] == "By hand"
+
+
+def test_listing_sees_an_edit_that_restored_the_old_mtime(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod.cache, "RACY_SECONDS", 0.05)  # trust the cache after 50 ms
+    time.sleep(0.1)
+    assert ok(invoke(store, "calls", "--at", AT)).count("\nCALL-1 ") == 1  # builds the cache
+    time.sleep(0.1)
+    path = store / "calls" / "CALL-1.toml"
+    old = path.stat()
+    with open(path, "r+b") as handle:
+        data = handle.read()
+        handle.seek(data.index(b"2031-03-08"))
+        handle.write(b"2021")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert path.stat().st_mtime_ns == old.st_mtime_ns and path.stat().st_size == old.st_size
+    assert listing(store) == {}
+    assert "2021-03-08 17:00" in ok(invoke(store, "calls", "--all", "--at", AT))
