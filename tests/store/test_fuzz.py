@@ -1,11 +1,5 @@
-"""Nothing lost, nobody surprised (issue 5): real processes, real crashes, hostile input.
-
-Concurrency and lock tests start the installed ``clusterctl`` as separate processes. Crash tests
-fork a writer that already has the program imported and kill it with SIGKILL at a random moment
-inside the write (a fresh interpreter would spend the whole window starting up). Write errors use a
-real RLIMIT_FSIZE and real permissions (as root, the child drops CAP_DAC_OVERRIDE so permissions
-bite). Everything else goes through the CLI in-process (CliRunner, catch_exceptions=False), so a
-traceback fails the test.
+"""Nothing a call file or the marker can hold makes a traceback: calls at the edge of time, and
+fuzzed files (hypothesis, deterministic examples) read by every command that reads them.
 """
 
 from __future__ import annotations
@@ -53,6 +47,9 @@ def test_a_deadline_at_the_edge_of_time_never_causes_a_traceback(
         assert result.exit_code in allowed, (args, result.exit_code, result.stderr)
         if result.exit_code:
             one_error(result, result.exit_code)
+
+
+# --- fuzz: nothing a file can hold makes a traceback ----------------------------------------------
 
 
 OFFSETS = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))
