@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,9 +40,14 @@ def mixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     return s
 
 
-def _fresh(s: Store) -> Store:
-    """A new Store object on the same files (a new command run)."""
-    return Store(s.root, cache_dir=s.cache_dir)
+def _fresh(s: Store, clock: Callable[[], int] = time.time_ns) -> Store:
+    """A new Store object on the same files (a new command run), by default now."""
+    return Store(s.root, cache_dir=s.cache_dir, clock=clock)
+
+
+def _at(moment: float) -> Callable[[], int]:
+    """The clock of a run at ``moment`` (POSIX seconds), in nanoseconds as time.time_ns."""
+    return lambda: int(moment * 1e9)
 
 
 def _ids(summaries) -> list[str]:
@@ -144,17 +150,26 @@ def test_a_live_call_that_closed_since_the_cache_was_built_is_not_lost(
 ) -> None:
     monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.0)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
-    soon = datetime.now(UTC).timestamp() + 1.5
-    s.add(_call("SOON-1", datetime.fromtimestamp(soon, UTC).isoformat(timespec="seconds")))
+    s.add(_call("SOON-1", "2097-06-01"))
     s.add(_call("LATER-1", "2099-01-01"))
-    _fresh(s).summaries()  # SOON-1 is live in this cache
-    import time as _time
-
-    _time.sleep(2.0)  # SOON-1 closes
+    closes = parse_moment("2097-06-01", "Europe/Brussels").timestamp()
+    _fresh(s, clock=_at(closes - 3600)).summaries()  # SOON-1 is live in this cache
     edited = s.call_path("LATER-1")
+    before = edited.stat()
     edited.write_text(edited.read_text().replace("2099-01-01", "2098-01-01"))
-    _fresh(s).summaries(open_at=datetime.now(UTC).timestamp())  # partial rebuild
-    assert _ids(_fresh(s).summaries()) == ["LATER-1", "SOON-1"]
+    # A later edit: a later mtime, even where the file system's clock is coarse.
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    later = closes + 3600  # SOON-1 has closed
+    _fresh(s, clock=_at(later)).summaries(open_at=later)  # partial rebuild
+    assert _ids(_fresh(s, clock=_at(later)).summaries()) == ["LATER-1", "SOON-1"]
+
+
+def test_the_cache_is_built_at_the_moment_the_stores_clock_gives(mixed: Store) -> None:
+    built = parse_now("2050-01-01").timestamp()
+    _fresh(mixed, clock=_at(built)).summaries()  # a run in 2050 builds the cache
+    # Moments are compared with the cache's: before it every call, from it on the live ones.
+    assert _ids(_fresh(mixed).summaries(open_at=built - 1)) == ["NEW-1", "OLD-1", "OLD-2"]
+    assert _ids(_fresh(mixed).summaries(open_at=built)) == ["NEW-1"]
 
 
 def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
