@@ -221,8 +221,22 @@ def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return parsed
 
 
-def titles(root: Path) -> dict[str, str]:
-    return {s.id: s.title for s in Store(root).summaries()}
+def titles(root: Path, clock: Callable[[], int] = time.time_ns) -> dict[str, str]:
+    return {s.id: s.title for s in Store(root, clock=clock).summaries()}
+
+
+def restore_mtime(path: Path, old: os.stat_result) -> None:
+    """Give ``path`` the atime and mtime of ``old`` again after an in-place edit (as ``touch -r``
+    or ``cp -p`` would), once the edit shows in its ctime.
+
+    A file system stamps changes with a clock that may tick only every few milliseconds, and an
+    edit in the tick of the file's last change leaves every stat field as it was: no cache can
+    see it (RACY_SECONDS covers that in real use). So this waits for that tick, an event, where
+    a fixed sleep used to; on a file system with fine timestamps it does not wait at all.
+    """
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    while path.stat().st_ctime_ns == old.st_ctime_ns:
+        os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
 
 
 def test_the_cache_sees_an_in_place_edit_that_restored_the_mtime(
@@ -231,11 +245,12 @@ def test_the_cache_sees_an_in_place_edit_that_restored_the_mtime(
     root = tmp_path / "store"
     for n in (1, 2):
         Store(root).add(make_call(f"CALL-{n}", title=f"Title {n}111"))
-    time.sleep(0.1)
-    assert titles(root) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
-    time.sleep(0.1)
+    # Every run here is a second after the files were written, past RACY_SECONDS: the cache
+    # trusts its entries, and only a changed signature makes it read a file again.
+    later = _at(time.time() + 1)
+    assert titles(root, later) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
     counted_parses.clear()
-    assert titles(root) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
+    assert titles(root, later) == {"CALL-1": "Title 1111", "CALL-2": "Title 2111"}
     assert counted_parses == []  # both entries came from the cache
     path = root / "calls" / "CALL-1.toml"
     old = path.stat()
@@ -243,10 +258,10 @@ def test_the_cache_sees_an_in_place_edit_that_restored_the_mtime(
         data = handle.read()
         handle.seek(data.index(b"Title 1111") + len("Title "))
         handle.write(b"9")
-    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    restore_mtime(path, old)
     new = path.stat()
     assert (new.st_size, new.st_ino, new.st_mtime_ns) == (old.st_size, old.st_ino, old.st_mtime_ns)
-    assert titles(root) == {"CALL-1": "Title 9111", "CALL-2": "Title 2111"}
+    assert titles(root, later) == {"CALL-1": "Title 9111", "CALL-2": "Title 2111"}
     assert counted_parses == ["CALL-1.toml"]
 
 
