@@ -9,7 +9,7 @@ keys added by hand survive ``extend`` and ``edit``.
 from __future__ import annotations
 
 import json
-import time
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -115,11 +115,15 @@ READS = [
     ("export", "ics", "--all"),
     ("import", "-", "--dry-run"),
 ]
+LONG_AGO_NS = 946_684_800 * 10**9  # 2000-01-01T00:00:00Z
 
 
 def test_reading_commands_never_write_into_the_store(store: Path) -> None:
     ok(invoke(store, "extend", "CALL-1", "--by", "1d", "--at", AT))
-    time.sleep(0.01)
+    # Every mtime back to 2000: a read that wrote anything would stamp it now, whatever the
+    # granularity of the file system's clock.
+    for path in store.rglob("*"):
+        os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS), follow_symlinks=False)
     before = stat_tree(store)
     for args in READS:
         result = invoke(store, *args, input="[]" if args[0] == "import" else None)
