@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated environment per test, a CliRunner, a store directory."""
+"""Shared fixtures: an isolated environment per test, a CliRunner, a store directory, a store
+with one call; and clusterctl run as a real process."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.testing
@@ -18,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from clusterctl.cli import app
 from clusterctl.cli.typer_app import click_command
+from tests.store.helpers import add
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -67,6 +70,14 @@ def seeded_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A store with one call, CALL-1 (deadline 2031-03-08 17:00 Brussels)."""
+    root = tmp_path / "store"
+    add(root, "CALL-1")
+    return root
+
+
+@pytest.fixture
 def cli(store_dir: Path) -> Callable[..., Result]:
     """Run clusterctl in-process against ``store_dir``: cli("calls", "--all")."""
     runner = CliRunner()
@@ -82,6 +93,28 @@ def clusterctl_exe() -> list[str]:
     """The installed console script (or python -m clusterctl next to this interpreter)."""
     exe = shutil.which("clusterctl", path=str(Path(sys.executable).parent))
     return [exe] if exe else [sys.executable, "-m", "clusterctl"]
+
+
+def run(store: Path, *args: str, timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess:
+    """``clusterctl --store STORE ARGS`` as a real process."""
+    return subprocess.run(
+        [*clusterctl_exe(), "--store", str(store), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+
+
+def start(store: Path, *args: str) -> subprocess.Popen:
+    """``clusterctl --store STORE ARGS`` started as a real process, its output piped."""
+    return subprocess.Popen(
+        [*clusterctl_exe(), "--store", str(store), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def run_main_then(argv: Sequence[str], then: str) -> list[str]:

@@ -16,6 +16,7 @@ The one place that knows the files. Each concern has a module of its own:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +64,9 @@ class Store:
     root: Path
     lock_timeout: float = 10.0
     cache_dir: Path | None = None
+    #: What the summary cache takes as the moment it is built (see cache.scan); a test passes
+    #: a later moment instead of waiting for one.
+    clock: Callable[[], int] = field(default=time.time_ns, repr=False, compare=False)
     _summaries_by: dict[str, list[CallSummary]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -175,7 +179,8 @@ class Store:
         names = self.layout.call_names()
         if not names:
             return {"all": []}
-        return scan(self.calls_dir, names, CacheFile.of(self._real_root(), self.cache_dir), open_at)
+        cache_file = CacheFile.of(self._real_root(), self.cache_dir)
+        return scan(self.calls_dir, names, cache_file, open_at, self.clock)
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import os
 import pickle
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,20 @@ CACHE_FORMAT = 4
 
 
 def scan(
-    calls_dir: Path, names: list[str], cache_file: CacheFile, open_at: float | None
+    calls_dir: Path,
+    names: list[str],
+    cache_file: CacheFile,
+    open_at: float | None,
+    clock: Callable[[], int] = time.time_ns,
 ) -> dict[str, list[CallSummary]]:
     """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live".
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
+    A cache built now is stamped with ``clock()`` (nanoseconds since the epoch, the clock that
+    stamps file times): which calls had closed by then, and which files are too recent to trust.
     """
     cache = cache_file.load()
-    started_ns = time.time_ns()
+    started_ns = clock()
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         trusted_before = cache.built_ns - int(RACY_SECONDS * 1e9)

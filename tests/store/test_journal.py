@@ -14,13 +14,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from clusterctl.errors import StoreError
 from clusterctl.model import Call
 from clusterctl.store import Store, journal
-from tests.store.helpers import make_call, refusals, temp_files, tree
+from tests.store.helpers import call_text, listing, make_call, one_error, refusals, temp_files, tree
 
 CRASHED = 99  # exit status of a child stopped at the injected crash point
 
@@ -224,3 +225,42 @@ def test_a_commit_reports_progress_while_writing_many_calls(tmp_path: Path) -> N
         txn.progress = lambda done, total: seen.append((done, total))
     assert seen == [(100, 250), (200, 250), (250, 250)]
     assert len(store.ids()) == 250
+
+
+# --- a change interrupted after its commit point --------------------------------------------------
+
+
+def test_an_interrupted_import_is_finished_by_the_next_reader_who_can_write(
+    store: Path, read_only: Any
+) -> None:
+    # What a writer killed right after its commit point leaves: temporary files and the journal.
+    calls = store / "calls"
+    temps = {}
+    for call_id in ("NEW-1", "NEW-2"):
+        temps[call_id] = calls / f".{call_id}.toml.k1ll3d.tmp"
+        temps[call_id].write_text(call_text(call_id, f"imported {call_id}"))
+    journal = store / ".state" / "commit.json"
+    journal.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "renames": [[f"calls/{t.name}", f"calls/{i}.toml"] for i, t in temps.items()],
+                "removals": ["calls/CALL-1.toml"],
+            }
+        )
+    )
+    read_only.protect(store / ".state" / "lock", 0o444)
+    read_only.protect(calls, 0o555)
+    assert one_error(read_only("calls", "--all"), 5) == (
+        f"error: {journal}: a change to the store was interrupted and cannot be finished by "
+        f"this process ({store}: cannot change the store: Permission denied); run clusterctl "
+        "check as a user who can write the store"
+    )
+    assert journal.exists() and all(t.exists() for t in temps.values())
+    (store / ".state" / "lock").chmod(0o644)
+    calls.chmod(0o755)
+    assert {i: r["title"] for i, r in listing(store, "--all").items()} == {
+        "NEW-1": "imported NEW-1",
+        "NEW-2": "imported NEW-2",
+    }
+    assert not journal.exists() and temp_files(store) == []

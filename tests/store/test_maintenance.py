@@ -12,7 +12,19 @@ from clusterctl import store as store_mod
 from clusterctl.errors import StoreError
 from clusterctl.model import Stage
 from clusterctl.store import Store, atomic_write
-from tests.store.helpers import BRU, DEADLINE, RECORDED, call_files, make_call
+from tests.store.helpers import (
+    AT,
+    BRU,
+    DEADLINE,
+    RECORDED,
+    call_files,
+    call_text,
+    invoke,
+    listing,
+    make_call,
+    ok,
+    one_error,
+)
 
 # --- migrate ------------------------------------------------------------------------------------
 
@@ -124,4 +136,57 @@ def test_check_compares_the_opening_and_the_deadline_as_instants() -> None:
     later = make_call(opens=deadline.replace(minute=20), stages=(Stage("", deadline),))
     assert consistency_problems(later) == [
         "CALL-1: opens 2026-10-25T02:20:00+01:00 is not before its first deadline"
+    ]
+
+
+# --- through the command line ---------------------------------------------------------------------
+
+
+def test_migrate_from_an_older_schema_keeps_a_backup(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rename_name_to_title(root: Path) -> None:
+        for path in (root / "calls").glob("*.toml"):
+            store_mod.atomic_write(path, path.read_bytes().replace(b"name = ", b"title = "))
+
+    monkeypatch.setitem(store_mod.MIGRATIONS, 0, rename_name_to_title)
+    path = store / "calls" / "CALL-1.toml"
+    old_call = path.read_text().replace("title = ", "name = ")
+    path.write_text(old_call)
+    (store / "clusterctl.toml").write_text("schema_version = 0\n")
+    assert one_error(invoke(store, "calls"), 5) == (
+        f"error: {store / 'clusterctl.toml'}: schema version 0 is older than 1; run "
+        "`clusterctl migrate` (a backup is kept)"
+    )
+    out = ok(invoke(store, "migrate"))
+    assert out.startswith(f"migrated schema 0 -> 1; previous store kept in {store}/.state/backups/")
+    backup = Path(out.strip().rsplit(" ", 1)[1])
+    assert (backup / "clusterctl.toml").read_text() == "schema_version = 0\n"
+    assert (backup / "calls" / "CALL-1.toml").read_text() == old_call
+    assert (store / "clusterctl.toml").read_text() == "schema_version = 1\n"
+    assert listing(store, "--all")["CALL-1"]["title"] == "Title of CALL-1"
+    assert ok(invoke(store, "migrate")) == "schema version 1 is current; nothing to do\n"
+
+
+def test_check_reports_duplicates_wrong_ids_and_broken_chains(store: Path) -> None:
+    ok(invoke(store, "extend", "CALL-1", "--by", "7d", "--at", AT))
+    calls = store / "calls"
+    shutil.copy(calls / "CALL-1.toml", calls / "COPY-1.toml")
+    text = (calls / "CALL-1.toml").read_text()
+    (calls / "CALL-2.toml").write_text(
+        text.replace('id = "CALL-1"', 'id = "CALL-2"').replace(
+            "from = 2031-03-08 17:00:00+01:00", "from = 2031-03-01 17:00:00+01:00"
+        )
+    )
+    (calls / "CALL-3.toml").write_text(call_text("OTHER-3"))
+    result = invoke(store, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"problem: {calls / 'CALL-2.toml'}: CALL-2: extension 1 says it moved the deadline "
+        "from 2031-03-01T17:00:00+01:00, but the deadline then was 2031-03-08T17:00:00+01:00",
+        f"problem: {calls / 'CALL-3.toml'}: declares id 'OTHER-3' but the file name says 'CALL-3'",
+        f"problem: {calls / 'COPY-1.toml'}: declares id 'CALL-1' but the file name says 'COPY-1'",
+        f"problem: {calls / 'COPY-1.toml'}: duplicate id 'CALL-1' (also in "
+        f"{calls / 'CALL-1.toml'})",
+        f"error: 4 problems in {store}",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import replace
@@ -11,7 +12,16 @@ import pytest
 
 from clusterctl.errors import StoreError
 from clusterctl.store import Store
-from tests.store.helpers import make_call, refusals, tree
+from tests.store.helpers import (
+    every_command,
+    invoke,
+    listing,
+    make_call,
+    one_error,
+    refusals,
+    stat_tree,
+    tree,
+)
 
 
 def test_calls_directory_without_a_marker_is_refused_not_adopted(tmp_path: Path) -> None:
@@ -87,3 +97,25 @@ def test_a_store_this_user_cannot_read_is_one_clear_error(
         with pytest.raises(StoreError) as info:
             attempt()
         assert str(info.value) == f"{root}: permission denied: this user cannot read the store"
+
+
+# --- through the command line: a newer schema -----------------------------------------------------
+
+
+def test_a_newer_schema_is_refused_everywhere_and_left_alone(store: Path, tmp_path: Path) -> None:
+    source = tmp_path / "replacement.json"
+    source.write_text(json.dumps([{**listing(store, "--all")["CALL-1"], "title": "new"}]))
+    marker = store / "clusterctl.toml"
+    marker.write_text("schema_version = 99\n")
+    message = (
+        f"error: {marker}: schema version 99 is newer than this clusterctl understands (1); "
+        "upgrade clusterctl. Nothing was changed."
+    )
+    before = stat_tree(store)
+    for args in [*every_command(source), ("add", "NEW-1", "--title", "T", "-d", "2031-03-08")]:
+        assert one_error(invoke(store, *args), 5) == message, args
+    assert one_error(invoke(store, "migrate"), 5) == message
+    result = invoke(store, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == message.replace("error: ", "problem: ")
+    assert stat_tree(store) == before

@@ -4,18 +4,36 @@ files that cannot be read refused and left alone.
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import time
 import tomllib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from clusterctl.errors import StoreError
 from clusterctl.store import MAX_CALL_FILE_BYTES, Store
-from tests.store.helpers import BRU, DEADLINE, RECORDED, make_call, refusals, tree
+from tests.conftest import run
+from tests.store.helpers import (
+    BRU,
+    DEADLINE,
+    RECORDED,
+    add,
+    every_command,
+    invoke,
+    listing,
+    make_call,
+    ok,
+    one_error,
+    refusals,
+    stat_tree,
+    tree,
+)
 
 # --- deterministic output and hand edits --------------------------------------------------------
 
@@ -234,3 +252,100 @@ def test_call_paths_that_are_not_files(tmp_path: Path, kind: str) -> None:
                 action()
     assert time.monotonic() - started < 5  # a FIFO must never block a read
     assert tree(root) == before
+
+
+# --- through the command line: never overwrite what cannot be read --------------------------------
+
+
+UNREADABLE = [
+    pytest.param(
+        b'id = "CALL-1"\ntitle = \n', "invalid TOML: Invalid value (at line 2, column 9)", id="toml"
+    ),
+    pytest.param(
+        b'id = "CALL-1"\n<<<<<<< HEAD\ntitle = "ours"\n=======\ntitle = "theirs"\n'
+        b">>>>>>> feature\n",
+        "unresolved git merge conflict at line 2, column 1; resolve it by hand, then run "
+        "clusterctl check",
+        id="conflict",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), UNREADABLE)
+def test_an_unreadable_call_file_is_refused_everywhere_and_left_alone(
+    store: Path, tmp_path: Path, content: bytes, message: str
+) -> None:
+    source = tmp_path / "replacement.json"
+    source.write_text(json.dumps([{**listing(store, "--all")["CALL-1"], "title": "new"}]))
+    path = store / "calls" / "CALL-1.toml"
+    path.write_bytes(content)
+    before = stat_tree(store, strict=False)
+    for args in every_command(source):
+        assert one_error(invoke(store, *args), 5) == f"error: {path}: {message}", args
+    result = invoke(store, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"problem: {path}: {message}",
+        f"error: 1 problem in {store}",
+    ]
+    assert stat_tree(store, strict=False) == before
+
+
+def strange_files() -> list[Any]:
+    rng = random.Random(1)
+    return [
+        pytest.param("empty", "'id' is missing or empty", id="empty"),
+        pytest.param(
+            bytes(rng.getrandbits(8) for _ in range(4096)), "not UTF-8 text (at line", id="binary"
+        ),
+        pytest.param(
+            b"# padding\n" * (MAX_CALL_FILE_BYTES // 10 + 1),
+            f"too large ({(MAX_CALL_FILE_BYTES // 10 + 1) * 10} bytes; at most "
+            f"{MAX_CALL_FILE_BYTES})",
+            id="huge",
+        ),
+        pytest.param("directory", "is a directory, not a TOML file", id="directory"),
+        pytest.param("fifo", "not a regular file", id="fifo"),
+    ]
+
+
+@pytest.mark.parametrize(("content", "message"), strange_files())
+def test_strange_call_files_give_clear_errors(
+    store: Path, content: bytes | str, message: str
+) -> None:
+    path = store / "calls" / "ODD-1.toml"
+    if content == "empty":
+        path.write_bytes(b"")
+    elif content == "directory":
+        path.mkdir()
+    elif content == "fifo":
+        os.mkfifo(path)
+    else:
+        assert isinstance(content, bytes)
+        path.write_bytes(content)
+    for args in (("calls",), ("show", "ODD-1")):
+        result = run(store, *args, timeout=30)  # a real process: a FIFO must not hang it
+        line = one_error(result, 5)
+        assert line.startswith(f"error: {path}: ") and message in line, line
+    result = run(store, "check", timeout=30)
+    assert result.returncode == 1
+    assert message in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(ok(invoke(store, "show", "CALL-1", "--format", "json")))["id"] == "CALL-1"
+
+
+# --- through the command line: the same content, the same bytes -----------------------------------
+
+
+def test_the_same_content_is_written_as_the_same_bytes(tmp_path: Path) -> None:
+    args = ("--programme", "COSME", "--tag", "b", "--tag", "a", "--url", "https://x.example/")
+    one, two = tmp_path / "one", tmp_path / "two"
+    add(one, "CALL-1", *args)
+    add(two, "CALL-1", *args)
+    path = Path("calls") / "CALL-1.toml"
+    first = (one / path).read_bytes()
+    assert (two / path).read_bytes() == first
+    ok(invoke(one, "edit", "CALL-1", "--title", "Title of CALL-1"))
+    assert (one / path).read_bytes() == first
+    keys = [line.split(" = ")[0] for line in first.decode().splitlines() if " = " in line]
+    assert keys == ["id", "title", "programme", "url", "tags", "timezone", "deadline"]
