@@ -7,7 +7,7 @@ instant in the key means an extension re-arms every threshold for the new deadli
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -133,10 +133,15 @@ def _nearest(warnings: Sequence[DueWarning]) -> DueWarning:
     return min(warnings, key=lambda w: (w.deadline.astimezone(UTC), w.call_id, w.stage))
 
 
-def digest_subject(warnings: Sequence[DueWarning], now: datetime) -> str:
-    """One-line mail subject naming the count and the nearest deadline."""
+def digest_subject(
+    warnings: Sequence[DueWarning], now: datetime, changes: Sequence[str] = ()
+) -> str:
+    """One-line mail subject naming the count and the nearest deadline (or the changes)."""
 
     if not warnings:
+        if changes:
+            n = len(changes)
+            return f"clusterctl: {n} {'change' if n == 1 else 'changes'} since the last digest"
         return "clusterctl: no deadlines due"
     n = len(warnings)
     noun = "deadline" if n == 1 else "deadlines"
@@ -147,15 +152,15 @@ def digest_subject(warnings: Sequence[DueWarning], now: datetime) -> str:
     )
 
 
-def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
-    """Plain-text mail body: one block per warning, then a 'Sent by' line.
+def digest_body(warnings: Sequence[DueWarning], now: datetime, changes: Sequence[str] = ()) -> str:
+    """Plain-text mail body: one block per warning, the changes, then a 'Sent by' line.
 
     User text (title, stage, programme, url) is flattened to one line so that every
     warning keeps its block shape whatever the text contains.
     """
 
     n = len(warnings)
-    lines = [f"{n} {'deadline' if n == 1 else 'deadlines'} due:", ""]
+    lines = [f"{n} {'deadline' if n == 1 else 'deadlines'} due:", ""] if warnings else []
     for w in warnings:
         lines.append(f"{w.call_id}: {one_line(w.title)}")
         if w.stage:
@@ -171,6 +176,8 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
         if w.url:
             lines.append(f"  URL:       {one_line(w.url)}")
         lines.append("")
+    if changes:
+        lines += [CHANGES_HEADING, "", *(f"  {line}" for line in changes), ""]
     lines.append(f"Sent by clusterctl warn at {now.isoformat(timespec='seconds')}")
     return "\n".join(lines) + "\n"
 
@@ -178,6 +185,8 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
 # What can start emphasis, code, a link or HTML inside a line (user text never starts a line
 # here, so list and heading markers need no escape, and dates stay readable where the service
 # shows Markdown as plain text).
+CHANGES_HEADING = "Changed since the last digest:"
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
@@ -186,12 +195,14 @@ def _md(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
 
 
-def digest_markdown(warnings: Sequence[DueWarning], now: datetime) -> str:
+def digest_markdown(
+    warnings: Sequence[DueWarning], now: datetime, changes: Sequence[str] = ()
+) -> str:
     """The digest for chat (Markdown; Apprise converts it for services that want another
     format): one item per warning with its deadline in the call's zone, the time left and the
     threshold."""
     n = len(warnings)
-    lines = [f"**{n} {'deadline' if n == 1 else 'deadlines'} due**", ""]
+    lines = [f"**{n} {'deadline' if n == 1 else 'deadlines'} due**", ""] if warnings else []
     for w in warnings:
         lines.append(f"- **{_md(w.call_id)}**: {_md(w.title)}")
         details = [
@@ -208,4 +219,49 @@ def digest_markdown(warnings: Sequence[DueWarning], now: datetime) -> str:
             lines.append(f"  programme {_md(w.programme)}")
         if w.url.startswith(("http://", "https://")):
             lines.append(f"  <{w.url}>")
+    if changes:
+        lines += ["", f"**{CHANGES_HEADING}**", "", *(f"- {_md(line)}" for line in changes)]
     return "\n".join(lines) + "\n"
+
+
+# --- what changed since the last digest -------------------------------------------------------
+
+
+def signatures(summaries: Iterable[CallSummary]) -> dict[str, str]:
+    """Each call's effective deadlines in one string: what a digest remembers to spot changes."""
+    return {s.id: ",".join(f"{ts:.0f}" for _, ts, _ in s.stages) for s in summaries}
+
+
+def changed_since(
+    current: Mapping[str, str], known: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(ids new since ``known`` was remembered, ids whose deadlines moved), each sorted."""
+    new = sorted(i for i in current if i not in known)
+    moved = sorted(i for i in current if i in known and current[i] != known[i])
+    return new, moved
+
+
+def describe_changes(new: Iterable[Call], moved: Iterable[Call], since: datetime) -> list[str]:
+    """One line per change: new calls, extensions and deadlines brought forward (recorded after
+    ``since``), and deadlines that moved without a recorded reason (a hand edit)."""
+    lines = []
+    for call in new:
+        view = call.last_stage()
+        lines.append(
+            f"new {call.id}: {one_line(call.title)}, deadline {format_moment(view.deadline)}"
+        )
+    for call in moved:
+        recent = [e for e in call.extensions if e.recorded >= since]
+        if not recent:
+            lines.append(
+                f"deadline changed {call.id}: now {format_moment(call.last_stage().deadline)}"
+            )
+        for ext in recent:
+            kind = "extended" if ext.to > ext.from_ else "brought forward"
+            where = f" ({one_line(ext.stage)})" if ext.stage else ""
+            why = f" ({one_line(ext.reason)})" if ext.reason else ""
+            lines.append(
+                f"{kind} {call.id}{where}: {format_moment(ext.from_)} -> "
+                f"{format_moment(ext.to)}{why}"
+            )
+    return lines

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from clusterctl import render, warn
+from clusterctl import query, render, warn
 from clusterctl.actions.context import AppContext
 from clusterctl.errors import ClusterctlError, DeliveryError, StoreError
-from clusterctl.store import Ledger
+from clusterctl.query import ALL_STATUSES, CallFilter
+from clusterctl.store import Ledger, Store
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 
@@ -32,12 +33,16 @@ def warn_calls(
     no_email: bool = False,
     notify: Sequence[str] | None = None,
     no_notify: bool = False,
+    tag: Sequence[str] | None = None,
+    programme: str | None = None,
+    search: str | None = None,
     dry_run: bool = False,
     fmt: str = "text",
     at: str | None = None,
     tz: str | None = None,
 ) -> None:
-    """Print (and e-mail, and post to chat) the warnings due and not delivered before.
+    """Print (and e-mail, and post to chat) the warnings due and not delivered before, with
+    what changed since the last digest.
 
     The output (or the e-mail digest) is one channel; each chat channel is another, with its
     own record in the ledger: a warning is delivered once to each, and a channel that fails is
@@ -46,6 +51,7 @@ def warn_calls(
     now = app_ctx.now(at, tz)
     limits = thresholds_of(app_ctx, thresholds)
     zone = app_ctx.display_zone(tz)
+    followed = _followed(app_ctx, tag, programme, search)
     recipients = [] if no_email else list(email or app_ctx.config.warn_email)
     settings = None
     if recipients:
@@ -65,38 +71,58 @@ def warn_calls(
             f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
             "or the config file)"
         )
-    candidates = warn.candidate_ids(store.summaries(open_at=now.timestamp()), limits, now)
+    now_ts = now.timestamp()
+    live = store.summaries(open_at=now_ts)
+    kept = query.select(live, followed, now_ts)
+    candidates = warn.candidate_ids(kept, limits, now)
+    # A digest remembers every live call, and reports changes among the followed ones: a
+    # call the filters start to follow later is not news.
+    current = warn.signatures(live)
+    followed_ids = {s.id for s in kept}
     if dry_run:
+        ledger = store.read_ledger()
+        if followed != ALL_LIVE:
+            shown = ", ".join(s.id for s in kept[:20]) + (", ..." if len(kept) > 20 else "")
+            render.echo(
+                f"dry run: the filters keep {len(kept)} of {len(live)} calls"
+                + (f": {shown}" if kept else ""),
+                err=True,
+            )
         calls = store.get_many(candidates)
-        delivered = store.delivered_warnings()
-        due = warn.due_warnings(calls, limits, now, delivered)
-        _print_warnings(due, now, zone, fmt, app_ctx)
-        if due and recipients:
+        due = warn.due_warnings(calls, limits, now, ledger.sent)
+        changes = _changes(store, ledger, "", current, followed_ids)
+        _print_warnings(due, changes, now, zone, fmt, app_ctx)
+        if (due or changes) and recipients:
             render.echo(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}", err=True)
         for chat in chats:
-            if chat_due := warn.due_warnings(calls, limits, now, _sent_to(chat, delivered)):
+            if chat_due := warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent)):
                 render.echo(f"dry run: would notify {chat.shown}: {_count(chat_due)}", err=True)
         return
     with store.warning_ledger() as ledger:
         calls = store.get_many(candidates)
         failures: list[ClusterctlError] = []
         due = warn.due_warnings(calls, limits, now, ledger.sent)
-        if due and settings is None:
+        changes = _changes(store, ledger, "", current, followed_ids)
+        if not due and not changes:
+            pass  # silent, and nothing to remember: the first digest sets what later ones compare
+        elif settings is None:
             # The output is the delivery (cron mails it): recorded only once it is written.
-            _print_warnings(due, now, zone, fmt, app_ctx)
+            _print_warnings(due, changes, now, zone, fmt, app_ctx)
             sys.stdout.flush()
+            ledger.remember_digest("", now, current)
             ledger.commit([w.key for w in due], now)
-        elif due and settings is not None:
+        else:
             try:
-                _email(due, now, recipients, settings, ledger, zone, fmt, app_ctx)
+                _email(due, changes, current, now, recipients, settings, ledger, zone, fmt, app_ctx)
             except DeliveryError as exc:
                 failures.append(exc)
         for chat in chats:
             chat_due = warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent))
-            if not chat_due:
+            chat_changes = _changes(store, ledger, chat.key, current, followed_ids)
+            if not chat_due and not chat_changes:
                 continue
             try:
-                _post(chat, chat_due, now, ledger)
+                _post(chat, chat_due, chat_changes, current, now, ledger)
             except DeliveryError as exc:
                 failures.append(exc)
         if failures:
@@ -107,8 +133,43 @@ def warn_calls(
             )
 
 
+#: The filter of a warn run without --tag, --programme or --search: every live call.
+ALL_LIVE = CallFilter(statuses=ALL_STATUSES)
+
+
+def _followed(
+    app_ctx: AppContext, tag: Sequence[str] | None, programme: str | None, search: str | None
+) -> CallFilter:
+    """The calls warned about: --tag/--programme/--search, else the config file's [warn] ones."""
+    config = app_ctx.config
+    given = bool(tag) or programme is not None or search is not None
+    return CallFilter(
+        statuses=ALL_STATUSES,
+        tags=tuple(tag or ()) if given else config.warn_tags,
+        programme=programme if given else config.warn_programme,
+        search=search if given else config.warn_search,
+    )
+
+
+def _changes(
+    store: Store, ledger: Ledger, channel: str, current: dict[str, str], followed: set[str]
+) -> list[str]:
+    """What changed among the followed calls since ``channel``'s last digest (none before the
+    first one)."""
+    last = ledger.last_digest(channel)
+    if last is None:
+        return []
+    since, known = last
+    new, moved = warn.changed_since({i: current[i] for i in followed}, known)
+    if not new and not moved:
+        return []
+    return warn.describe_changes(store.get_many(new), store.get_many(moved), since)
+
+
 def _email(
     due: Sequence[DueWarning],
+    changes: Sequence[str],
+    current: dict[str, str],
     now: datetime,
     recipients: Sequence[str],
     settings: SmtpSettings,
@@ -123,8 +184,8 @@ def _email(
     message = build_message(
         sender=settings.sender,
         recipients=recipients,
-        subject=warn.digest_subject(due, now),
-        body=warn.digest_body(due, now),
+        subject=warn.digest_subject(due, now, changes),
+        body=warn.digest_body(due, now, changes),
         now=now,
     )
     unrecorded: list[StoreError] = []
@@ -133,13 +194,14 @@ def _email(
         # Recorded the moment the server accepts, before QUIT and before any output, so no
         # later failure can make the next run send the same warnings again.
         try:
+            ledger.remember_digest("", now, current)
             ledger.commit([w.key for w in due], now)
         except StoreError as exc:  # said after the output: the digest did go out
             unrecorded.append(exc)
 
     send_message(settings, message, recipients, on_accepted=accepted)
     try:  # a failure to print never undoes the delivery, and never hides a lost record
-        _print_warnings(due, now, zone, fmt, app_ctx)
+        _print_warnings(due, changes, now, zone, fmt, app_ctx)
         sys.stdout.flush()
     finally:
         render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
@@ -161,11 +223,20 @@ def _sent_to(chat: Channel, sent: Mapping[str, str]) -> dict[str, str]:
     return {key[len(prefix) :]: when for key, when in sent.items() if key.startswith(prefix)}
 
 
-def _post(chat: Channel, due: Sequence[DueWarning], now: datetime, ledger: Ledger) -> None:
+def _post(
+    chat: Channel,
+    due: Sequence[DueWarning],
+    changes: Sequence[str],
+    current: dict[str, str],
+    now: datetime,
+    ledger: Ledger,
+) -> None:
     """Post the digest to one chat channel and record it there at once."""
     from clusterctl.notify import send  # see _channels
 
-    send(chat, warn.digest_subject(due, now), warn.digest_markdown(due, now))
+    title = warn.digest_subject(due, now, changes)
+    send(chat, title, warn.digest_markdown(due, now, changes))
+    ledger.remember_digest(chat.key, now, current)
     ledger.commit([f"{chat.key}|{w.key}" for w in due], now)
     render.echo(f"notified {chat.shown}: {_count(due)}", err=True)
 
@@ -183,15 +254,24 @@ def _count(due: Sequence[DueWarning]) -> str:
 
 
 def _print_warnings(
-    due: Sequence[DueWarning], now: datetime, zone: str | None, fmt: str, app_ctx: AppContext
+    due: Sequence[DueWarning],
+    changes: Sequence[str],
+    now: datetime,
+    zone: str | None,
+    fmt: str,
+    app_ctx: AppContext,
 ) -> None:
-    if fmt == "json":
+    if fmt == "json":  # the contract is the array of warnings; changes are for people
         if due:
             render.write_json([warn.to_json(w) for w in due], sys.stdout)
         return
-    lines = render.warning_lines(due, now, zone)
-    console = app_ctx.console()
-    if console is None:
-        sys.stdout.write("".join(line + "\n" for line in lines))
-    else:
-        render.print_warnings_table(due, now, zone, console)
+    if due:
+        console = app_ctx.console()
+        if console is None:
+            lines = render.warning_lines(due, now, zone)
+            sys.stdout.write("".join(line + "\n" for line in lines))
+        else:
+            render.print_warnings_table(due, now, zone, console)
+    if changes:
+        gap = "\n" if due else ""
+        sys.stdout.write(gap + warn.CHANGES_HEADING + "\n" + "".join(f"  {c}\n" for c in changes))

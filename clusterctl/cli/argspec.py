@@ -174,6 +174,9 @@ COMMANDS: dict[str, dict[str, Any]] = {
             {"dest": "no_email", "names": ("--no-email",), "kind": "flag", "default": False},
             {"dest": "notify", "names": ("--notify",), "kind": "text", "multiple": True},
             {"dest": "no_notify", "names": ("--no-notify",), "kind": "flag", "default": False},
+            {"dest": "tag", "names": ("--tag", "-t"), "kind": "text", "multiple": True},
+            {"dest": "programme", "names": ("--programme", "-p"), "kind": "text"},
+            {"dest": "search", "names": ("--search", "-s"), "kind": "text"},
             {"dest": "dry_run", "names": ("--dry-run", "-n"), "kind": "flag", "default": False},
             {
                 "dest": "fmt",

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from clusterctl.actions.warnings import warn_calls
-from clusterctl.cli.base import AtOption, DisplayTzOption, command
+from clusterctl.cli.base import (
+    AtOption,
+    DisplayTzOption,
+    ProgrammeOption,
+    SearchOption,
+    TagOption,
+    command,
+)
 
 
 class WarnFormat(StrEnum):
@@ -59,6 +66,9 @@ def warn_command(
     no_notify: Annotated[
         bool, typer.Option("--no-notify", help="Post to no chat, even if the config names some.")
     ] = False,
+    tag: TagOption = None,
+    programme: ProgrammeOption = None,
+    search: SearchOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", "-n", help="Show what would be sent; send and remember nothing."),
@@ -72,6 +82,7 @@ def warn_command(
     """Warn about deadlines crossing a threshold; silent when nothing is due (for cron).
 
     Each (call, stage, deadline, threshold) warning is delivered once to each channel (the
-    output or e-mail, and every chat); a deadline extension re-arms them.
+    output or e-mail, and every chat); a deadline extension re-arms them. --tag, --programme
+    and --search (default: [warn] in the config file) keep it to the calls you follow.
     Example crontab line: 0 7 * * * clusterctl warn --email team@example.org
     """

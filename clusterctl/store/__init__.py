@@ -233,9 +233,11 @@ class Store:
 
     # --- warnings ledger -------------------------------------------------------------------
 
-    def delivered_warnings(self) -> dict[str, str]:
-        """The ledger's entries, read without the lock (for a dry run, which changes nothing)."""
-        return Ledger.load(self.layout.ledger, self._ledger_fallback()).sent
+    def read_ledger(self) -> Ledger:
+        """The ledger, read without the lock (for a dry run, which changes nothing)."""
+        if not self.exists():
+            return Ledger(path=self.layout.ledger, sent={})
+        return Ledger.load(self.layout.ledger, self._ledger_fallback())
 
     def _ledger_fallback(self) -> Path:
         """Where delivered warnings go when the ledger cannot be written (another disk, often)."""

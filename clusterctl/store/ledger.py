@@ -9,7 +9,7 @@ its record was lost.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +23,8 @@ def _ledger_deadline(key: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
-def _read_entries(path: Path) -> dict[str, str] | None:
-    """The 'sent' table of a ledger file; None if the file does not exist."""
+def _read_entries(path: Path) -> tuple[dict[str, str], dict[str, dict]] | None:
+    """The 'sent' and 'digests' tables of a ledger file; None if the file does not exist."""
     # Not at the top: json takes 1.6 ms to import, and only `warn` reads the ledger.
     import json
 
@@ -37,13 +37,17 @@ def _read_entries(path: Path) -> dict[str, str] | None:
     sent = data.get("sent") if isinstance(data, dict) else None
     if not isinstance(sent, dict):
         raise StoreError(f"{path}: unreadable warnings ledger: no 'sent' table")
-    return {str(k): str(v) for k, v in sent.items()}
+    digests = data.get("digests", {})
+    if not isinstance(digests, dict):
+        raise StoreError(f"{path}: unreadable warnings ledger: 'digests' is not a table")
+    kept = {str(k): v for k, v in digests.items() if isinstance(v, dict)}
+    return {str(k): str(v) for k, v in sent.items()}, kept
 
 
-def _ledger_bytes(sent: dict[str, str]) -> bytes:
+def _ledger_bytes(sent: dict[str, str], digests: dict[str, dict]) -> bytes:
     import json  # see _read_entries
 
-    data = {"version": 1, "sent": dict(sorted(sent.items()))}
+    data = {"version": 1, "sent": dict(sorted(sent.items())), "digests": digests}
     return (json.dumps(data, indent=1) + "\n").encode()
 
 
@@ -56,6 +60,9 @@ class Ledger:
     dirty: bool = False
     #: Where delivered keys go when ``path`` cannot be written; None: nowhere else.
     fallback: Path | None = None
+    #: Per channel ('' for the output or e-mail): when its last digest went out ("at") and the
+    #: deadlines of the calls it covered ("calls": id -> signature), to tell what changed since.
+    digests: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path, fallback: Path | None = None) -> Ledger:
@@ -63,13 +70,32 @@ class Ledger:
 
         A missing file is an empty ledger, a broken one an error.
         """
-        sent = _read_entries(path) or {}
+        sent, digests = _read_entries(path) or ({}, {})
         kept = _read_entries(fallback) if fallback is not None else None
-        ledger = cls(path=path, sent=sent, fallback=fallback)
+        ledger = cls(path=path, sent=sent, fallback=fallback, digests=digests)
         if kept:
-            ledger.sent.update(kept)
+            ledger.sent.update(kept[0])
+            ledger.digests.update(kept[1])
             ledger.dirty = True  # the next save moves them into the ledger proper
         return ledger
+
+    def last_digest(self, channel: str) -> tuple[datetime, dict[str, str]] | None:
+        """When ``channel``'s last digest went out and the deadlines it covered, if ever."""
+        entry = self.digests.get(channel)
+        if not isinstance(entry, dict) or not isinstance(entry.get("calls"), dict):
+            return None
+        try:
+            at = datetime.fromisoformat(str(entry.get("at")).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return at, {str(k): str(v) for k, v in entry["calls"].items()}
+
+    def remember_digest(self, channel: str, when: datetime, calls: dict[str, str]) -> None:
+        """Note that ``channel`` was brought up to date at ``when`` about ``calls``."""
+        from clusterctl.timeparse import utc_stamp  # see record
+
+        self.digests[channel] = {"at": utc_stamp(when), "calls": dict(sorted(calls.items()))}
+        self.dirty = True
 
     def record(self, keys: Iterable[str], when: datetime) -> None:
         """Remember ``keys`` as delivered at ``when``; forget warnings for long-past deadlines."""
@@ -107,7 +133,7 @@ class Ledger:
         Tried twice (a full disk may have freed a block); then the entries go to the fallback
         file and the StoreError says where they are, so the next run does not send them again.
         """
-        data = _ledger_bytes(self.sent)
+        data = _ledger_bytes(self.sent, self.digests)
         problem: OSError | None = None
         for _ in range(2):
             try:

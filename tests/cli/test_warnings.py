@@ -156,8 +156,12 @@ def test_an_extension_rearms_and_says_extended(cli: Cli, store: Path) -> None:
     extended = cli("extend", "ALPHA-1", "--to", "2027-04-10", "--at", "2027-04-07 12:00")
     assert extended.exit_code == 0, extended.stderr
     result = warn(cli, "--at", "2027-04-07 12:00")
-    assert lines(result) == [
-        "ALPHA-1  Alpha call  deadline 2027-04-10 17:00 CEST  in 3 days 5 h (under 7d)  EXTENDED"
+    # The digest also says what moved since the last one (issue 17).
+    assert result.stdout.splitlines() == [
+        "ALPHA-1  Alpha call  deadline 2027-04-10 17:00 CEST  in 3 days 5 h (under 7d)  EXTENDED",
+        "",
+        "Changed since the last digest:",
+        "  extended ALPHA-1: 2027-04-08 17:00 CEST -> 2027-04-10 17:00 CEST",
     ]
     assert warn(cli, "--at", "2027-04-07 12:00").stdout == ""
 
