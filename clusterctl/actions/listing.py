@@ -80,11 +80,7 @@ def list_calls(
         render.echo(message)
         return
     rows = render.make_rows(chosen, now, zone)
-    console = app_ctx.console()
-    if console is None:
-        render.print_rows_plain(rows, sys.stdout)
-    else:
-        render.print_rows_table(rows, console)
+    render.print_rows(rows, sys.stdout, app_ctx.terminal())
 
 
 def show_call(
@@ -107,4 +103,4 @@ def show_call(
         render.write_calls_csv([call], now, sys.stdout)
         return
     lines = render.call_detail_lines(call, now, app_ctx.display_zone(tz))
-    render.print_detail(lines, app_ctx.console(), sys.stdout)
+    render.print_detail(lines, app_ctx.terminal(), sys.stdout)

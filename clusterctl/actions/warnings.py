@@ -118,9 +118,9 @@ def _print_warnings(
         if due:
             render.write_json([warn.to_json(w) for w in due], sys.stdout)
         return
-    lines = render.warning_lines(due, now, zone)
-    console = app_ctx.console()
-    if console is None:
+    terminal = app_ctx.terminal()
+    if terminal is None:
+        lines = render.warning_lines(due, now, zone)
         sys.stdout.write("".join(line + "\n" for line in lines))
-    else:
-        render.print_warnings_table(due, now, zone, console)
+    elif due:
+        render.print_warnings_table(due, now, zone, terminal, sys.stdout)
