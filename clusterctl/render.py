@@ -46,6 +46,8 @@ _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls visible escapes."""
+    if text.isprintable():  # no control, line break or bidi control (all unprintable): as is
+        return text
     text = _LINE_BREAKS.sub(" ", text)
     return _CONTROL.sub(_escape, text)
 
@@ -132,18 +134,25 @@ def make_rows(
     """Rows for a listing as seen at ``now``, deadlines in the call's zone or ``display_zone``."""
     now_ts = now.timestamp()
     rows = []
+    # Thousands of calls share far fewer deadlines (a day at 17:00 in Brussels): each moment
+    # is formatted once.
+    moments: dict[tuple[float, str], tuple[str, str]] = {}
     for s in summaries:
         label, ts, _ = s.relevant_deadline(now_ts)
-        deadline = datetime.fromtimestamp(ts, get_zone(s.timezone))
         status = s.status(now_ts)
-        when = format_moment(deadline, display_zone)
+        known = moments.get((ts, s.timezone))
+        if known is None:
+            deadline = datetime.fromtimestamp(ts, get_zone(s.timezone))
+            known = moments[ts, s.timezone] = (
+                format_moment(deadline, display_zone),
+                format_time_left(deadline, now),
+            )
+        when, left = known
         if label:
             when = f"{when} ({printable(label)})"
         if status is Status.FORTHCOMING and s.opens is not None:
             # Forthcoming means the opening is still ahead: "opens in 20 days".
             left = "opens " + format_relative(datetime.fromtimestamp(s.opens, UTC), now)
-        else:
-            left = format_time_left(deadline, now)
         rows.append(
             Row(
                 id=s.id,
