@@ -1,7 +1,9 @@
-"""Output: Rich tables for people, plain columns for pipes, stable JSON and CSV for scripts.
+"""Output: tables for people, plain columns for pipes, stable JSON and CSV for scripts.
 
-User-typed text is data: it is printed through ``printable`` (control characters made visible) and
-as Rich ``Text`` objects, never as markup, so a title can neither restyle nor hijack the terminal.
+Which columns a listing has is decided here; how wide each is and how a table is drawn (plain,
+or fitted and styled for a terminal) is ``clusterctl.layout``'s. User-typed text is data: it is
+printed through ``printable`` (control characters made visible) and styled only by the palette
+below, so a title can neither restyle nor hijack the terminal.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from operator import attrgetter
+from typing import IO, Any, NamedTuple
 
+from clusterctl.errors import UsageError
+from clusterctl.layout import Column, How, Terminal, detail_text, table_text
 from clusterctl.model import Call, CallSummary, Status
 from clusterctl.timefmt import format_duration, format_moment, format_relative, format_time_left
 from clusterctl.zones import get_zone
 
 URGENT = timedelta(days=2)
 SOON = timedelta(days=7)
-TITLE_WIDTH = 60
 
 #: One palette for the whole program.
 STYLES = {
@@ -42,6 +46,8 @@ _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls visible escapes."""
+    if text.isprintable():  # no control, line break or bidi control (all unprintable): as is
+        return text
     text = _LINE_BREAKS.sub(" ", text)
     return _CONTROL.sub(_escape, text)
 
@@ -71,21 +77,6 @@ def color_wanted(stream: IO[str], no_color: bool) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
     return stream.isatty()
-
-
-def make_console(*, color: bool = True) -> Any:
-    """A Rich console bound to stdout, colour as decided by ``color_wanted``."""
-    from rich.console import Console  # Rich: ~31 ms that piped output never needs
-
-    return Console(
-        file=sys.stdout,
-        no_color=not color,
-        color_system="auto" if color else None,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
-    )
 
 
 class TerminalProgress:
@@ -123,6 +114,7 @@ class Row:
     status: str
     extended: bool
     urgency: str  # "urgent", "soon" or ""
+    tags: str = ""
 
 
 def urgency(remaining: float | None) -> str:
@@ -142,18 +134,25 @@ def make_rows(
     """Rows for a listing as seen at ``now``, deadlines in the call's zone or ``display_zone``."""
     now_ts = now.timestamp()
     rows = []
+    # Thousands of calls share far fewer deadlines (a day at 17:00 in Brussels): each moment
+    # is formatted once.
+    moments: dict[tuple[float, str], tuple[str, str]] = {}
     for s in summaries:
         label, ts, _ = s.relevant_deadline(now_ts)
-        deadline = datetime.fromtimestamp(ts, get_zone(s.timezone))
         status = s.status(now_ts)
-        when = format_moment(deadline, display_zone)
+        known = moments.get((ts, s.timezone))
+        if known is None:
+            deadline = datetime.fromtimestamp(ts, get_zone(s.timezone))
+            known = moments[ts, s.timezone] = (
+                format_moment(deadline, display_zone),
+                format_time_left(deadline, now),
+            )
+        when, left = known
         if label:
             when = f"{when} ({printable(label)})"
         if status is Status.FORTHCOMING and s.opens is not None:
             # Forthcoming means the opening is still ahead: "opens in 20 days".
             left = "opens " + format_relative(datetime.fromtimestamp(s.opens, UTC), now)
-        else:
-            left = format_time_left(deadline, now)
         rows.append(
             Row(
                 id=s.id,
@@ -164,6 +163,7 @@ def make_rows(
                 status=str(status),
                 extended=s.extended,
                 urgency=urgency(ts - now_ts) if status is not Status.CLOSED else "",
+                tags=printable(", ".join(s.tags)),
             )
         )
     return rows
@@ -178,63 +178,111 @@ def _extended_cell(row: Row) -> str:
     return "extended" if row.extended else ""
 
 
-HEADERS = ("ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended")
+def _style(name: str) -> str:
+    return STYLES.get(name, "")
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (
-        row.id,
-        row.title,
-        row.programme,
-        row.deadline,
-        _time_left_cell(row),
-        row.status,
-        _extended_cell(row),
-    )
+class _CallColumn(NamedTuple):
+    header: str
+    how: How
+    cell: Callable[[Row], str]
+    style: Callable[[Row], str] | str = ""
+
+
+#: The columns of a listing by the names --columns takes, in the order --wide shows them.
+CALL_COLUMNS: dict[str, _CallColumn] = {
+    "id": _CallColumn("ID", "key", attrgetter("id"), STYLES["id"]),
+    "title": _CallColumn("Title", "title", attrgetter("title")),
+    "programme": _CallColumn("Programme", "cut", attrgetter("programme")),
+    "tags": _CallColumn("Tags", "cut", attrgetter("tags")),
+    "deadline": _CallColumn("Deadline", "label", attrgetter("deadline")),
+    "left": _CallColumn("Time left", "words", _time_left_cell, lambda r: _style(r.urgency)),
+    "status": _CallColumn("Status", "fixed", attrgetter("status"), lambda r: _style(r.status)),
+    "extended": _CallColumn("Extended", "fixed", _extended_cell, STYLES["extended"]),
+}
+#: Piped output keeps the columns scripts have always read; a terminal adds the tags and shows
+#: programme and tags only when the title keeps room (``layout.TITLE_ROOMY``).
+PLAIN_COLUMNS = ("id", "title", "programme", "deadline", "left", "status", "extended")
+TERMINAL_COLUMNS = ("id", "title", "programme", "tags", "deadline", "left", "status", "extended")
+OPTIONAL_COLUMNS = frozenset({"programme", "tags"})
+HEADERS = tuple(CALL_COLUMNS[name].header for name in PLAIN_COLUMNS)
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """The column names of a --columns value such as 'id,deadline,title' (UsageError if not)."""
+    names = tuple(name.strip().lower() for name in text.split(","))
+    for name in names:
+        if name not in CALL_COLUMNS:
+            what = f"unknown column {name!r}" if name else "an empty column name"
+            raise UsageError(f"{what} in --columns; choose from {', '.join(CALL_COLUMNS)}")
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"column {name!r} is named twice in --columns")
+    return names
+
+
+def call_columns(
+    rows: Sequence[Row],
+    *,
+    terminal: bool,
+    names: Sequence[str] | None = None,
+    wide: bool = False,
+) -> list[Column]:
+    """The listing's table columns: those ``names`` (--columns) as given, else the defaults
+    (every column with --wide) without the columns that are empty in every row."""
+    default = TERMINAL_COLUMNS if terminal else PLAIN_COLUMNS
+    chosen = names or (tuple(CALL_COLUMNS) if wide else default)
+    columns = []
+    for name in chosen:
+        spec = CALL_COLUMNS[name]
+        cells = [spec.cell(r) for r in rows]
+        if not names and not any(cells):
+            continue
+        style = spec.style if isinstance(spec.style, str) else [spec.style(r) for r in rows]
+        optional = terminal and not names and not wide and name in OPTIONAL_COLUMNS
+        columns.append(Column(spec.header, spec.how, cells, style, optional))
+    return columns
+
+
+def print_rows(
+    rows: Sequence[Row],
+    out: IO[str],
+    terminal: Terminal | None,
+    *,
+    names: Sequence[str] | None = None,
+    wide: bool = False,
+) -> None:
+    """The listing, in one write: fitted and styled on a ``terminal``, plain columns without."""
+    columns = call_columns(rows, terminal=terminal is not None, names=names, wide=wide)
+    out.write(table_text(columns, terminal))
 
 
 def print_rows_plain(rows: Sequence[Row], out: IO[str]) -> None:
     """Aligned columns without borders or colour, for pipes and cron mail."""
-    table = [HEADERS, *(_cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
-    lines = []
-    for line in table:
-        lines.append(
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        )
-    out.write("\n".join(lines) + "\n")
+    print_rows(rows, out, None)
 
 
 def print_rows_table(rows: Sequence[Row], console: Any) -> None:
-    """A Rich table for a terminal; long titles are truncated (JSON keeps them whole)."""
-    from rich import box  # tables: ~6 ms more, only on a terminal
-    from rich.table import Table
-    from rich.text import Text
+    """The listing on a Rich-like ``console`` (its file, width, colour and encoding)."""
+    terminal, stream = _drawn_on(console, None)
+    print_rows(rows, stream, terminal)
 
-    # On a narrow terminal the title and programme give way first (cut, one line each), then
-    # the deadline and time left wrap between words; the id and the status stay whole.
-    table = Table(header_style="bold", expand=False, box=box.SIMPLE_HEAD)
-    for header in HEADERS:
-        kwargs: dict[str, Any] = {"no_wrap": header in ("ID", "Status", "Extended")}
-        if header == "Title":
-            kwargs.update(max_width=TITLE_WIDTH)
-        elif header == "Deadline":
-            kwargs.update(min_width=len("2018-03-08"))
-        elif header == "Time left":
-            kwargs.update(min_width=len("in 30 days"))
-        table.add_column(header, **kwargs)
-    for row in rows:
-        status_style = STYLES.get(row.status, "")
-        table.add_row(
-            Text(row.id, style=STYLES["id"]),
-            Text(row.title, no_wrap=True, overflow="ellipsis"),
-            Text(row.programme, no_wrap=True, overflow="ellipsis"),
-            Text(row.deadline),
-            Text(_time_left_cell(row), style=STYLES.get(row.urgency, "")),
-            Text(row.status, style=status_style),
-            Text(_extended_cell(row), style=STYLES["extended"]),
-        )
-    console.print(table)
+
+def terminal_of(stream: IO[str], no_color: bool) -> Terminal | None:
+    """The terminal ``stream`` is, or None when it is not one (pipes, files, cron).
+
+    Its width is $COLUMNS when set (as Rich and most tools read it), else the terminal's own,
+    else 80; colour as ``color_wanted`` decides.
+    """
+    if not stream.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else 0
+    if width <= 0:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            width = os.get_terminal_size(stream.fileno()).columns
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return Terminal(width if width > 0 else 80, color_wanted(stream, no_color), encoding)
 
 
 # --- machine formats ------------------------------------------------------------------------------
@@ -313,20 +361,14 @@ def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> li
 
 
 def print_detail(lines: Sequence[tuple[str, str]], console: Any | None, out: IO[str]) -> None:
-    """Label/value lines: a two-column Rich grid on a terminal, plain 'Label: value' otherwise."""
+    """Label/value lines: 'Label  value' when piped; on a terminal (a ``Terminal`` or a
+    Rich-like console) bold labels and values wrapped to its width, never cut."""
     if console is None:
         width = max(len(label) for label, _ in lines)
         out.write("".join(f"{label.ljust(width)}  {value}\n" for label, value in lines))
         return
-    from rich.table import Table  # see print_rows_table
-    from rich.text import Text
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    for label, value in lines:
-        grid.add_row(Text(label), Text(value))
-    console.print(grid)
+    terminal, stream = _drawn_on(console, out)
+    stream.write(detail_text(lines, terminal, STYLES["id"]))
 
 
 # --- warnings ---------------------------------------------------------------------------------
@@ -349,26 +391,37 @@ def warning_lines(warnings: Sequence[Any], now: datetime, zone: str | None) -> l
     return lines
 
 
-def print_warnings_table(
-    warnings: Sequence[Any], now: datetime, zone: str | None, console: Any
-) -> None:
-    """Due warnings as a Rich table on a terminal."""
-    from rich.table import Table  # see print_rows_table
-    from rich.text import Text
+def warning_columns(warnings: Sequence[Any], now: datetime, zone: str | None) -> list[Column]:
+    """Due warnings as table columns, laid out as the listing's (an empty mark column left out)."""
+    cells = [_warning_cells(w, now, zone) for w in warnings]
+    urgencies = [STYLES.get(urgency((w.deadline - now).total_seconds()), "") for w in warnings]
+    columns = [
+        Column("ID", "key", [c[0] for c in cells], STYLES["id"]),
+        Column("Title", "title", [c[1] for c in cells]),
+        Column("Deadline", "label", [c[2] for c in cells]),
+        Column("Time left", "words", [c[3] for c in cells], urgencies),
+        Column("", "fixed", [c[4] for c in cells], STYLES["extended"]),
+    ]
+    return columns if any(c[4] for c in cells) else columns[:-1]
 
-    table = Table(header_style="bold")
-    for header in ("ID", "Title", "Deadline", "Time left", ""):
-        table.add_column(
-            header, no_wrap=header != "Title", max_width=TITLE_WIDTH if header == "Title" else None
-        )
-    for w in warnings:
-        cells = _warning_cells(w, now, zone)
-        remaining = (w.deadline - now).total_seconds()
-        table.add_row(
-            Text(cells[0], style=STYLES["id"]),
-            Text(cells[1]),
-            Text(cells[2]),
-            Text(cells[3], style=STYLES.get(urgency(remaining), "")),
-            Text(cells[4], style=STYLES["extended"]),
-        )
-    console.print(table)
+
+def print_warnings_table(
+    warnings: Sequence[Any],
+    now: datetime,
+    zone: str | None,
+    console: Any,
+    out: IO[str] | None = None,
+) -> None:
+    """Due warnings as a table on a terminal: ``console`` is a ``Terminal`` (written to ``out``,
+    else stdout) or a Rich-like console (written to its file)."""
+    terminal, stream = _drawn_on(console, out)
+    stream.write(table_text(warning_columns(warnings, now, zone), terminal))
+
+
+def _drawn_on(console: Any, out: IO[str] | None) -> tuple[Terminal, IO[str]]:
+    """The terminal and stream of a ``Terminal`` (with ``out``) or of a Rich-like console."""
+    if isinstance(console, Terminal):
+        return console, out or sys.stdout
+    color = console.color_system is not None and not getattr(console, "no_color", False)
+    encoding = getattr(console, "encoding", None) or "utf-8"
+    return Terminal(console.width, color, encoding), out or console.file

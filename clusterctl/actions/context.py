@@ -11,11 +11,11 @@ import math
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from clusterctl.config import Config, load_config, user_dir
 from clusterctl.errors import UsageError
-from clusterctl.render import color_wanted, make_console
+from clusterctl.layout import Terminal
+from clusterctl.render import color_wanted, terminal_of
 from clusterctl.store import Store
 from clusterctl.timeparse import parse_now
 from clusterctl.zones import DEFAULT_ZONE, canonical_zone_name
@@ -87,8 +87,6 @@ class AppContext:
         """Whether to colour stdout."""
         return color_wanted(sys.stdout, self.no_color)
 
-    def console(self) -> Any | None:
-        """A Rich console when stdout is a terminal, else None (plain output)."""
-        if not sys.stdout.isatty():
-            return None
-        return make_console(color=self.color())
+    def terminal(self) -> Terminal | None:
+        """The terminal stdout is (its width, colour, encoding), else None (plain output)."""
+        return terminal_of(sys.stdout, self.no_color)

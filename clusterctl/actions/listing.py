@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from clusterctl import query, render
 from clusterctl.actions.context import AppContext
+from clusterctl.errors import UsageError
 from clusterctl.model import Status
 from clusterctl.query import CallFilter, status_filter
 from clusterctl.timeparse import parse_duration
@@ -51,8 +52,11 @@ def list_calls(
     at: str | None = None,
     tz: str | None = None,
     fmt: str = "table",
+    columns: str | None = None,
+    wide: bool = False,
 ) -> None:
     """Print the calls the ``calls`` options select, soonest deadline first."""
+    names = table_columns(columns, wide, fmt)
     now = app_ctx.now(at, tz)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     zone = app_ctx.display_zone(tz)
@@ -80,11 +84,17 @@ def list_calls(
         render.echo(message)
         return
     rows = render.make_rows(chosen, now, zone)
-    console = app_ctx.console()
-    if console is None:
-        render.print_rows_plain(rows, sys.stdout)
-    else:
-        render.print_rows_table(rows, console)
+    render.print_rows(rows, sys.stdout, app_ctx.terminal(), names=names, wide=wide)
+
+
+def table_columns(columns: str | None, wide: bool, fmt: str) -> tuple[str, ...] | None:
+    """The column names --columns gives (None: the defaults), checked against the other options."""
+    if columns is not None and wide:
+        raise UsageError("--columns already names the columns to show; drop --wide")
+    if fmt != "table" and (columns is not None or wide):
+        option = "--columns" if columns is not None else "--wide"
+        raise UsageError(f"{option} chooses table columns; --format {fmt} has every field")
+    return render.parse_columns(columns) if columns is not None else None
 
 
 def show_call(
@@ -107,4 +117,4 @@ def show_call(
         render.write_calls_csv([call], now, sys.stdout)
         return
     lines = render.call_detail_lines(call, now, app_ctx.display_zone(tz))
-    render.print_detail(lines, app_ctx.console(), sys.stdout)
+    render.print_detail(lines, app_ctx.terminal(), sys.stdout)

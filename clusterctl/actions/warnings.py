@@ -266,12 +266,12 @@ def _print_warnings(
             render.write_json([warn.to_json(w) for w in due], sys.stdout)
         return
     if due:
-        console = app_ctx.console()
-        if console is None:
+        terminal = app_ctx.terminal()
+        if terminal is None:
             lines = render.warning_lines(due, now, zone)
             sys.stdout.write("".join(line + "\n" for line in lines))
         else:
-            render.print_warnings_table(due, now, zone, console)
+            render.print_warnings_table(due, now, zone, terminal, sys.stdout)
     if changes:
         gap = "\n" if due else ""
         sys.stdout.write(gap + warn.CHANGES_HEADING + "\n" + "".join(f"  {c}\n" for c in changes))

@@ -37,6 +37,8 @@ COMMANDS: dict[str, dict[str, Any]] = {
                 "default": "table",
                 "choices": ("table", "json", "csv"),
             },
+            {"dest": "columns", "names": ("--columns",), "kind": "text"},
+            {"dest": "wide", "names": ("--wide",), "kind": "flag", "default": False},
         ),
     },
     "show": {

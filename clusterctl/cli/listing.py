@@ -39,8 +39,29 @@ def calls_command(
     at: AtOption = None,
     tz: DisplayTzOption = None,
     fmt: FormatOption = OutputFormat.table,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="LIST",
+            help="Show these columns, in this order: id, title, programme, tags, deadline, "
+            "left (time left), status, extended; e.g. --columns id,deadline,title.",
+            show_default=False,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Show every column (programme and tags even on a narrow terminal)."
+        ),
+    ] = False,
 ) -> None:
     """List calls, soonest deadline first.
+
+    On a terminal the table fits its width: the id, deadline, time left and status stay whole,
+    the title takes the width left (at least 20 characters, else a line of its own), and
+    programme and tags are shown when there is room. Piped output is plain columns. Columns
+    empty in every row (e.g. extended) are left out unless named in --columns.
 
     Example: clusterctl calls --open --within 14d
     """

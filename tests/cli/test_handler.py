@@ -27,7 +27,11 @@ def _run(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["calls", "--bogus"], "error: No such option: --bogus (see 'clusterctl calls --help')"),
+        (
+            ["calls", "--bogus"],
+            "error: No such option: --bogus (Possible options: --columns) "
+            "(see 'clusterctl calls --help')",
+        ),
         (["nocmd"], "error: No such command 'nocmd'. (see 'clusterctl --help')"),
         (["show"], "error: Missing argument 'ID'. (see 'clusterctl show --help')"),
         (

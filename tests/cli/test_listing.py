@@ -91,8 +91,9 @@ def test_calls_filters(cli: Cli, sample: Path, args: tuple[str, ...], ids: list[
 
 
 def test_calls_default_listing_exact(cli: Cli, sample: Path) -> None:
+    # Nothing is extended: the Extended column, empty in every row, is left out.
     assert ok(cli("calls", "--at", NOW)).splitlines() == [
-        HEADER + "             Status       Extended",
+        HEADER + "             Status",
         "ALPHA-1  Alpha digital call  COSME         2018-03-08 17:00 CET            "
         "in 6 days ! soon      open",
         "BETA-2   Beta green call     Horizon 2020  2018-03-20 17:00 CET (Stage 1)  "
@@ -107,7 +108,7 @@ def test_calls_all_puts_closed_calls_last_most_recent_first(cli: Cli, sample: Pa
     out = ok(cli("calls", "--all", "--at", "2018-03-08 20:00"))
     assert out.splitlines() == [
         "ID       Title               Programme     Deadline                        "
-        "Time left               Status       Extended",
+        "Time left               Status",
         "BETA-2   Beta green call     Horizon 2020  2018-03-20 17:00 CET (Stage 1)  "
         "in 11 days 21 h         open",
         "DELTA-4  Delta call          COSME         2018-05-31 17:00 CEST           "
@@ -420,7 +421,7 @@ def test_seed_store_lists_both_calls(cli: Cli, seeded_store: Path) -> None:
     out = ok(cli("calls", "--all", "--at", NOW, store=seeded_store))
     rows = [re.split(r"  +", line) for line in out.splitlines()]
     assert rows == [
-        ["ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended"],
+        ["ID", "Title", "Programme", "Deadline", "Time left", "Status"],
         [SEED_COS, COS_TITLE, "COSME", "2018-03-08 17:00 CET", "in 6 days ! soon", "open"],
         [SEED_EOI, EOI_TITLE, "2017-03-31 17:00 CEST", "closed 336 days 1 h ago", "closed"],
     ]
