@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from clusterctl.codec import RecordError, call_from_json, call_to_record, read_calls_csv
+from clusterctl.codec import RecordError, call_from_json, call_to_record
 from clusterctl.errors import ConflictError, UsageError
+from clusterctl.interchange import read_calls_csv
 from clusterctl.model import Call
 from clusterctl.portal import decode_json, parse_portal
 from clusterctl.timefmt import format_moment

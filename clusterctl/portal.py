@@ -16,8 +16,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from clusterctl.codec import NonFiniteNumberError, load_json
 from clusterctl.errors import UsageError, describe_os_error
+from clusterctl.interchange import NonFiniteNumberError, load_json
 from clusterctl.model import Call, make_stages, validate_call, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.

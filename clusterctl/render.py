@@ -306,9 +306,9 @@ def _is_utf8(out: IO[str]) -> bool:
 
 
 def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
-    """CSV with one row per call (``codec.calls_to_csv``), always UTF-8."""
+    """CSV with one row per call (``interchange.calls_to_csv``), always UTF-8."""
     # codec: ~6 ms that a table from the cache never needs
-    from clusterctl.codec import calls_to_csv
+    from clusterctl.interchange import calls_to_csv
 
     text = calls_to_csv(calls, now)
     buffer = getattr(out, "buffer", None)

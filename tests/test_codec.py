@@ -12,18 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clusterctl.codec import (
+from clusterctl.codec import RecordError, call_from_json, call_to_json
+from clusterctl.errors import StoreError
+from clusterctl.interchange import (
     NonFiniteNumberError,
-    RecordError,
-    call_from_json,
-    call_to_json,
     calls_to_csv,
     escape_formula,
     load_json,
     read_calls_csv,
     unescape_formula,
 )
-from clusterctl.errors import StoreError
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
