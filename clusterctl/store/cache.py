@@ -9,6 +9,7 @@ that restored the old mtime (``touch -r``, ``cp -p``).
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import time
@@ -176,16 +177,18 @@ class _SummaryCache:
 
 
 class _CacheBuilder:
-    """Collects rows for a new cache, classifying each as live or closed at ``closed_by_ns``.
+    """Collects rows for a new cache, classifying each as live or closed at ``built_ns``.
 
     The closed half must only hold calls closed for good when the cache is built; a call may
-    stay in the live half after it closed (listings filter anyway), so carrying halves over from
-    an older cache classifies against that cache's time.
+    stay in the live half after it closed (listings filter anyway), so a builder that carries an
+    older closed half over (``all_live``) files every new row as live.
     """
 
-    def __init__(self, built_ns: int, closed_by_ns: int | None = None) -> None:
+    def __init__(self, built_ns: int, *, all_live: bool = False) -> None:
         self.built_ns = built_ns
-        self.closed_by_s = (built_ns if closed_by_ns is None else closed_by_ns) / 1e9
+        # all_live: the closed half is carried over as bytes, so every row added is live. Not
+        # "closed before 1970" (time 0): a deadline before 1970 has a negative time stamp.
+        self.closed_by_s = -math.inf if all_live else built_ns / 1e9
         self.live: dict[str, tuple[Any, ...]] = {}
         self.closed: dict[str, tuple[Any, ...]] = {}
 
@@ -277,7 +280,7 @@ def _rebuild(
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).
-            builder = _CacheBuilder(started_ns, closed_by_ns=0)
+            builder = _CacheBuilder(started_ns, all_live=True)
             still_there = set(present)
             for name, row in zip(cache.live_names, pickle.loads(cache.live_rows), strict=True):
                 if name not in fresh_rows and name in still_there:
