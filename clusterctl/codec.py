@@ -15,7 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from clusterctl.errors import UsageError
-from clusterctl.model import Call, Extension, Stage, consistency_problems, validate_id
+from clusterctl.model import (
+    Call,
+    Extension,
+    Stage,
+    consistency_problems,
+    limit_problem,
+    validate_id,
+)
 from clusterctl.timeparse import (
     check_year_range,
     from_storage,
@@ -130,7 +137,7 @@ def call_from_record(
         )
     opens = record.get("opens")
     known = set(CALL_KEYS) | {"deadlines", "extensions"} | ignore
-    return Call(
+    call = Call(
         id=call_id,
         title=_text(record, "title", required=True),
         timezone=zone,
@@ -143,6 +150,10 @@ def call_from_record(
         opens=None if opens in (None, "") else _moment(opens, zone, "opens", exact=exact),
         extra={k: v for k, v in record.items() if k not in known},
     )
+    problem = limit_problem(call)  # the limits of every input path and every read
+    if problem:
+        raise RecordError(problem)
+    return call
 
 
 def call_to_record(call: Call) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError, describe_os_error
-from clusterctl.model import Call, make_stages, validate_id
+from clusterctl.model import Call, limit_problem, make_stages, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
 PORTAL_TIMEZONE = "Europe/Brussels"
@@ -226,7 +226,7 @@ def _parse_result(result: object, source: str, where: str) -> Call:
     info.update(title=title, programme=programme, url=url, tags=list(tags))
     if opens is not None:
         info["opens"] = opens.isoformat()
-    return Call(
+    call = Call(
         id=topic_id,
         title=title,
         timezone=PORTAL_TIMEZONE,
@@ -237,6 +237,10 @@ def _parse_result(result: object, source: str, where: str) -> Call:
         opens=opens,
         extra={"portal": info},
     )
+    problem = limit_problem(call)  # the limits of every input path (clusterctl/limits.py)
+    if problem:
+        raise topic.fail(problem, topic_id)
+    return call
 
 
 def _portal_info(topic: _Topic) -> dict:

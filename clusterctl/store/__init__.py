@@ -23,6 +23,7 @@ from pathlib import Path
 
 from clusterctl.errors import ConflictError, NotFoundError
 from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan
 from clusterctl.store.files import atomic_write
@@ -39,7 +40,7 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import MAX_CALL_FILE_BYTES, call_bytes, read_call
+from clusterctl.store.tomlfile import call_bytes, read_call
 
 __all__ = [
     "GITIGNORE",
@@ -202,6 +203,7 @@ class Store:
 
     def add(self, call: Call, *, replace: bool = False) -> None:
         """Add one call; ConflictError if its id exists (unless ``replace``)."""
+        call_bytes(call)  # before taking the lock: a call beyond the limits creates nothing
         with self.transaction() as txn:
             # Read, not just test: a file that does not parse is refused, never overwritten.
             if txn.find(call.id) is not None and not replace:
@@ -265,6 +267,7 @@ class Transaction:
         #: Called as progress(done, total) while a commit writes files (for a progress display).
         self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
+        self._data: dict[str, bytes] = {}  # the file content of each call in _puts
         self._deletes: set[str] = set()
 
     def get(self, call_id: str) -> Call:
@@ -286,14 +289,20 @@ class Transaction:
             return None
 
     def put(self, call: Call) -> None:
-        """Stage writing ``call`` (created or replaced)."""
+        """Stage writing ``call`` (created or replaced).
+
+        Encoded now, so that a call beyond the limits (``call_bytes``) is refused before the
+        transaction writes anything.
+        """
         validate_id(call.id)
+        self._data[call.id] = call_bytes(call)
         self._deletes.discard(call.id)
         self._puts[call.id] = call
 
     def delete(self, call_id: str) -> None:
         """Stage removing ``call_id``."""
         self._puts.pop(call_id, None)
+        self._data.pop(call_id, None)
         self._deletes.add(call_id)
 
     def commit(self) -> None:
@@ -304,7 +313,7 @@ class Transaction:
         ids = sorted(self._puts)
         commit_files(
             layout,
-            ((layout.call_path(i), call_bytes(self._puts[i])) for i in ids),
+            ((layout.call_path(i), self._data[i]) for i in ids),
             len(ids),
             (layout.call_path(i) for i in sorted(self._deletes)),
             self.progress,

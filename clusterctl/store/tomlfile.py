@@ -12,7 +12,8 @@ from typing import Any
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
-from clusterctl.model import Call, CallSummary
+from clusterctl.limits import MAX_CALL_FILE_BYTES
+from clusterctl.model import Call, CallSummary, check_limits
 from clusterctl.store.layout import id_mismatch
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
@@ -20,7 +21,6 @@ try:  # the compiled tomli wheel parses about 2.5x faster than the standard libr
 except ImportError:  # pragma: no cover - tomli is a declared dependency
     import tomllib  # type: ignore[no-redef]
 
-MAX_CALL_FILE_BYTES = 1 << 20
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
 
@@ -119,7 +119,17 @@ def read_summary(path: Path) -> CallSummary:
 
 
 def call_bytes(call: Call) -> bytes:
-    """The content of the file of ``call``."""
+    """The content of the file of ``call``.
+
+    UsageError if the call is beyond the limits (clusterctl/limits.py) or its file would be
+    larger than a read accepts: nothing is ever written that could not be read back.
+    """
     from clusterctl.codec import call_to_record  # see read_call
 
-    return dump_toml(call_to_record(call))
+    data = dump_toml(call_to_record(check_limits(call)))
+    if len(data) > MAX_CALL_FILE_BYTES:
+        raise UsageError(
+            f"call {call.id}: too large to store ({len(data)} bytes; at most "
+            f"{MAX_CALL_FILE_BYTES}); nothing was written"
+        )
+    return data
