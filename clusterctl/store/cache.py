@@ -4,10 +4,17 @@ It lives in the user's cache directory, keyed by the store's real path. It is va
 read against each file's (mtime, size, inode, ctime) and never trusted for files changed within
 ``RACY_SECONDS`` of the cache's creation, so it cannot give a stale answer; ctime catches an edit
 that restored the old mtime (``touch -r``, ``cp -p``).
+
+``$CLUSTERCTL_CACHE_DIR`` may name a directory other users can write to, so a cache file is
+trusted only when it is ours alone (owned by us, writable by nobody else), and even then it is
+unpickled by ``_PlainUnpickler``, which rebuilds plain built-in values only: a planted file
+cannot run code. The directory is created private (0700), the file 0600, and a planted link is
+replaced, never written through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -20,7 +27,6 @@ from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import CallSummary
-from clusterctl.store.files import write_temp
 from clusterctl.store.tomlfile import read_summary
 
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
@@ -39,6 +45,19 @@ def scan(
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
     """
     cache = cache_file.load()
+    try:
+        return _scan(calls_dir, names, cache_file, cache, open_at)
+    except _Unusable:  # a pickled half that does not load: the files are read instead
+        return _scan(calls_dir, names, cache_file, None, open_at)
+
+
+def _scan(
+    calls_dir: Path,
+    names: list[str],
+    cache_file: CacheFile,
+    cache: _SummaryCache | None,
+    open_at: float | None,
+) -> dict[str, list[CallSummary]]:
     started_ns = time.time_ns()
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
@@ -80,10 +99,15 @@ class CacheFile:
         return cls(base / f"summaries-{_fnv1a_hex(real_root)}.pickle", real_root)
 
     def load(self) -> _SummaryCache | None:
-        """The cache, or None when it is missing, torn or another store's."""
+        """The cache, or None when it is missing, torn, another store's or not ours alone."""
         try:
-            with open(self.path, "rb") as handle:
-                data = pickle.load(handle)
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+            with open(fd, "rb") as handle:
+                info = os.fstat(fd)
+                # Checked on the open file, so it is the very file we read.
+                if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+                    return None  # someone else wrote it, or could have: rebuild
+                data = _PlainUnpickler(handle).load()
             if (
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT
@@ -102,11 +126,57 @@ class CacheFile:
             "fields": cache.fields(),
         }
         try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            pending = write_temp(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(pending.temp, pending.target)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_private(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass
+
+
+#: Not O_NOFOLLOW where the system lacks it; the ownership check still applies.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` (a planted link included, never followed) by a file only we can read.
+
+    Not ``files.write_temp``: that keeps the mode of the file it replaces and writes through a
+    link, both right for call files and wrong in a directory other users can write to.
+    """
+    temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(temp, flags, 0o600)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
+    None), which is all the cache holds: pickle rebuilds those without looking up any global,
+    and every global (a class, a function such as os.system) is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"the summary cache holds no {module}.{name}")
+
+
+class _Unusable(Exception):
+    """A pickled half of the cache does not load (refused, torn): it is rebuilt from the files."""
+
+
+def _load_rows(blob: bytes, names: list[str]) -> list[Any]:
+    """The rows pickled in ``blob``, one per name, through ``_PlainUnpickler``."""
+    try:
+        rows = _PlainUnpickler(io.BytesIO(blob)).load()
+    except Exception:  # refused or torn: any failure of unpickling means the same
+        raise _Unusable from None
+    if not isinstance(rows, list) or len(rows) != len(names):
+        raise _Unusable
+    return rows
 
 
 def _fnv1a_hex(text: str) -> str:
@@ -158,9 +228,9 @@ class _SummaryCache:
     def rows(self, *, live_only: bool) -> list[CallSummary]:
         """The cached summaries: the live ones, or all of them."""
         make = CallSummary._make
-        rows = [make(r) for r in pickle.loads(self.live_rows)]
+        rows = [make(r) for r in _load_rows(self.live_rows, self.live_names)]
         if not live_only:
-            closed = pickle.loads(self.closed_rows)
+            closed = _load_rows(self.closed_rows, self.closed_names)
             if self.closed_dropped:
                 dropped = set(self.closed_dropped)
                 closed = [
@@ -282,7 +352,8 @@ def _rebuild(
             # half, which may hold closed calls: listings filter anyway).
             builder = _CacheBuilder(started_ns, all_live=True)
             still_there = set(present)
-            for name, row in zip(cache.live_names, pickle.loads(cache.live_rows), strict=True):
+            live_rows = _load_rows(cache.live_rows, cache.live_names)
+            for name, row in zip(cache.live_names, live_rows, strict=True):
                 if name not in fresh_rows and name in still_there:
                     builder.add(name, row)
             for name, row in fresh_rows.items():
@@ -301,7 +372,7 @@ def _rebuild(
             (cache.closed_names, cache.closed_rows),
             (cache.live_names, cache.live_rows),
         ):
-            old_rows.update(zip(blob_names, pickle.loads(blob), strict=True))
+            old_rows.update(zip(blob_names, _load_rows(blob, blob_names), strict=True))
     summaries: list[CallSummary] = []
     for name in present:
         row = fresh_rows.get(name) or old_rows[name]
