@@ -8,11 +8,12 @@ from pathlib import Path
 from clusterctl import importer, query
 from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
+from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.actions.warnings import thresholds_of
 from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.model import Status
 from clusterctl.render import TerminalProgress, echo
-from clusterctl.store import atomic_write
+from clusterctl.store import Unreadable, atomic_write
 
 
 def import_file(
@@ -78,19 +79,19 @@ def export_ics(
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     store = app_ctx.store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
-    chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
-    data = calendar_bytes(
-        store.get_many(s.id for s in chosen),
-        thresholds=thresholds_of(app_ctx, thresholds),
-        now=now,
-    )
+    unreadable: list[Unreadable] = []  # reported once the calendar is written
+    summaries = store.summaries(open_at=open_at, unreadable=unreadable)
+    chosen = query.select(summaries, flt, now.timestamp())
+    calls = store.get_many((s.id for s in chosen), unreadable=unreadable)
+    data = calendar_bytes(calls, thresholds=thresholds_of(app_ctx, thresholds), now=now)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
-        return
-    try:
-        atomic_write(output.expanduser(), data)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {describe_os_error(exc)}") from None
-    plural = "" if len(chosen) == 1 else "s"
-    echo(f"Wrote {len(chosen)} call{plural} to {output}", err=True)
+    else:
+        try:
+            atomic_write(output.expanduser(), data)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {describe_os_error(exc)}") from None
+        plural = "" if len(calls) == 1 else "s"
+        echo(f"Wrote {len(calls)} call{plural} to {output}", err=True)
+    report_unreadable(unreadable)

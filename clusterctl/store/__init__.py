@@ -40,7 +40,7 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import call_bytes, read_call
+from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
 
 __all__ = [
     "GITIGNORE",
@@ -48,7 +48,9 @@ __all__ = [
     "MIGRATIONS",
     "Ledger",
     "Store",
+    "TomlFileError",
     "Transaction",
+    "Unreadable",
     "UnreadableFile",
     "atomic_write",
     "read_bounded",
@@ -66,6 +68,7 @@ class Store:
         default_factory=dict, init=False, repr=False
     )
     _resolved_root: str | None = field(default=None, init=False, repr=False)
+    _unreadable: list[Unreadable] = field(default_factory=list, init=False, repr=False)
     layout: Layout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -114,8 +117,14 @@ class Store:
         except NotFoundError:
             return None
 
-    def get_many(self, call_ids: Iterable[str]) -> list[Call]:
-        """Read several calls from their files, in the given order (schema checked once)."""
+    def get_many(
+        self, call_ids: Iterable[str], *, unreadable: list[Unreadable] | None = None
+    ) -> list[Call]:
+        """Read several calls from their files, in the given order (schema checked once).
+
+        Strict unless given ``unreadable``: then a file that cannot be read is added to it (see
+        ``summaries``) and one that vanished since it was listed is left out, not an error.
+        """
         ids = list(call_ids)
         if not ids:
             return []
@@ -125,26 +134,44 @@ class Store:
         settle(self.layout, self.lock_timeout)
         calls = []
         for call_id in ids:
+            path = self.call_path(call_id)
             try:
-                calls.append(read_call(self.call_path(call_id)))
+                calls.append(read_call(path))
             except FileNotFoundError:
-                raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+                if unreadable is None:
+                    raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+                # Removed since it was listed (a concurrent remove, a git pull): gone, not broken.
+            except TomlFileError as exc:
+                _hand_over([Unreadable(path, exc.reason)], unreadable)
         return calls
 
-    def summaries(self, *, open_at: float | None = None) -> list[CallSummary]:
+    def summaries(
+        self, *, open_at: float | None = None, unreadable: list[Unreadable] | None = None
+    ) -> list[CallSummary]:
         """Call summaries, from the cache where it is provably fresh, else from the files.
 
         With ``open_at`` (a POSIX time) the result may leave out calls that had closed for good
         before the cache was built and are therefore closed at ``open_at``: listings of open or
         forthcoming calls then never load the (usually many) closed ones.
+
+        Strict unless given ``unreadable``: the first call file that cannot be read raises its
+        TomlFileError. A lenient read adds each such file to ``unreadable`` (once, however many
+        reads find it) and returns the summaries of all the others; the caller must report them.
         """
         known = self._summaries_by
         if "all" in known:
-            return known["all"]
-        if open_at is not None and "live" in known:
-            return known["live"]
-        known.update(self._scan(open_at))
-        return known["all"] if "all" in known else known["live"]
+            found = known["all"]
+        elif open_at is not None and "live" in known:
+            found = known["live"]
+        else:
+            by_key, broken = self._scan(open_at)
+            known.update(by_key)
+            self._unreadable = [
+                Unreadable(self.calls_dir / n, r) for n, r in sorted(broken.items())
+            ]
+            found = known["all"] if "all" in known else known["live"]
+        _hand_over(self._unreadable, unreadable)
+        return found
 
     def all_calls(self) -> list[Call]:
         """Every call, parsed from its file."""
@@ -162,18 +189,18 @@ class Store:
             self._resolved_root = str(self.root.resolve())
         return self._resolved_root
 
-    def _scan(self, open_at: float | None) -> dict[str, list[CallSummary]]:
+    def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
         """Validate the cache against every call file; re-read what changed; save if needed."""
         if not self.root.exists():
-            return {"all": []}
+            return {"all": []}, {}
         check_root(self.root)
         if not self.layout.marker.exists() and not self.calls_dir.exists():
-            return {"all": []}
+            return {"all": []}, {}
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
         names = self.layout.call_names()
         if not names:
-            return {"all": []}
+            return {"all": []}, {}
         return scan(self.calls_dir, names, CacheFile.of(self._real_root(), self.cache_dir), open_at)
 
     # --- writing -------------------------------------------------------------------------------
@@ -218,11 +245,21 @@ class Store:
             txn.put(new)
         return new
 
-    def remove(self, call_id: str) -> Call:
-        """Delete one call's file and return what it held."""
+    def remove(self, call_id: str) -> Call | None:
+        """Delete one call's file and return what it held: None if it could not be read.
+
+        A file that does not parse (a conflict marker, a typo, a wrong id) is removed all the
+        same: removing it is how it gets cleaned up. Anything but a file (a directory named like
+        one) is refused as unreadable.
+        """
         self._require_existing(call_id)
         with self.transaction() as txn:
-            old = txn.get(call_id)
+            try:
+                old: Call | None = txn.get(call_id)
+            except TomlFileError:
+                if not self.call_path(call_id).is_file():  # follows a link, as reads do
+                    raise
+                old = None
             txn.delete(call_id)
         return old
 
@@ -318,3 +355,14 @@ class Transaction:
             (layout.call_path(i) for i in sorted(self._deletes)),
             self.progress,
         )
+
+
+def _hand_over(found: list[Unreadable], into: list[Unreadable] | None) -> None:
+    """Add the unreadable files ``found`` to ``into`` (a lenient read), each file once; with no
+    ``into`` (a strict read), raise the error of the first one."""
+    if into is None:
+        if found:
+            raise found[0].error()
+        return
+    known = {u.path for u in into}
+    into.extend(u for u in found if u.path not in known)

@@ -27,7 +27,7 @@ from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import CallSummary
-from clusterctl.store.tomlfile import read_summary
+from clusterctl.store.tomlfile import TomlFileError, read_summary
 
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
@@ -35,14 +35,18 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
+#: The signature of a file that is not there: it never matches a real one.
+_GONE = (-1, -1, -1, -1)
 
 
 def scan(
     calls_dir: Path, names: list[str], cache_file: CacheFile, open_at: float | None
-) -> dict[str, list[CallSummary]]:
-    """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live".
+) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
+    """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live";
+    and the files that cannot be read, name -> reason (``TomlFileError.reason``).
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
+    A file that vanishes while it is read is left out, as if it had been gone before.
     """
     cache = cache_file.load()
     try:
@@ -57,7 +61,7 @@ def _scan(
     cache_file: CacheFile,
     cache: _SummaryCache | None,
     open_at: float | None,
-) -> dict[str, list[CallSummary]]:
+) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
     started_ns = time.time_ns()
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
@@ -65,11 +69,11 @@ def _scan(
         if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
             # Every file is exactly as when the cache was built: no file is read at all.
             if open_at is not None and open_at >= cache.built_ns / 1e9:
-                return {"live": cache.rows(live_only=True)}
-            return {"all": cache.rows(live_only=False)}
+                return {"live": cache.rows(live_only=True)}, cache.broken
+            return {"all": cache.rows(live_only=False)}, cache.broken
     fresh, summaries = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
     cache_file.save(fresh)
-    return summaries
+    return summaries, fresh.broken
 
 
 class CacheFile:
@@ -220,6 +224,8 @@ class _SummaryCache:
     closed_rows: bytes
     #: Names in the closed half whose row is stale (changed or removed since); skipped on load.
     closed_dropped: list[str] = field(default_factory=list)
+    #: Files that cannot be read, name -> reason: in neither half, and not read again unchanged.
+    broken: dict[str, str] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
         """Plain data for pickling."""
@@ -274,9 +280,10 @@ class _CacheBuilder:
         names: list[str],
         sigs: array[int],
         closed_blob: tuple[list[str], bytes, list[str]] | None = None,
+        broken: dict[str, str] | None = None,
     ) -> _SummaryCache:
         """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
-        without unpickling it."""
+        without unpickling it; ``broken`` names the files that cannot be read."""
         if closed_blob is None:
             closed_names = list(self.closed)
             closed_rows = _dumps_without_memo(list(self.closed.values()))
@@ -292,6 +299,7 @@ class _CacheBuilder:
             closed_names=closed_names,
             closed_rows=closed_rows,
             closed_dropped=dropped,
+            broken=broken or {},
         )
 
 
@@ -301,15 +309,20 @@ def _signatures(calls_dir: Path, names: list[str]) -> array[int]:
     append = sigs.extend
     try:
         dir_fd = os.open(calls_dir, os.O_RDONLY)
+    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
+        return array("q", [-1] * (4 * len(names)))
     except OSError as exc:
         raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
     try:
         for name in names:
             try:
                 st = os.stat(name, dir_fd=dir_fd)
-            except FileNotFoundError:  # removed while we listed: never matches a real file
-                append((-1, -1, -1, -1))
-                continue
+            except FileNotFoundError:
+                try:  # a link to nothing is there, and unreadable: it must be reported
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:  # removed while we listed: never matches a real file
+                    append(_GONE)
+                    continue
             # ctime too: an edit that put the old mtime back (touch -r, cp -p) still moves it.
             append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     finally:
@@ -332,16 +345,21 @@ def _rebuild(
     cached = cache.signatures() if cache is not None else {}
     trusted_before = (cache.built_ns if cache else 0) - int(RACY_SECONDS * 1e9)
     present: list[str] = []
-    changed: list[str] = []
+    changed: dict[str, int] = {}  # name -> its position in names
     for n, name in enumerate(names):
         sig = tuple(sigs[4 * n : 4 * n + 4])
         if sig[0] == -1:
             continue
         present.append(name)
         if cached.get(name) != sig or max(sig[0], sig[3]) >= trusted_before:
-            changed.append(name)
-    fresh_rows = {name: read_summary(calls_dir / name) for name in changed}
+            changed[name] = n
+    fresh_rows, broken, vanished = _read_changed(calls_dir, changed, sigs)
+    if vanished:
+        present = [name for name in present if name not in vanished]
     if cache is not None:
+        # A file unchanged since it was found unreadable is still unreadable.
+        still = set(present)
+        broken.update((n, r) for n, r in cache.broken.items() if n in still and n not in changed)
         closed_names = set(cache.closed_names)
         dropped = set(cache.closed_dropped)
         dropped |= (set(cached) - set(present)) & closed_names
@@ -354,12 +372,12 @@ def _rebuild(
             still_there = set(present)
             live_rows = _load_rows(cache.live_rows, cache.live_names)
             for name, row in zip(cache.live_names, live_rows, strict=True):
-                if name not in fresh_rows and name in still_there:
+                if name not in changed and name in still_there:
                     builder.add(name, row)
             for name, row in fresh_rows.items():
                 builder.add(name, row)
             closed = (cache.closed_names, cache.closed_rows, sorted(dropped))
-            fresh = builder.build(names, sigs, closed)
+            fresh = builder.build(names, sigs, closed, broken)
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
             key = "live" if live_only else "all"
             return fresh, {key: fresh.rows(live_only=live_only)}
@@ -375,7 +393,33 @@ def _rebuild(
             old_rows.update(zip(blob_names, _load_rows(blob, blob_names), strict=True))
     summaries: list[CallSummary] = []
     for name in present:
+        if name in broken:
+            continue
         row = fresh_rows.get(name) or old_rows[name]
         builder.add(name, row)
         summaries.append(row if isinstance(row, CallSummary) else CallSummary._make(row))
-    return builder.build(names, sigs), {"all": summaries}
+    return builder.build(names, sigs, broken=broken), {"all": summaries}
+
+
+def _read_changed(
+    calls_dir: Path, changed: dict[str, int], sigs: array[int]
+) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
+    """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
+    of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
+    remove, a git pull), whose signature is then marked as gone."""
+    rows: dict[str, CallSummary] = {}
+    broken: dict[str, str] = {}
+    vanished: set[str] = set()
+    for name, n in changed.items():
+        path = calls_dir / name
+        try:
+            rows[name] = read_summary(path)
+        except TomlFileError as exc:
+            broken[name] = exc.reason
+        except FileNotFoundError:
+            if os.path.lexists(path):
+                broken[name] = "a symbolic link to a file that does not exist"
+            else:
+                vanished.add(name)
+                sigs[4 * n : 4 * n + 4] = array("q", _GONE)
+    return rows, broken, vanished

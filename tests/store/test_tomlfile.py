@@ -5,6 +5,7 @@ files that cannot be read refused and left alone.
 from __future__ import annotations
 
 import os
+import re
 import time
 import tomllib
 from dataclasses import replace
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from clusterctl.errors import StoreError
-from clusterctl.store import MAX_CALL_FILE_BYTES, Store
+from clusterctl.store import MAX_CALL_FILE_BYTES, Store, Unreadable
 from tests.store.helpers import BRU, DEADLINE, RECORDED, make_call, refusals, tree
 
 # --- deterministic output and hand edits --------------------------------------------------------
@@ -198,7 +199,8 @@ def test_a_broken_call_file_is_refused_and_never_overwritten(
     path = root / "calls" / "CALL-1.toml"
     path.write_bytes(content)
     before = tree(root)
-    for action in refusals(Store(root)):
+    *refused, remove = refusals(Store(root))
+    for action in refused:
         with pytest.raises(StoreError, match=message) as info:
             action()
         assert str(path) in str(info.value)
@@ -206,8 +208,15 @@ def test_a_broken_call_file_is_refused_and_never_overwritten(
     assert tree(root) == before
     problems = Store(root).check()
     assert len(problems) == 1 and str(path) in problems[0]
-    # Other calls stay readable one by one.
+    # Other calls stay readable one by one, and by a lenient listing, which names the file.
     assert Store(root).get("OTHER-1").id == "OTHER-1"
+    unreadable: list[Unreadable] = []
+    assert [s.id for s in Store(root).summaries(unreadable=unreadable)] == ["OTHER-1"]
+    assert [u.path for u in unreadable] == [path]
+    assert re.search(message, str(unreadable[0]))
+    # Removing it is how it gets cleaned up.
+    assert remove() is None
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "dangling-symlink"])
