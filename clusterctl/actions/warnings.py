@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 from clusterctl import render, warn
 from clusterctl.actions.context import AppContext
+from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.errors import StoreError
+from clusterctl.store import Unreadable
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 
@@ -51,17 +53,25 @@ def warn_calls(
             f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
             "or the config file)"
         )
-    candidates = warn.candidate_ids(store.summaries(open_at=now.timestamp()), limits, now)
+    # A file that cannot be read must not silence the warnings of every other call: they go out,
+    # then each such file is reported and the run exits 9 (report_unreadable).
+    unreadable: list[Unreadable] = []
+    summaries = store.summaries(open_at=now.timestamp(), unreadable=unreadable)
+    candidates = warn.candidate_ids(summaries, limits, now)
     if dry_run:
         delivered = store.delivered_warnings()
-        due = warn.due_warnings(store.get_many(candidates), limits, now, delivered)
+        calls = store.get_many(candidates, unreadable=unreadable)
+        due = warn.due_warnings(calls, limits, now, delivered)
         _print_warnings(due, now, zone, fmt, app_ctx)
         if due and recipients:
             render.echo(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}", err=True)
+        report_unreadable(unreadable)
         return
     with store.warning_ledger() as ledger:
-        due = warn.due_warnings(store.get_many(candidates), limits, now, ledger.sent)
+        calls = store.get_many(candidates, unreadable=unreadable)
+        due = warn.due_warnings(calls, limits, now, ledger.sent)
         if not due:
+            report_unreadable(unreadable)  # nothing recorded: the ledger need not be saved
             return
         if settings is not None:
             from clusterctl.mail import build_message, send_message  # see smtp_settings
@@ -78,6 +88,7 @@ def warn_calls(
         ledger.record((w.key for w in due), now)
         if settings is not None:
             render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
+    report_unreadable(unreadable)
 
 
 def thresholds_of(app_ctx: AppContext, option: str | None) -> list[timedelta]:

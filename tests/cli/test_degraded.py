@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import AT, LEDGER, Cli, failed, lines, ok
+from tests.cli.helpers import AT, LEDGER, LINES_AT, Cli, failed, ledger_keys, lines, ok
 
 EXIT_UNREADABLE = 9
 SUMMARY = "error: 1 call file could not be read; the other calls were read"
@@ -112,6 +112,23 @@ def test_reads_list_every_good_call_and_name_the_bad_file(cli: Cli, store: Path,
     assert csv_ids(degraded(cli("calls", "--format", "csv", "--at", AT), path, reason)) == IDS_AT
     ics = degraded(cli("export", "ics", "--at", AT), path, reason)
     assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == 4
+    dry = degraded(cli("warn", "--dry-run", "--at", AT), path, reason)
+    assert [line for line in dry.splitlines() if line] == LINES_AT
+    as_json = degraded(cli("warn", "--dry-run", "--format", "json", "--at", AT), path, reason)
+    assert [w["id"] for w in json.loads(as_json)] == IDS_AT
+
+
+def test_a_cron_warn_delivers_every_other_warning_then_exits_9(cli: Cli, store: Path) -> None:
+    # Before: exit 5 and nothing at all, for every call, until someone noticed.
+    _, path, reason = plant(store, "typo")
+    result = cli("warn", "--at", AT)
+    assert lines(result) == LINES_AT
+    assert result.stderr.splitlines() == [f"warning: {path}: {reason}", SUMMARY]
+    assert result.exit_code == EXIT_UNREADABLE
+    assert len(ledger_keys(store)) == 3  # delivered, so remembered
+    again = cli("warn", "--at", AT)  # nothing new is due, but the bad file is still named
+    assert (again.exit_code, again.stdout) == (EXIT_UNREADABLE, "")
+    assert again.stderr.splitlines() == [f"warning: {path}: {reason}", SUMMARY]
 
 
 def test_every_bad_file_is_named_and_counted(cli: Cli, store: Path) -> None:
@@ -219,10 +236,10 @@ for _ in range(40):
 """
 
 
-def test_reads_never_fail_while_another_process_removes_calls(
+def test_warn_never_fails_while_another_process_removes_calls(
     cli: Cli, store_dir: Path, tmp_path: Path
 ) -> None:
-    # Before: `calls --format json` exited 3 "no call 'W1'" while calls were removed.
+    # Before: `warn --dry-run` exited 3 "no call 'W1'" in most runs while calls were removed.
     ids = [f"W{n}" for n in range(20)]
     for call_id in ids:
         ok(cli("add", call_id, "--title", f"Call {call_id}", "-d", "2027-04-02"))
@@ -236,7 +253,7 @@ def test_reads_never_fail_while_another_process_removes_calls(
         assert remover.stdout is not None and remover.stdout.readline() == "ready\n"
         runs = 0
         while remover.poll() is None and runs < 300:
-            for args in (("calls", "--format", "json"),):
+            for args in (("warn", "--dry-run"), ("calls", "--format", "json")):
                 result = cli(*args, "--at", AT)
                 assert (result.exit_code, result.stderr) == (0, ""), (runs, args, result.stderr)
                 if args[0] == "warn":
