@@ -146,11 +146,14 @@ def digest_subject(warnings: Sequence[DueWarning], now: datetime) -> str:
     )
 
 
-def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
-    """Plain-text mail body: one block per warning, then a 'Sent by' line.
+def digest_body(
+    warnings: Sequence[DueWarning], now: datetime, unreadable: Sequence[str] = ()
+) -> str:
+    """Plain-text mail body: one block per warning, a 'Could not read' block naming each call
+    file in ``unreadable`` ('FILE: REASON') if any, then a 'Sent by' line.
 
-    User text (title, stage, programme, url) is flattened to one line so that every
-    warning keeps its block shape whatever the text contains.
+    User text (title, stage, programme, url, and file names and reasons) is flattened to one
+    line so that every warning keeps its block shape whatever the text contains.
     """
 
     n = len(warnings)
@@ -169,6 +172,15 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime) -> str:
         )
         if w.url:
             lines.append(f"  URL:       {one_line(w.url)}")
+        lines.append("")
+    if unreadable:
+        # The people who get the mail must learn of it too, not only whoever reads cron's mail.
+        n = len(unreadable)
+        lines.append(
+            f"Could not read {n} call file{'s' if n != 1 else ''}; any deadlines they hold are "
+            "missing above (run clusterctl check):"
+        )
+        lines.extend(f"  {one_line(item)}" for item in unreadable)
         lines.append("")
     lines.append(f"Sent by clusterctl warn at {now.isoformat(timespec='seconds')}")
     return "\n".join(lines) + "\n"

@@ -80,7 +80,7 @@ def warn_calls(
                 sender=settings.sender,
                 recipients=recipients,
                 subject=warn.digest_subject(due, now),
-                body=warn.digest_body(due, now),
+                body=warn.digest_body(due, now, [str(u) for u in unreadable]),
                 now=now,
             )
             send_message(settings, message, recipients)

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import AT, LEDGER, LINES_AT, Cli, failed, ledger_keys, lines, ok
+from tests.conftest import clusterctl_exe, run_on_terminal
+from tests.smtp_server import SmtpSink
 
 EXIT_UNREADABLE = 9
 SUMMARY = "error: 1 call file could not be read; the other calls were read"
@@ -129,6 +131,41 @@ def test_a_cron_warn_delivers_every_other_warning_then_exits_9(cli: Cli, store: 
     again = cli("warn", "--at", AT)  # nothing new is due, but the bad file is still named
     assert (again.exit_code, again.stdout) == (EXIT_UNREADABLE, "")
     assert again.stderr.splitlines() == [f"warning: {path}: {reason}", SUMMARY]
+
+
+def test_the_digest_names_the_file_it_could_not_read(
+    cli: Cli, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The people who get the mail learn of it, not only whoever reads cron's mail.
+    _, path, reason = plant(store, "conflict")
+    with SmtpSink() as sink:
+        for key, value in sink.env().items():
+            monkeypatch.setenv(key, value)
+        result = cli("warn", "--at", AT, "--email", "team@example.org")
+    assert result.exit_code == EXIT_UNREADABLE
+    assert result.stderr.splitlines() == [
+        "e-mailed 3 warnings to team@example.org",
+        f"warning: {path}: {reason}",
+        SUMMARY,
+    ]
+    (_, _, message), *others = sink.messages
+    assert others == []
+    body = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    assert body.split("\n\n")[-2] == (
+        "Could not read 1 call file; any deadlines they hold are missing above "
+        f"(run clusterctl check):\n  {path}: {reason}"
+    )
+
+
+def test_a_warn_table_on_a_terminal_names_the_file_too(store: Path) -> None:
+    _, path, reason = plant(store, "typo")
+    code, output = run_on_terminal(
+        [*clusterctl_exe(), "--store", str(store), "warn", "--dry-run", "--at", AT]
+    )
+    text = output.decode().replace("\r\n", "\n")
+    assert code == EXIT_UNREADABLE
+    assert "BETA-2" in text and "LIS-3" in text  # the table
+    assert f"warning: {path}: {reason}\n{SUMMARY}\n" in text
 
 
 def test_every_bad_file_is_named_and_counted(cli: Cli, store: Path) -> None:
