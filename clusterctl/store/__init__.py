@@ -9,6 +9,7 @@ The one place that knows the files. Each concern has a module of its own:
     journal      changes to several files at once, and finishing one that a crash interrupted
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
+    idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate
 """
@@ -16,6 +17,8 @@ The one place that knows the files. Each concern has a module of its own:
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +30,7 @@ from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan
 from clusterctl.store.files import atomic_write
+from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
@@ -108,7 +112,9 @@ class Store:
         try:
             return read_call(path)
         except FileNotFoundError:
-            raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+            twin = self.case_twins([call_id]).get(call_id)
+            hint = f"; did you mean {twin!r}?" if twin else ""
+            raise NotFoundError(f"no call {call_id!r} in {self.root}{hint}") from None
 
     def find(self, call_id: str) -> Call | None:
         """The call, or None if it does not exist."""
@@ -198,10 +204,21 @@ class Store:
             return {"all": []}, {}
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
+        listed_ns = time.time_ns()
+        sig = signature(self.calls_dir)  # before the listing: a later change changes it
         names = self.layout.call_names()
         if not names:
             return {"all": []}, {}
-        return scan(self.calls_dir, names, CacheFile.of(self._real_root(), self.cache_dir), open_at)
+        found = scan(
+            self.calls_dir, names, CacheFile.of(self._real_root(), self.cache_dir), open_at
+        )
+        # What was listed anyway spares the next add a listing of calls/ (idindex.py).
+        IdIndex.of(self._real_root(), self.cache_dir).refresh(sig, listed_ns, names)
+        return found
+
+    def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:
+        """id -> the existing id it equals but for case, for each such id of ``call_ids``."""
+        return case_twins(self.layout, IdIndex.of(self._real_root(), self.cache_dir), call_ids)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -218,7 +235,7 @@ class Store:
         with flock(self.layout, self.lock_timeout):
             ensure_store(self.layout, create=False)  # again under the lock: writers may race
             recover(self.layout)
-            txn = Transaction(self.layout)
+            txn = Transaction(self.layout, self.case_twins)
             yield txn
             txn.commit()
         self._summaries_by = {}
@@ -299,8 +316,11 @@ class Store:
 class Transaction:
     """Changes staged under the store's lock; written together when the block ends cleanly."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(
+        self, layout: Layout, case_twins: Callable[[list[str]], dict[str, str]] | None = None
+    ) -> None:
         self._layout = layout
+        self._case_twins = case_twins
         #: Called as progress(done, total) while a commit writes files (for a progress display).
         self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
@@ -345,9 +365,10 @@ class Transaction:
     def commit(self) -> None:
         """Write the staged changes as one change (``Store.transaction`` does, on success)."""
         layout = self._layout
+        ids = sorted(self._puts)
+        self._refuse_case_twins(ids)
         if self._puts:
             ensure_store(layout, create=True)  # the first change creates the store
-        ids = sorted(self._puts)
         commit_files(
             layout,
             ((layout.call_path(i), self._data[i]) for i in ids),
@@ -355,6 +376,26 @@ class Transaction:
             (layout.call_path(i) for i in sorted(self._deletes)),
             self.progress,
         )
+
+    def _refuse_case_twins(self, ids: list[str]) -> None:
+        """ConflictError if an id to write equals another one or an existing one but for case:
+        on a case-insensitive file system they are one file, and in people's heads one call."""
+        seen: dict[str, str] = {}
+        for call_id in ids:
+            other = seen.setdefault(call_id.lower(), call_id)
+            if other != call_id:
+                raise ConflictError(
+                    f"ids {other!r} and {call_id!r} differ only in case; nothing was written"
+                )
+        # Only a new file can make a twin (a change to an existing call lists nothing).
+        new = [i for i in ids if not os.path.lexists(self._layout.call_path(i))]
+        twins = self._case_twins(new) if self._case_twins is not None and new else {}
+        for call_id in new:
+            if call_id in twins:
+                raise ConflictError(
+                    f"a call with id {twins[call_id]!r} already exists; {call_id!r} differs "
+                    "from it only in case"
+                )
 
 
 def _hand_over(found: list[Unreadable], into: list[Unreadable] | None) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import CallSummary
+from clusterctl.store.files import read_private, write_private
 from clusterctl.store.tomlfile import TomlFileError, read_summary
 
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
@@ -105,13 +106,10 @@ class CacheFile:
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
         try:
-            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-            with open(fd, "rb") as handle:
-                info = os.fstat(fd)
-                # Checked on the open file, so it is the very file we read.
-                if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-                    return None  # someone else wrote it, or could have: rebuild
-                data = _PlainUnpickler(handle).load()
+            raw = read_private(self.path)
+            if raw is None:
+                return None  # someone else wrote it, or could have: rebuild
+            data = _PlainUnpickler(io.BytesIO(raw)).load()
             if (
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT
@@ -129,34 +127,9 @@ class CacheFile:
             "root": self.root,
             "fields": cache.fields(),
         }
-        try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _write_private(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass
-
-
-#: Not O_NOFOLLOW where the system lacks it; the ownership check still applies.
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Replace ``path`` (a planted link included, never followed) by a file only we can read.
-
-    Not ``files.write_temp``: that keeps the mode of the file it replaces and writes through a
-    link, both right for call files and wrong in a directory other users can write to.
-    """
-    temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(temp, flags, 0o600)
-    try:
-        with open(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
+        # The cache is only an accelerator: a read-only or full cache dir is not an error.
         with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+            write_private(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class _PlainUnpickler(pickle.Unpickler):
