@@ -18,6 +18,7 @@ from clusterctl.model import (
     Stage,
     consistency_problems,
     is_utf8,
+    limit_problem,
     validate_call,
     validate_id,
 )
@@ -138,7 +139,7 @@ def call_from_record(
         )
     opens = record.get("opens")
     known = set(CALL_KEYS) | {"deadlines", "extensions"} | ignore
-    return Call(
+    call = Call(
         id=call_id,
         title=_text(record, "title", required=True),
         timezone=zone,
@@ -151,6 +152,10 @@ def call_from_record(
         opens=None if opens in (None, "") else _moment(opens, zone, "opens", exact=exact),
         extra={k: v for k, v in record.items() if k not in known},
     )
+    problem = limit_problem(call)  # the limits of every input path and every read
+    if problem:
+        raise RecordError(problem)
+    return call
 
 
 def call_to_record(call: Call) -> dict[str, Any]:

@@ -43,6 +43,15 @@ class LockTimeoutError(StoreError):
     exit_code = 6
 
 
+class UnreadableCallsError(ClusterctlError):
+    """Some call files could not be read; every other call was processed and its output written.
+
+    The command printed one ``warning:`` line per file before this error's line.
+    """
+
+    exit_code = 9
+
+
 class DeliveryError(ClusterctlError):
     """E-mail could not be sent."""
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from clusterctl.errors import ConflictError, UsageError
+from clusterctl.limits import MAX_CHARS, YEAR_RANGE
 
 #: What a call id may be: it becomes a file name, so it is restricted to a safe alphabet.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
@@ -372,3 +373,47 @@ def _texts(call: Call) -> list[tuple[str, str]]:
             for key, text in (("stage", ext.stage), ("reason", ext.reason), ("source", ext.source))
         ]
     return texts
+
+
+def limit_problem(call: Call) -> str | None:
+    """What of ``call`` is beyond the limits of clusterctl/limits.py (a text too long, a moment
+    outside the supported years), or None. Every input path and every read of a call file checks
+    this, and the store again before it writes: a call is never written that cannot be read."""
+    texts: list[tuple[str, str, str]] = [
+        ("title", "title", call.title),
+        ("programme", "programme", call.programme),
+        ("url", "url", call.url),
+        ("note", "note", call.note),
+    ]
+    texts += [(f"tag {n}", "tag", tag) for n, tag in enumerate(call.tags, start=1)]
+    texts += [(f"label of deadline {n}", "label", s.label) for n, s in enumerate(call.stages, 1)]
+    for n, ext in enumerate(call.extensions, start=1):
+        texts += [
+            (f"stage of extension {n}", "label", ext.stage),
+            (f"reason of extension {n}", "reason", ext.reason),
+            (f"source of extension {n}", "source", ext.source),
+        ]
+    for what, key, text in texts:
+        if len(text) > MAX_CHARS[key]:
+            return f"{what} too long ({len(text)} characters; at most {MAX_CHARS[key]})"
+    moments: list[tuple[str, datetime | None]] = [("opens", call.opens)]
+    moments += [(f"deadline {n}", s.original) for n, s in enumerate(call.stages, start=1)]
+    for n, ext in enumerate(call.extensions, start=1):
+        moments += [
+            (f"extension {n} from", ext.from_),
+            (f"extension {n} to", ext.to),
+            (f"extension {n} recorded", ext.recorded),
+        ]
+    low, high = YEAR_RANGE
+    for what, moment in moments:
+        if moment is not None and not low <= moment.year <= high:
+            return f"{what} {moment.isoformat()} is outside the supported years {low}-{high}"
+    return None
+
+
+def check_limits(call: Call) -> Call:
+    """Return ``call`` if it is within the limits, else raise UsageError naming it and the field."""
+    problem = limit_problem(call)
+    if problem:
+        raise UsageError(f"call {call.id}: {problem}")
+    return call

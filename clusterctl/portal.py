@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.interchange import NonFiniteNumberError, load_json
-from clusterctl.model import Call, make_stages, validate_call, validate_id
+from clusterctl.model import Call, limit_problem, make_stages, validate_call, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
 PORTAL_TIMEZONE = "Europe/Brussels"
@@ -240,6 +240,9 @@ def _parse_result(result: object, source: str, where: str) -> Call:
         opens=opens,
         extra={"portal": info},
     )
+    problem = limit_problem(call)  # the limits of every input path (clusterctl/limits.py)
+    if problem:
+        raise topic.fail(problem, topic_id)
     try:
         return validate_call(call)  # what `add` would refuse (a javascript: url...)
     except UsageError as err:

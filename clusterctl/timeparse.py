@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import TimeParseError
+from clusterctl.limits import YEAR_RANGE
 from clusterctl.timefmt import format_duration
 from clusterctl.zones import (
     DEADLINE_TIME,
@@ -248,13 +249,9 @@ def _parse_words(text: str, original: str) -> tuple[datetime, bool, _Source]:
     return a, time_given, source
 
 
-#: Years a deadline may fall in. Far outside, Python's datetime overflows when a deadline is
-#: moved or converted (year 9999 + 1 day), so such input is refused where it enters.
-YEAR_RANGE = (1900, 2999)
-
-
 def check_year_range(dt: datetime, what: object) -> datetime:
-    """Return ``dt`` if its year is within YEAR_RANGE, else raise TimeParseError."""
+    """Return ``dt`` if its year is within YEAR_RANGE (clusterctl/limits.py), else raise
+    TimeParseError: input is refused where it enters."""
     low, high = YEAR_RANGE
     if not low <= dt.year <= high:
         raise TimeParseError(f"{what!r} is outside the supported years {low}-{high}")

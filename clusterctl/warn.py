@@ -152,11 +152,17 @@ def digest_subject(
     )
 
 
-def digest_body(warnings: Sequence[DueWarning], now: datetime, changes: Sequence[str] = ()) -> str:
-    """Plain-text mail body: one block per warning, the changes, then a 'Sent by' line.
+def digest_body(
+    warnings: Sequence[DueWarning],
+    now: datetime,
+    changes: Sequence[str] = (),
+    unreadable: Sequence[str] = (),
+) -> str:
+    """Plain-text mail body: one block per warning, the changes, a 'Could not read' block naming
+    each call file in ``unreadable`` ('FILE: REASON') if any, then a 'Sent by' line.
 
-    User text (title, stage, programme, url) is flattened to one line so that every
-    warning keeps its block shape whatever the text contains.
+    User text (title, stage, programme, url, and file names and reasons) is flattened to one
+    line so that every warning keeps its block shape whatever the text contains.
     """
 
     n = len(warnings)
@@ -178,6 +184,15 @@ def digest_body(warnings: Sequence[DueWarning], now: datetime, changes: Sequence
         lines.append("")
     if changes:
         lines += [CHANGES_HEADING, "", *(f"  {line}" for line in changes), ""]
+    if unreadable:
+        # The people who get the mail must learn of it too, not only whoever reads cron's mail.
+        n = len(unreadable)
+        lines.append(
+            f"Could not read {n} call file{'s' if n != 1 else ''}; any deadlines they hold are "
+            "missing above (run clusterctl check):"
+        )
+        lines.extend(f"  {one_line(item)}" for item in unreadable)
+        lines.append("")
     lines.append(f"Sent by clusterctl warn at {now.isoformat(timespec='seconds')}")
     return "\n".join(lines) + "\n"
 
@@ -196,7 +211,10 @@ def _md(text: str) -> str:
 
 
 def digest_markdown(
-    warnings: Sequence[DueWarning], now: datetime, changes: Sequence[str] = ()
+    warnings: Sequence[DueWarning],
+    now: datetime,
+    changes: Sequence[str] = (),
+    unreadable: Sequence[str] = (),
 ) -> str:
     """The digest for chat (Markdown; Apprise converts it for services that want another
     format): one item per warning with its deadline in the call's zone, the time left and the
@@ -221,6 +239,13 @@ def digest_markdown(
             lines.append(f"  <{w.url}>")
     if changes:
         lines += ["", f"**{CHANGES_HEADING}**", "", *(f"- {_md(line)}" for line in changes)]
+    if unreadable:
+        n = len(unreadable)
+        lines += [
+            "",
+            f"**Could not read {n} call file{'s' if n != 1 else ''}** (run clusterctl check):",
+        ]
+        lines += [f"- {_md(item)}" for item in unreadable]
     return "\n".join(lines) + "\n"
 
 

@@ -228,7 +228,14 @@ def test_errors_are_one_line_with_exit_codes(seeded: Path, tmp_path: Path) -> No
     assert shared_files() == files
     broken = seeded / "calls" / f"{SEED_EOI}.toml"
     broken.write_text('id = "ESCP-S3-EOI"\ntitle = \n')
-    assert error_line(run("--store", store, "calls", "--all"), 5) == (
+    listed = run("--store", store, "calls", "--all", "--at", "2018-03-01")
+    assert listed.returncode == 9  # the other call is listed; the broken file is named
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["ID", SEED_COS]
+    assert listed.stderr.splitlines() == [
+        f"warning: {broken}: invalid TOML: Invalid value (at line 2, column 9)",
+        "error: 1 call file could not be read; the other calls were read",
+    ]
+    assert error_line(run("--store", store, "show", SEED_EOI), 5) == (
         f"error: {broken}: invalid TOML: Invalid value (at line 2, column 9)"
     )
     assert broken.read_text() == 'id = "ESCP-S3-EOI"\ntitle = \n'

@@ -325,3 +325,22 @@ def test_candidates_are_the_calls_with_a_deadline_inside_the_widest_threshold() 
     # Every warning due_warnings finds is among the candidates.
     due = {w.call_id for w in run(calls, now)}
     assert due <= set(candidate_ids(summaries, DEFAULT_THRESHOLDS, now))
+
+
+def test_digest_body_names_the_files_it_could_not_read() -> None:
+    now = datetime(2018, 3, 6, 13, 0, tzinfo=UTC)
+    warnings = run([make_call()], now)
+    unreadable = [
+        "/s/calls/TYPO-1.toml: invalid TOML: Invalid value (at line 2, column 9)",
+        "/s/calls/EVIL-1.toml: unknown time zone 'X\nBcc: victim@example.org'",
+    ]
+    body = digest_body(warnings, now, unreadable=unreadable)
+    assert body.split("\n\n")[2:] == [
+        "Could not read 2 call files; any deadlines they hold are missing above "
+        "(run clusterctl check):\n"
+        "  /s/calls/TYPO-1.toml: invalid TOML: Invalid value (at line 2, column 9)\n"
+        "  /s/calls/EVIL-1.toml: unknown time zone 'X Bcc: victim@example.org'",
+        "Sent by clusterctl warn at 2018-03-06T13:00:00+00:00\n",
+    ]
+    assert digest_body(warnings, now, []) == digest_body(warnings, now)
+    assert "Could not read" not in digest_body(warnings, now)

@@ -25,6 +25,7 @@ from clusterctl.model import (
     validate_url,
 )
 from clusterctl.render import echo, printable
+from clusterctl.store import TomlFileError
 from clusterctl.timefmt import format_moment
 from clusterctl.timeparse import parse_duration, parse_moment, shift_by
 from clusterctl.zones import canonical_zone_name
@@ -200,12 +201,15 @@ def remove_call(
 ) -> str | int:
     """Remove a call; without ``yes``, ask ``confirm`` (a terminal's yes/no question) first."""
     store = app_ctx.store()
-    call = store.get(call_id)
+    try:
+        what = printable(store.get(call_id).title)
+    except TomlFileError as exc:  # removing a file that cannot be read is how it gets cleaned up
+        what = f"unreadable: {printable(exc.reason)}"
     if not yes:
         if confirm is None or sys.stdin is None or not sys.stdin.isatty():
-            raise UsageError(f"not removing {call.id} without confirmation: add --yes")
-        if not confirm(f"Remove {call.id} ({printable(call.title)})?"):
+            raise UsageError(f"not removing {call_id} without confirmation: add --yes")
+        if not confirm(f"Remove {call_id} ({what})?"):
             echo("Nothing removed.")
             return 1
     store.remove(call_id)
-    return f"Removed {call.id}"
+    return f"Removed {call_id}"

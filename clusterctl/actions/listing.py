@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from clusterctl import query, render
 from clusterctl.actions.context import AppContext
+from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.errors import UsageError
-from clusterctl.model import Status
+from clusterctl.model import CallSummary, Status
 from clusterctl.query import CallFilter, status_filter
+from clusterctl.store import Store, Unreadable
 from clusterctl.timeparse import parse_duration
 
 
@@ -63,20 +66,38 @@ def list_calls(
     store = app_ctx.store()
     now_ts = now.timestamp()
     wants_closed = Status.CLOSED in flt.statuses
-    chosen = query.select(store.summaries(open_at=None if wants_closed else now_ts), flt, now_ts)
+    unreadable: list[Unreadable] = []  # reported once the listing is out
+    open_at = None if wants_closed else now_ts
+    chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
     if fmt == "json":
         # codec: ~6 ms that a table from the cache never needs
         from clusterctl.codec import call_to_json
 
-        calls = store.get_many(s.id for s in chosen)
+        calls = store.get_many((s.id for s in chosen), unreadable=unreadable)
         render.write_json([call_to_json(c, now) for c in calls], sys.stdout)
-        return
-    if fmt == "csv":
-        render.write_calls_csv(store.get_many(s.id for s in chosen), now, sys.stdout)
-        return
+    elif fmt == "csv":
+        calls = store.get_many((s.id for s in chosen), unreadable=unreadable)
+        render.write_calls_csv(calls, now, sys.stdout)
+    else:
+        _print_table(app_ctx, store, chosen, flt, now, zone, unreadable, names, wide)
+    report_unreadable(unreadable)
+
+
+def _print_table(
+    app_ctx: AppContext,
+    store: Store,
+    chosen: list[CallSummary],
+    flt: CallFilter,
+    now: datetime,
+    zone: str | None,
+    unreadable: list[Unreadable],
+    names: tuple[str, ...] | None,
+    wide: bool,
+) -> None:
+    now_ts = now.timestamp()
     if not chosen:
-        summaries = store.summaries()  # all of them, closed ones too, for the hint
-        message = "No calls match." if summaries else f"No calls yet in {store.root}."
+        summaries = store.summaries(unreadable=unreadable)  # closed ones too, for the hint
+        message = "No calls match." if summaries or unreadable else f"No calls yet in {store.root}."
         hidden = query.hidden_closed(summaries, flt, now_ts)
         if hidden:
             plural = "s" if hidden != 1 else ""

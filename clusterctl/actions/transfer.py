@@ -10,12 +10,13 @@ from pathlib import Path
 from clusterctl import importer, query
 from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
+from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.actions.warnings import thresholds_of
 from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.model import Call, Status
 from clusterctl.query import CallFilter
 from clusterctl.render import TerminalProgress, echo
-from clusterctl.store import atomic_write
+from clusterctl.store import Unreadable, atomic_write
 from clusterctl.zones import canonical_zone_name
 
 
@@ -139,15 +140,19 @@ def _export(
     bytes to stdout, or atomically to ``output`` with a count on stderr."""
     store = app_ctx.store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
-    chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
-    data = render(store.get_many(s.id for s in chosen))
+    unreadable: list[Unreadable] = []  # reported once the output is written
+    summaries = store.summaries(open_at=open_at, unreadable=unreadable)
+    chosen = query.select(summaries, flt, now.timestamp())
+    calls = store.get_many((s.id for s in chosen), unreadable=unreadable)
+    data = render(calls)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
-        return
-    try:
-        atomic_write(output.expanduser(), data)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {describe_os_error(exc)}") from None
-    plural = "" if len(chosen) == 1 else "s"
-    echo(f"Wrote {len(chosen)} call{plural} to {output}", err=True)
+    else:
+        try:
+            atomic_write(output.expanduser(), data)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {describe_os_error(exc)}") from None
+        plural = "" if len(calls) == 1 else "s"
+        echo(f"Wrote {len(calls)} call{plural} to {output}", err=True)
+    report_unreadable(unreadable)

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from clusterctl import query, render, warn
 from clusterctl.actions.context import AppContext
+from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.errors import ClusterctlError, DeliveryError, StoreError
 from clusterctl.query import ALL_STATUSES, CallFilter
-from clusterctl.store import Ledger, Store
+from clusterctl.store import Ledger, Store, Unreadable
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 
@@ -72,7 +73,10 @@ def warn_calls(
             "or the config file)"
         )
     now_ts = now.timestamp()
-    live = store.summaries(open_at=now_ts)
+    # A file that cannot be read must not silence the warnings of every other call: they go
+    # out, then each such file is reported and the run exits 9 (report_unreadable).
+    unreadable: list[Unreadable] = []
+    live = store.summaries(open_at=now_ts, unreadable=unreadable)
     kept = query.select(live, followed, now_ts)
     candidates = warn.candidate_ids(kept, limits, now)
     # A digest remembers every live call, and reports changes among the followed ones: a
@@ -88,7 +92,7 @@ def warn_calls(
                 + (f": {shown}" if kept else ""),
                 err=True,
             )
-        calls = store.get_many(candidates)
+        calls = store.get_many(candidates, unreadable=unreadable)
         due = warn.due_warnings(calls, limits, now, ledger.sent)
         changes = _changes(store, ledger, "", current, followed_ids)
         _print_warnings(due, changes, now, zone, fmt, app_ctx)
@@ -97,9 +101,11 @@ def warn_calls(
         for chat in chats:
             if chat_due := warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent)):
                 render.echo(f"dry run: would notify {chat.shown}: {_count(chat_due)}", err=True)
+        report_unreadable(unreadable)
         return
     with store.warning_ledger() as ledger:
-        calls = store.get_many(candidates)
+        calls = store.get_many(candidates, unreadable=unreadable)
+        unread = [str(u) for u in unreadable]  # named in every digest, for whoever gets it
         failures: list[ClusterctlError] = []
         due = warn.due_warnings(calls, limits, now, ledger.sent)
         changes = _changes(store, ledger, "", current, followed_ids)
@@ -113,7 +119,19 @@ def warn_calls(
             ledger.commit([w.key for w in due], now)
         else:
             try:
-                _email(due, changes, current, now, recipients, settings, ledger, zone, fmt, app_ctx)
+                _email(
+                    due,
+                    changes,
+                    unread,
+                    current,
+                    now,
+                    recipients,
+                    settings,
+                    ledger,
+                    zone,
+                    fmt,
+                    app_ctx,
+                )
             except DeliveryError as exc:
                 failures.append(exc)
         for chat in chats:
@@ -122,7 +140,7 @@ def warn_calls(
             if not chat_due and not chat_changes:
                 continue
             try:
-                _post(chat, chat_due, chat_changes, current, now, ledger)
+                _post(chat, chat_due, chat_changes, unread, current, now, ledger)
             except DeliveryError as exc:
                 failures.append(exc)
         if failures:
@@ -131,6 +149,7 @@ def warn_calls(
                 if len(failures) == 1
                 else DeliveryError("; ".join(str(f) for f in failures))
             )
+    report_unreadable(unreadable)
 
 
 #: The filter of a warn run without --tag, --programme or --search: every live call.
@@ -163,12 +182,16 @@ def _changes(
     new, moved = warn.changed_since({i: current[i] for i in followed}, known)
     if not new and not moved:
         return []
-    return warn.describe_changes(store.get_many(new), store.get_many(moved), since)
+    gone: list[Unreadable] = []  # read a moment ago: a file that vanished since is no news
+    return warn.describe_changes(
+        store.get_many(new, unreadable=gone), store.get_many(moved, unreadable=gone), since
+    )
 
 
 def _email(
     due: Sequence[DueWarning],
     changes: Sequence[str],
+    unread: Sequence[str],
     current: dict[str, str],
     now: datetime,
     recipients: Sequence[str],
@@ -185,7 +208,7 @@ def _email(
         sender=settings.sender,
         recipients=recipients,
         subject=warn.digest_subject(due, now, changes),
-        body=warn.digest_body(due, now, changes),
+        body=warn.digest_body(due, now, changes, unread),
         now=now,
     )
     unrecorded: list[StoreError] = []
@@ -227,6 +250,7 @@ def _post(
     chat: Channel,
     due: Sequence[DueWarning],
     changes: Sequence[str],
+    unread: Sequence[str],
     current: dict[str, str],
     now: datetime,
     ledger: Ledger,
@@ -235,7 +259,7 @@ def _post(
     from clusterctl.notify import send  # see _channels
 
     title = warn.digest_subject(due, now, changes)
-    send(chat, title, warn.digest_markdown(due, now, changes))
+    send(chat, title, warn.digest_markdown(due, now, changes, unread))
     ledger.remember_digest(chat.key, now, current)
     ledger.commit([f"{chat.key}|{w.key}" for w in due], now)
     render.echo(f"notified {chat.shown}: {_count(due)}", err=True)

@@ -9,6 +9,7 @@ The one place that knows the files. Each concern has a module of its own:
     journal      changes to several files at once, and finishing one that a crash interrupted
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
+    idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate
 """
@@ -16,6 +17,7 @@ The one place that knows the files. Each concern has a module of its own:
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +27,12 @@ from typing import Any
 
 from clusterctl.errors import ConflictError, NotFoundError
 from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, scan, store_key
 from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
+from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
@@ -42,7 +46,7 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import MAX_CALL_FILE_BYTES, call_bytes, read_call
+from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
 
 __all__ = [
     "GITIGNORE",
@@ -50,7 +54,9 @@ __all__ = [
     "MIGRATIONS",
     "Ledger",
     "Store",
+    "TomlFileError",
     "Transaction",
+    "Unreadable",
     "UnreadableFile",
     "atomic_write",
     "read_bounded",
@@ -71,6 +77,7 @@ class Store:
         default_factory=dict, init=False, repr=False
     )
     _resolved_root: str | None = field(default=None, init=False, repr=False)
+    _unreadable: list[Unreadable] = field(default_factory=list, init=False, repr=False)
     layout: Layout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -110,7 +117,9 @@ class Store:
         try:
             return read_call(path)
         except FileNotFoundError:
-            raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+            twin = self.case_twins([call_id]).get(call_id)
+            hint = f"; did you mean {twin!r}?" if twin else ""
+            raise NotFoundError(f"no call {call_id!r} in {self.root}{hint}") from None
 
     def find(self, call_id: str) -> Call | None:
         """The call, or None if it does not exist."""
@@ -119,8 +128,14 @@ class Store:
         except NotFoundError:
             return None
 
-    def get_many(self, call_ids: Iterable[str]) -> list[Call]:
-        """Read several calls from their files, in the given order (schema checked once)."""
+    def get_many(
+        self, call_ids: Iterable[str], *, unreadable: list[Unreadable] | None = None
+    ) -> list[Call]:
+        """Read several calls from their files, in the given order (schema checked once).
+
+        Strict unless given ``unreadable``: then a file that cannot be read is added to it (see
+        ``summaries``) and one that vanished since it was listed is left out, not an error.
+        """
         ids = list(call_ids)
         if not ids:
             return []
@@ -130,26 +145,44 @@ class Store:
         settle(self.layout, self.lock_timeout)
         calls = []
         for call_id in ids:
+            path = self.call_path(call_id)
             try:
-                calls.append(read_call(self.call_path(call_id)))
+                calls.append(read_call(path))
             except FileNotFoundError:
-                raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+                if unreadable is None:
+                    raise NotFoundError(f"no call {call_id!r} in {self.root}") from None
+                # Removed since it was listed (a concurrent remove, a git pull): gone, not broken.
+            except TomlFileError as exc:
+                _hand_over([Unreadable(path, exc.reason)], unreadable)
         return calls
 
-    def summaries(self, *, open_at: float | None = None) -> list[CallSummary]:
+    def summaries(
+        self, *, open_at: float | None = None, unreadable: list[Unreadable] | None = None
+    ) -> list[CallSummary]:
         """Call summaries, from the cache where it is provably fresh, else from the files.
 
         With ``open_at`` (a POSIX time) the result may leave out calls that had closed for good
         before the cache was built and are therefore closed at ``open_at``: listings of open or
         forthcoming calls then never load the (usually many) closed ones.
+
+        Strict unless given ``unreadable``: the first call file that cannot be read raises its
+        TomlFileError. A lenient read adds each such file to ``unreadable`` (once, however many
+        reads find it) and returns the summaries of all the others; the caller must report them.
         """
         known = self._summaries_by
         if "all" in known:
-            return known["all"]
-        if open_at is not None and "live" in known:
-            return known["live"]
-        known.update(self._scan(open_at))
-        return known["all"] if "all" in known else known["live"]
+            found = known["all"]
+        elif open_at is not None and "live" in known:
+            found = known["live"]
+        else:
+            by_key, broken = self._scan(open_at)
+            known.update(by_key)
+            self._unreadable = [
+                Unreadable(self.calls_dir / n, r) for n, r in sorted(broken.items())
+            ]
+            found = known["all"] if "all" in known else known["live"]
+        _hand_over(self._unreadable, unreadable)
+        return found
 
     def all_calls(self) -> list[Call]:
         """Every call, parsed from its file."""
@@ -167,20 +200,29 @@ class Store:
             self._resolved_root = str(self.root.resolve())
         return self._resolved_root
 
-    def _scan(self, open_at: float | None) -> dict[str, list[CallSummary]]:
+    def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
         """Validate the cache against every call file; re-read what changed; save if needed."""
         if not self.root.exists():
-            return {"all": []}
+            return {"all": []}, {}
         check_root(self.root)
         if not self.layout.marker.exists() and not self.calls_dir.exists():
-            return {"all": []}
+            return {"all": []}, {}
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
+        listed_ns = time.time_ns()
+        sig = signature(self.calls_dir)  # before the listing: a later change changes it
         names = self.layout.call_names()
         if not names:
-            return {"all": []}
+            return {"all": []}, {}
         cache_file = CacheFile.of(self._real_root(), self.cache_dir)
-        return scan(self.calls_dir, names, cache_file, open_at, self.clock)
+        found = scan(self.calls_dir, names, cache_file, open_at, self.clock)
+        # What was listed anyway spares the next add a listing of calls/ (idindex.py).
+        IdIndex.of(self._real_root(), self.cache_dir).refresh(sig, listed_ns, names)
+        return found
+
+    def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:
+        """id -> the existing id it equals but for case, for each such id of ``call_ids``."""
+        return case_twins(self.layout, IdIndex.of(self._real_root(), self.cache_dir), call_ids)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -197,7 +239,7 @@ class Store:
         with flock(self.layout, self.lock_timeout):
             ensure_store(self.layout, create=False)  # again under the lock: writers may race
             recover(self.layout)
-            txn = Transaction(self.layout)
+            txn = Transaction(self.layout, self.case_twins)
             yield txn
             txn.commit()
         self._summaries_by = {}
@@ -209,6 +251,7 @@ class Store:
 
     def add(self, call: Call, *, replace: bool = False) -> None:
         """Add one call; ConflictError if its id exists (unless ``replace``)."""
+        call_bytes(call)  # before taking the lock: a call beyond the limits creates nothing
         with self.transaction() as txn:
             # Read, not just test: a file that does not parse is refused, never overwritten.
             if txn.find(call.id) is not None and not replace:
@@ -223,11 +266,21 @@ class Store:
             txn.put(new)
         return new
 
-    def remove(self, call_id: str) -> Call:
-        """Delete one call's file and return what it held."""
+    def remove(self, call_id: str) -> Call | None:
+        """Delete one call's file and return what it held: None if it could not be read.
+
+        A file that does not parse (a conflict marker, a typo, a wrong id) is removed all the
+        same: removing it is how it gets cleaned up. Anything but a file (a directory named like
+        one) is refused as unreadable.
+        """
         self._require_existing(call_id)
         with self.transaction() as txn:
-            old = txn.get(call_id)
+            try:
+                old: Call | None = txn.get(call_id)
+            except TomlFileError:
+                if not self.call_path(call_id).is_file():  # follows a link, as reads do
+                    raise
+                old = None
             txn.delete(call_id)
         return old
 
@@ -287,11 +340,15 @@ class Store:
 class Transaction:
     """Changes staged under the store's lock; written together when the block ends cleanly."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(
+        self, layout: Layout, case_twins: Callable[[list[str]], dict[str, str]] | None = None
+    ) -> None:
         self._layout = layout
+        self._case_twins = case_twins
         #: Called as progress(done, total) while a commit writes files (for a progress display).
         self.progress: Callable[[int, int], None] | None = None
         self._puts: dict[str, Call] = {}
+        self._data: dict[str, bytes] = {}  # the file content of each call in _puts
         self._deletes: set[str] = set()
 
     def get(self, call_id: str) -> Call:
@@ -313,26 +370,64 @@ class Transaction:
             return None
 
     def put(self, call: Call) -> None:
-        """Stage writing ``call`` (created or replaced)."""
+        """Stage writing ``call`` (created or replaced).
+
+        Encoded now, so that a call beyond the limits (``call_bytes``) is refused before the
+        transaction writes anything.
+        """
         validate_id(call.id)
+        self._data[call.id] = call_bytes(call)
         self._deletes.discard(call.id)
         self._puts[call.id] = call
 
     def delete(self, call_id: str) -> None:
         """Stage removing ``call_id``."""
         self._puts.pop(call_id, None)
+        self._data.pop(call_id, None)
         self._deletes.add(call_id)
 
     def commit(self) -> None:
         """Write the staged changes as one change (``Store.transaction`` does, on success)."""
         layout = self._layout
+        ids = sorted(self._puts)
+        self._refuse_case_twins(ids)
         if self._puts:
             ensure_store(layout, create=True)  # the first change creates the store
-        ids = sorted(self._puts)
         commit_files(
             layout,
-            ((layout.call_path(i), call_bytes(self._puts[i])) for i in ids),
+            ((layout.call_path(i), self._data[i]) for i in ids),
             len(ids),
             (layout.call_path(i) for i in sorted(self._deletes)),
             self.progress,
         )
+
+    def _refuse_case_twins(self, ids: list[str]) -> None:
+        """ConflictError if an id to write equals another one or an existing one but for case:
+        on a case-insensitive file system they are one file, and in people's heads one call."""
+        seen: dict[str, str] = {}
+        for call_id in ids:
+            other = seen.setdefault(call_id.lower(), call_id)
+            if other != call_id:
+                raise ConflictError(
+                    f"ids {other!r} and {call_id!r} differ only in case; nothing was written"
+                )
+        # Only a new file can make a twin (a change to an existing call lists nothing).
+        new = [i for i in ids if not os.path.lexists(self._layout.call_path(i))]
+        twins = self._case_twins(new) if self._case_twins is not None and new else {}
+        for call_id in new:
+            if call_id in twins:
+                raise ConflictError(
+                    f"a call with id {twins[call_id]!r} already exists; {call_id!r} differs "
+                    "from it only in case"
+                )
+
+
+def _hand_over(found: list[Unreadable], into: list[Unreadable] | None) -> None:
+    """Add the unreadable files ``found`` to ``into`` (a lenient read), each file once; with no
+    ``into`` (a strict read), raise the error of the first one."""
+    if into is None:
+        if found:
+            raise found[0].error()
+        return
+    known = {u.path for u in into}
+    into.extend(u for u in found if u.path not in known)

@@ -4,11 +4,19 @@ It lives in the user's cache directory, keyed by the store's real path. It is va
 read against each file's (mtime, size, inode, ctime) and never trusted for files changed within
 ``RACY_SECONDS`` of the cache's creation, so it cannot give a stale answer; ctime catches an edit
 that restored the old mtime (``touch -r``, ``cp -p``).
+
+``$CLUSTERCTL_CACHE_DIR`` may name a directory other users can write to, so a cache file is
+trusted only when it is ours alone (owned by us, writable by nobody else), and even then it is
+unpickled by ``_PlainUnpickler``, which rebuilds plain built-in values only: a planted file
+cannot run code. The directory is created private (0700), the file 0600, and a planted link is
+replaced, never written through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import os
 import pickle
 import time
@@ -20,8 +28,8 @@ from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import CallSummary
-from clusterctl.store.files import write_temp
-from clusterctl.store.tomlfile import read_summary
+from clusterctl.store.files import read_private, write_private
+from clusterctl.store.tomlfile import TomlFileError, read_summary
 
 #: A cached entry whose file changed this close to the cache's creation is re-read: file
 #: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
@@ -29,6 +37,8 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 4
+#: The signature of a file that is not there: it never matches a real one.
+_GONE = (-1, -1, -1, -1)
 
 
 def scan(
@@ -37,14 +47,30 @@ def scan(
     cache_file: CacheFile,
     open_at: float | None,
     clock: Callable[[], int] = time.time_ns,
-) -> dict[str, list[CallSummary]]:
-    """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live".
+) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
+    """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live";
+    and the files that cannot be read, name -> reason (``TomlFileError.reason``).
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
-    A cache built now is stamped with ``clock()`` (nanoseconds since the epoch, the clock that
-    stamps file times): which calls had closed by then, and which files are too recent to trust.
+    A file that vanishes while it is read is left out, as if it had been gone before. A cache
+    built now is stamped with ``clock()`` (nanoseconds since the epoch, the clock that stamps
+    file times): which calls had closed by then, and which files are too recent to trust.
     """
     cache = cache_file.load()
+    try:
+        return _scan(calls_dir, names, cache_file, cache, open_at, clock)
+    except _Unusable:  # a pickled half that does not load: the files are read instead
+        return _scan(calls_dir, names, cache_file, None, open_at, clock)
+
+
+def _scan(
+    calls_dir: Path,
+    names: list[str],
+    cache_file: CacheFile,
+    cache: _SummaryCache | None,
+    open_at: float | None,
+    clock: Callable[[], int],
+) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
     started_ns = clock()
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
@@ -52,11 +78,11 @@ def scan(
         if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
             # Every file is exactly as when the cache was built: no file is read at all.
             if open_at is not None and open_at >= cache.built_ns / 1e9:
-                return {"live": cache.rows(live_only=True)}
-            return {"all": cache.rows(live_only=False)}
+                return {"live": cache.rows(live_only=True)}, cache.broken
+            return {"all": cache.rows(live_only=False)}, cache.broken
     fresh, summaries = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
     cache_file.save(fresh)
-    return summaries
+    return summaries, fresh.broken
 
 
 class CacheFile:
@@ -86,10 +112,12 @@ class CacheFile:
         return cls(base / f"summaries-{store_key(real_root)}.pickle", real_root)
 
     def load(self) -> _SummaryCache | None:
-        """The cache, or None when it is missing, torn or another store's."""
+        """The cache, or None when it is missing, torn, another store's or not ours alone."""
         try:
-            with open(self.path, "rb") as handle:
-                data = pickle.load(handle)
+            raw = read_private(self.path)
+            if raw is None:
+                return None  # someone else wrote it, or could have: rebuild
+            data = _PlainUnpickler(io.BytesIO(raw)).load()
             if (
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT
@@ -107,12 +135,33 @@ class CacheFile:
             "root": self.root,
             "fields": cache.fields(),
         }
-        try:  # the cache is only an accelerator: a read-only or full cache dir is not an error
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            pending = write_temp(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(pending.temp, pending.target)
-        except OSError:
-            pass
+        # The cache is only an accelerator: a read-only or full cache dir is not an error.
+        with contextlib.suppress(OSError):
+            write_private(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
+    None), which is all the cache holds: pickle rebuilds those without looking up any global,
+    and every global (a class, a function such as os.system) is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"the summary cache holds no {module}.{name}")
+
+
+class _Unusable(Exception):
+    """A pickled half of the cache does not load (refused, torn): it is rebuilt from the files."""
+
+
+def _load_rows(blob: bytes, names: list[str]) -> list[Any]:
+    """The rows pickled in ``blob``, one per name, through ``_PlainUnpickler``."""
+    try:
+        rows = _PlainUnpickler(io.BytesIO(blob)).load()
+    except Exception:  # refused or torn: any failure of unpickling means the same
+        raise _Unusable from None
+    if not isinstance(rows, list) or len(rows) != len(names):
+        raise _Unusable
+    return rows
 
 
 def store_key(text: str) -> str:
@@ -156,6 +205,8 @@ class _SummaryCache:
     closed_rows: bytes
     #: Names in the closed half whose row is stale (changed or removed since); skipped on load.
     closed_dropped: list[str] = field(default_factory=list)
+    #: Files that cannot be read, name -> reason: in neither half, and not read again unchanged.
+    broken: dict[str, str] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
         """Plain data for pickling."""
@@ -164,9 +215,9 @@ class _SummaryCache:
     def rows(self, *, live_only: bool) -> list[CallSummary]:
         """The cached summaries: the live ones, or all of them."""
         make = CallSummary._make
-        rows = [make(r) for r in pickle.loads(self.live_rows)]
+        rows = [make(r) for r in _load_rows(self.live_rows, self.live_names)]
         if not live_only:
-            closed = pickle.loads(self.closed_rows)
+            closed = _load_rows(self.closed_rows, self.closed_names)
             if self.closed_dropped:
                 dropped = set(self.closed_dropped)
                 closed = [
@@ -183,16 +234,18 @@ class _SummaryCache:
 
 
 class _CacheBuilder:
-    """Collects rows for a new cache, classifying each as live or closed at ``closed_by_ns``.
+    """Collects rows for a new cache, classifying each as live or closed at ``built_ns``.
 
     The closed half must only hold calls closed for good when the cache is built; a call may
-    stay in the live half after it closed (listings filter anyway), so carrying halves over from
-    an older cache classifies against that cache's time.
+    stay in the live half after it closed (listings filter anyway), so a builder that carries an
+    older closed half over (``all_live``) files every new row as live.
     """
 
-    def __init__(self, built_ns: int, closed_by_ns: int | None = None) -> None:
+    def __init__(self, built_ns: int, *, all_live: bool = False) -> None:
         self.built_ns = built_ns
-        self.closed_by_s = (built_ns if closed_by_ns is None else closed_by_ns) / 1e9
+        # all_live: the closed half is carried over as bytes, so every row added is live. Not
+        # "closed before 1970" (time 0): a deadline before 1970 has a negative time stamp.
+        self.closed_by_s = -math.inf if all_live else built_ns / 1e9
         self.live: dict[str, tuple[Any, ...]] = {}
         self.closed: dict[str, tuple[Any, ...]] = {}
 
@@ -208,9 +261,10 @@ class _CacheBuilder:
         names: list[str],
         sigs: array[int],
         closed_blob: tuple[list[str], bytes, list[str]] | None = None,
+        broken: dict[str, str] | None = None,
     ) -> _SummaryCache:
         """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
-        without unpickling it."""
+        without unpickling it; ``broken`` names the files that cannot be read."""
         if closed_blob is None:
             closed_names = list(self.closed)
             closed_rows = _dumps_without_memo(list(self.closed.values()))
@@ -226,6 +280,7 @@ class _CacheBuilder:
             closed_names=closed_names,
             closed_rows=closed_rows,
             closed_dropped=dropped,
+            broken=broken or {},
         )
 
 
@@ -235,15 +290,20 @@ def _signatures(calls_dir: Path, names: list[str]) -> array[int]:
     append = sigs.extend
     try:
         dir_fd = os.open(calls_dir, os.O_RDONLY)
+    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
+        return array("q", [-1] * (4 * len(names)))
     except OSError as exc:
         raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
     try:
         for name in names:
             try:
                 st = os.stat(name, dir_fd=dir_fd)
-            except FileNotFoundError:  # removed while we listed: never matches a real file
-                append((-1, -1, -1, -1))
-                continue
+            except FileNotFoundError:
+                try:  # a link to nothing is there, and unreadable: it must be reported
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:  # removed while we listed: never matches a real file
+                    append(_GONE)
+                    continue
             # ctime too: an edit that put the old mtime back (touch -r, cp -p) still moves it.
             append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     finally:
@@ -266,16 +326,21 @@ def _rebuild(
     cached = cache.signatures() if cache is not None else {}
     trusted_before = (cache.built_ns if cache else 0) - int(RACY_SECONDS * 1e9)
     present: list[str] = []
-    changed: list[str] = []
+    changed: dict[str, int] = {}  # name -> its position in names
     for n, name in enumerate(names):
         sig = tuple(sigs[4 * n : 4 * n + 4])
         if sig[0] == -1:
             continue
         present.append(name)
         if cached.get(name) != sig or max(sig[0], sig[3]) >= trusted_before:
-            changed.append(name)
-    fresh_rows = {name: read_summary(calls_dir / name) for name in changed}
+            changed[name] = n
+    fresh_rows, broken, vanished = _read_changed(calls_dir, changed, sigs)
+    if vanished:
+        present = [name for name in present if name not in vanished]
     if cache is not None:
+        # A file unchanged since it was found unreadable is still unreadable.
+        still = set(present)
+        broken.update((n, r) for n, r in cache.broken.items() if n in still and n not in changed)
         closed_names = set(cache.closed_names)
         dropped = set(cache.closed_dropped)
         dropped |= (set(cached) - set(present)) & closed_names
@@ -284,15 +349,16 @@ def _rebuild(
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).
-            builder = _CacheBuilder(started_ns, closed_by_ns=0)
+            builder = _CacheBuilder(started_ns, all_live=True)
             still_there = set(present)
-            for name, row in zip(cache.live_names, pickle.loads(cache.live_rows), strict=True):
-                if name not in fresh_rows and name in still_there:
+            live_rows = _load_rows(cache.live_rows, cache.live_names)
+            for name, row in zip(cache.live_names, live_rows, strict=True):
+                if name not in changed and name in still_there:
                     builder.add(name, row)
             for name, row in fresh_rows.items():
                 builder.add(name, row)
             closed = (cache.closed_names, cache.closed_rows, sorted(dropped))
-            fresh = builder.build(names, sigs, closed)
+            fresh = builder.build(names, sigs, closed, broken)
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
             key = "live" if live_only else "all"
             return fresh, {key: fresh.rows(live_only=live_only)}
@@ -305,10 +371,36 @@ def _rebuild(
             (cache.closed_names, cache.closed_rows),
             (cache.live_names, cache.live_rows),
         ):
-            old_rows.update(zip(blob_names, pickle.loads(blob), strict=True))
+            old_rows.update(zip(blob_names, _load_rows(blob, blob_names), strict=True))
     summaries: list[CallSummary] = []
     for name in present:
+        if name in broken:
+            continue
         row = fresh_rows.get(name) or old_rows[name]
         builder.add(name, row)
         summaries.append(row if isinstance(row, CallSummary) else CallSummary._make(row))
-    return builder.build(names, sigs), {"all": summaries}
+    return builder.build(names, sigs, broken=broken), {"all": summaries}
+
+
+def _read_changed(
+    calls_dir: Path, changed: dict[str, int], sigs: array[int]
+) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
+    """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
+    of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
+    remove, a git pull), whose signature is then marked as gone."""
+    rows: dict[str, CallSummary] = {}
+    broken: dict[str, str] = {}
+    vanished: set[str] = set()
+    for name, n in changed.items():
+        path = calls_dir / name
+        try:
+            rows[name] = read_summary(path)
+        except TomlFileError as exc:
+            broken[name] = exc.reason
+        except FileNotFoundError:
+            if os.path.lexists(path):
+                broken[name] = "a symbolic link to a file that does not exist"
+            else:
+                vanished.add(name)
+                sigs[4 * n : 4 * n + 4] = array("q", _GONE)
+    return rows, broken, vanished

@@ -112,3 +112,41 @@ def commit_writes(writes: list[PendingWrite], removals: Iterable[Path] = ()) -> 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
     commit_writes([write_temp(path, data)])
+
+
+# --- files of our own in a directory others may share (the summary cache) -------------------
+
+#: Not O_NOFOLLOW where the system lacks it; the ownership check still applies.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is ours alone (owned by us, writable by nobody else), else
+    None; FileNotFoundError if absent. Checked on the open file, so it is the file we read."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            return None
+        return handle.read()
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` (a planted link included, never followed) by a file only we can read,
+    in a directory created 0700 if missing.
+
+    Not ``write_temp``: that keeps the mode of the file it replaces and writes through a link,
+    both right for call files and wrong in a directory other users can write to.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(temp, flags, 0o600)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

@@ -1,18 +1,21 @@
 """The TOML of a call file: read with every failure named, written the same way every time.
 
 A call file is UTF-8 TOML of at most ``MAX_CALL_FILE_BYTES``, without git conflict markers, that
-declares the id its name gives (``layout.id_mismatch``).
+declares the id its name gives (``layout.id_mismatch``). A file that is not is refused with a
+``TomlFileError`` naming it (with line and column where there are any); a lenient read records it
+as an ``Unreadable`` instead and goes on with the other calls.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
-from clusterctl.model import Call, CallSummary
+from clusterctl.limits import MAX_CALL_FILE_BYTES
+from clusterctl.model import Call, CallSummary, check_limits
 from clusterctl.store.layout import id_mismatch
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
@@ -20,12 +23,34 @@ try:  # the compiled tomli wheel parses about 2.5x faster than the standard libr
 except ImportError:  # pragma: no cover - tomli is a declared dependency
     import tomllib  # type: ignore[no-redef]
 
-MAX_CALL_FILE_BYTES = 1 << 20
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 
 
+class TomlFileError(StoreError):
+    """A TOML file of the store that cannot be read: ``display`` names it, ``reason`` says why."""
+
+    def __init__(self, display: str, reason: str) -> None:
+        super().__init__(f"{display}: {reason}")
+        self.display = display
+        self.reason = reason
+
+
+class Unreadable(NamedTuple):
+    """A call file that a lenient read could not read, and why (as ``TomlFileError`` says)."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def error(self) -> TomlFileError:
+        """The error a strict read raises for this file."""
+        return TomlFileError(str(self.path), self.reason)
+
+
 def _read_bytes(path: Path, display: str) -> bytes:
-    """The bytes of a call or marker file; FileNotFoundError if absent, else StoreError."""
+    """The bytes of a call or marker file; FileNotFoundError if absent, else TomlFileError."""
     try:
         return read_bounded(path, MAX_CALL_FILE_BYTES)[0]
     except UnreadableFile as exc:
@@ -34,18 +59,19 @@ def _read_bytes(path: Path, display: str) -> bytes:
             "special": "not a regular file",
             "too large": f"too large ({exc.size} bytes; at most {MAX_CALL_FILE_BYTES})",
         }.get(exc.kind, f"cannot read: {exc.detail}")
-        raise StoreError(f"{display}: {reason}") from None
+        raise TomlFileError(display, reason) from None
 
 
 def read_toml(path: Path, display: str) -> dict[str, Any]:
-    """Parse one TOML file; every failure becomes a StoreError naming the file (and line/column)."""
+    """Parse one TOML file; every failure is a TomlFileError naming the file (and line/column)."""
     raw = _read_bytes(path, display)
     conflict = CONFLICT_MARKER.search(raw)
     if conflict:
         line = raw.count(b"\n", 0, conflict.start()) + 1
-        raise StoreError(
-            f"{display}: unresolved git merge conflict at line {line}, column 1; "
-            "resolve it by hand, then run clusterctl check"
+        raise TomlFileError(
+            display,
+            f"unresolved git merge conflict at line {line}, column 1; "
+            "resolve it by hand, then run clusterctl check",
         )
     try:
         # utf-8-sig: editors on Windows like to prepend a byte order mark.
@@ -54,13 +80,13 @@ def read_toml(path: Path, display: str) -> dict[str, Any]:
         text_bytes = exc.object  # without the byte order mark: that is what exc.start counts in
         line = text_bytes.count(b"\n", 0, exc.start) + 1
         column = exc.start - (text_bytes.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise StoreError(f"{display}: not UTF-8 text (at line {line}, column {column})") from None
+        raise TomlFileError(display, f"not UTF-8 text (at line {line}, column {column})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise StoreError(f"{display}: invalid TOML: {exc}") from None
+        raise TomlFileError(display, f"invalid TOML: {exc}") from None
     except RecursionError:  # tomli refuses deep nesting this way, not with TOMLDecodeError
-        raise StoreError(f"{display}: invalid TOML: arrays or tables nested too deeply") from None
+        raise TomlFileError(display, "invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _is_table_list(value: Any) -> bool:
@@ -90,7 +116,7 @@ def dump_toml(record: dict[str, Any]) -> bytes:
 
 
 def read_call(path: Path) -> Call:
-    """The call in the file ``path``; FileNotFoundError if absent, else StoreError naming it."""
+    """The call in the file ``path``; FileNotFoundError if absent, else TomlFileError naming it."""
     # Not at the top: codec imports timeparse and zoneinfo (9 ms), which a listing served from
     # the cache never needs.
     from clusterctl.codec import call_from_record
@@ -102,10 +128,10 @@ def read_call(path: Path) -> Call:
     # RecordError is a ValueError; out-of-range moments (year 1 at +14:00) overflow, and an
     # unknown zone is a UsageError: all are faults of this file, so they name it.
     except (ValueError, OverflowError, UsageError) as exc:
-        raise StoreError(f"{display}: {exc}") from None
+        raise TomlFileError(display, str(exc)) from None
     problem = id_mismatch(call.id, path.name)
     if problem:
-        raise StoreError(f"{display}: {problem}; rename the file or fix the id")
+        raise TomlFileError(display, f"{problem}; rename the file or fix the id")
     return call
 
 
@@ -115,11 +141,21 @@ def read_summary(path: Path) -> CallSummary:
     try:
         return call.summary()
     except (ValueError, OverflowError) as exc:
-        raise StoreError(f"{path}: {exc}") from None
+        raise TomlFileError(str(path), str(exc)) from None
 
 
 def call_bytes(call: Call) -> bytes:
-    """The content of the file of ``call``."""
+    """The content of the file of ``call``.
+
+    UsageError if the call is beyond the limits (clusterctl/limits.py) or its file would be
+    larger than a read accepts: nothing is ever written that could not be read back.
+    """
     from clusterctl.codec import call_to_record  # see read_call
 
-    return dump_toml(call_to_record(call))
+    data = dump_toml(call_to_record(check_limits(call)))
+    if len(data) > MAX_CALL_FILE_BYTES:
+        raise UsageError(
+            f"call {call.id}: too large to store ({len(data)} bytes; at most "
+            f"{MAX_CALL_FILE_BYTES}); nothing was written"
+        )
+    return data

@@ -102,11 +102,14 @@ def test_a_malformed_file_is_reported_and_never_overwritten(cli: Cli, sample: Pa
     path.write_text('id = "ALPHA-1"\ntitle = \n')
     before = snapshot(sample)
     message = f"error: {path}: invalid TOML: Invalid value (at line 2, column 9)"
-    assert failed(cli("calls", "--at", NOW), 5) == message
+    listed = cli("calls", "--at", NOW)  # the other calls, and the file named (test_degraded.py)
+    assert (listed.exit_code, listed.stderr.splitlines()[0]) == (
+        9,
+        message.replace("error", "warning"),
+    )
     assert failed(cli("show", "ALPHA-1", "--at", NOW), 5) == message
     assert failed(cli("extend", "ALPHA-1", "--by", "1d", "--at", NOW), 5) == message
     assert failed(cli("edit", "ALPHA-1", "--note", "x"), 5) == message
-    assert failed(cli("remove", "ALPHA-1", "--yes"), 5) == message
     assert snapshot(sample) == before
 
 

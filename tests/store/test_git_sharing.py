@@ -201,12 +201,20 @@ def test_a_conflict_on_the_same_call_is_detected_and_never_half_read(
     assert f"line {marker_line}" in check.stderr
     assert "conflict" in check.stderr
 
-    for args in (("calls",), ("calls", "--all", "--format", "json"), ("show", CALL_1)):
-        refused = cli(*args, "--at", AT, store=alice)
-        assert refused.exit_code != 0, args
-        assert refused.stdout == "", f"{args}: printed a partial answer: {refused.stdout!r}"
-        assert refused.stderr.startswith("error: "), refused.stderr
-        assert f"{CALL_1}.toml" in refused.stderr and f"line {marker_line}" in refused.stderr
+    # Never half read: the conflicted call is refused by name; every other call is listed, and
+    # the listing names the conflicted file and exits 9.
+    refused = cli("show", CALL_1, "--at", AT, store=alice)
+    assert (refused.exit_code, refused.stdout) == (5, "")
+    assert refused.stderr.startswith("error: "), refused.stderr
+    assert f"{CALL_1}.toml" in refused.stderr and f"line {marker_line}" in refused.stderr
+    for args in (("calls", "--all"), ("calls", "--all", "--format", "json")):
+        partial = cli(*args, "--at", AT, store=alice)
+        assert partial.exit_code == 9, args
+        assert CALL_2 in partial.stdout and CALL_1 not in partial.stdout
+        warning, error = partial.stderr.splitlines()
+        assert warning.startswith("warning: ") and f"line {marker_line}" in warning
+        assert f"{CALL_1}.toml" in warning
+        assert error == "error: 1 call file could not be read; the other calls were read"
 
     # A change to the conflicted call is refused too, and never overwrites the markers.
     extend = cli("extend", CALL_1, "--to", "2027-06-01", "--at", AT, store=alice)
