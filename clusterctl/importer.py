@@ -266,28 +266,29 @@ def _merge_deadlines(
                 "that the stored call does not have; left alone"
             )
             continue
+        said = stage.original
         # Instants: datetimes sharing one ZoneInfo compare by wall time (wrong in the fold hour).
-        if stage.original.timestamp() == view.deadline.timestamp():
-            continue
-        earlier = stage.original.timestamp() < view.deadline.timestamp()
+        if said is None or said.timestamp() == view.deadline.timestamp():
+            continue  # (the portal always states its deadlines)
+        earlier = said.timestamp() < view.deadline.timestamp()
         where = f" ({stage.label})" if stage.label else ""
         if earlier and not allow_earlier:
             conflicts.append(
-                f"conflict {existing.id}{where}: the portal says {format_moment(stage.original)}, "
+                f"conflict {existing.id}{where}: the portal says {format_moment(said)}, "
                 f"earlier than the stored {format_moment(view.deadline)}; left alone "
                 "(use --allow-earlier to accept)"
             )
             continue
         merged = merged.extend(
-            stage.original,
+            said,
             recorded=now,
             stage=stage.label,
             reason=PORTAL_REASON,
             source=incoming.url,
             allow_earlier=True,
         )
+        verb = "brought forward" if earlier else "extended"
         extended.append(
-            f"extended {existing.id}{where}: {format_moment(view.deadline)} -> "
-            f"{format_moment(stage.original)}"
+            f"{verb} {existing.id}{where}: {format_moment(view.deadline)} -> {format_moment(said)}"
         )
     return merged, extended, conflicts

@@ -1,7 +1,10 @@
 """Which deadline warnings are due: pure logic from calls, thresholds, now and a ledger.
 
 A warning is identified by (call, stage, deadline instant, threshold). Putting the deadline
-instant in the key means an extension re-arms every threshold for the new deadline.
+instant in the key means an extension re-arms every threshold for the new deadline. A
+correction does not, unless it moved the deadline later: the key then keeps the stage's label
+and deadline as they were (``StageView.warn_key``), so a warning delivered before is not sent
+again for a deadline that was only typed wrong.
 """
 
 from __future__ import annotations
@@ -53,12 +56,15 @@ class DueWarning:
     threshold: timedelta
     remaining: timedelta
     extended: bool
+    #: (stage label, deadline) the key names, when not ``stage`` and ``deadline`` (corrections).
+    anchor: tuple[str, datetime] | None = None
 
     @property
     def key(self) -> str:
         """Stable ledger key: call, stage, deadline instant (UTC) and threshold in seconds."""
         seconds = int(self.threshold.total_seconds())
-        return f"{self.call_id}|{self.stage}|{utc_stamp(self.deadline)}|{seconds}"
+        stage, deadline = self.anchor or (self.stage, self.deadline)
+        return f"{self.call_id}|{stage}|{utc_stamp(deadline)}|{seconds}"
 
 
 def candidate_ids(
@@ -105,6 +111,7 @@ def due_warnings(
                 threshold=min(crossed),
                 remaining=remaining,
                 extended=view.extended,
+                anchor=view.warn_key,
             )
             if warning.key not in delivered:
                 found.append(warning)

@@ -96,6 +96,7 @@ ALPHA_EXTENDED_JSON = {
     ],
     "extensions": [
         {
+            "kind": "extension",
             "stage": "",
             "from": "2018-03-08T17:00:00+01:00",
             "to": "2018-03-22T17:00:00+01:00",
@@ -104,6 +105,7 @@ ALPHA_EXTENDED_JSON = {
             "recorded": "2018-03-02T16:00:00+00:00",
         },
         {
+            "kind": "extension",
             "stage": "",
             "from": "2018-03-22T17:00:00+01:00",
             "to": "2018-04-05T17:00:00+02:00",

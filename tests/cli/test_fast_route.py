@@ -77,7 +77,11 @@ def test_a_plain_add_is_parsed_with_typer_defaults() -> None:
         "url": "",
         "tag": ["a", "b"],
         "note": "",
+        "extended": False,
+        "reason": "",
+        "source": "",
         "replace_": True,
+        "dry_run": False,
         "at": None,
     }
 

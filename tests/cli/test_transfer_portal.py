@@ -204,6 +204,7 @@ def test_later_deadline_is_recorded_as_an_extension(
     assert data["extended"] is True
     assert data["extensions"] == [
         {
+            "kind": "extension",
             "stage": "",
             "from": "2027-03-18T17:00:00+01:00",
             "to": "2027-04-15T17:00:00+02:00",
