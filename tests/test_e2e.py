@@ -126,6 +126,7 @@ def test_calls_all_on_a_copy_of_data(seeded: Path) -> None:
             "2017-03-31 17:00 CEST",
             "closed 336 days 1 h ago",
             "closed",
+            "extended",
         ],
     ]
     assert not ANSI.search(out)
@@ -155,10 +156,11 @@ def test_default_store_is_the_per_user_data_directory(tmp_path: Path) -> None:
 def test_show_on_a_copy_of_data(seeded: Path) -> None:
     out = ok(run("--store", str(seeded), "show", SEED_EOI, "--at", NOW))
     assert out.splitlines()[5:9] == [
-        "Status     closed",
-        "Time zone  Europe/Brussels",
-        "Opens      -",
-        "Deadline   2017-03-31 17:00 CEST, closed 336 days 1 h ago",
+        "Status       closed",
+        "Time zone    Europe/Brussels",
+        "Opens        -",
+        "Deadline     2017-03-31 17:00 CEST, closed 336 days 1 h ago, "
+        "extended (original deadline not stated)",
     ]
     assert ok(run("--store", str(seeded), "check")) == f"ok: 2 calls in {seeded}, no problems\n"
 

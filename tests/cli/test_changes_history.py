@@ -18,6 +18,7 @@ from tests.cli.helpers import (
     AT,
     NOW,
     SEED_COS,
+    SEED_EOI,
     Cli,
     add,
     as_json,
@@ -157,6 +158,14 @@ def test_reason_and_source_on_add_need_extended(cli: Cli, store_dir: Path) -> No
         "later with clusterctl extend"
     )
     assert not store_dir.exists()
+
+
+def test_the_shipped_eoi_is_an_extension_whose_original_is_not_stated(seeded_store: Path) -> None:
+    text = toml(seeded_store, SEED_EOI)
+    assert "\n[[deadlines]]\n\n[[extensions]]\n" in text
+    assert 'kind = "extension"\nto = 2017-03-31 17:00:00+02:00\n' in text
+    assert "from =" not in text
+    assert "clusterctl's own" in text  # the note says the notice gives no id
 
 
 # --- corrections --------------------------------------------------------------------------------

@@ -37,9 +37,9 @@ EOI_TITLE = (
     "Smart Specialisation Investments"
 )
 EOI_NOTE = (
-    "The notice says the deadline is extended until 31 March 2017; it states neither the "
-    "original deadline nor a time of day, so 17:00 Brussels time (the EU portal's convention) "
-    "is assumed."
+    "clusterctl's own id: the notice gives none. The notice says only that the deadline is "
+    "extended until 31 March 2017: it states neither the original deadline nor a time of day, "
+    "so 17:00 Brussels time (the EU portal's convention) is assumed."
 )
 HEADER = "ID       Title               Programme     Deadline                        Time left"
 
@@ -422,7 +422,14 @@ def test_seed_store_lists_both_calls(cli: Cli, seeded_store: Path) -> None:
     assert rows == [
         ["ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended"],
         [SEED_COS, COS_TITLE, "COSME", "2018-03-08 17:00 CET", "in 6 days ! soon", "open"],
-        [SEED_EOI, EOI_TITLE, "2017-03-31 17:00 CEST", "closed 336 days 1 h ago", "closed"],
+        [
+            SEED_EOI,
+            EOI_TITLE,
+            "2017-03-31 17:00 CEST",
+            "closed 336 days 1 h ago",
+            "closed",
+            "extended",
+        ],
     ]
     default = ok(cli("calls", "--at", NOW, store=seeded_store))
     assert [re.split(r"  +", line) for line in default.splitlines()] == rows[:2]
@@ -432,7 +439,7 @@ def test_seed_store_lists_both_calls(cli: Cli, seeded_store: Path) -> None:
         for c in data
     ] == [
         (SEED_COS, COS_TITLE, "COSME", "2018-03-08T17:00:00+01:00", "open", False),
-        (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", False),
+        (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", True),
     ]
     assert data[1]["note"] == EOI_NOTE
     utc = ok(cli("calls", "--all", "--tz", "UTC", "--at", NOW_EXACT, store=seeded_store))
