@@ -55,6 +55,11 @@ class ConfigError(ClusterctlError):
     exit_code = 8
 
 
+#: Not an error: ``import`` wrote what was safe and left conflicting calls alone (said on
+#: stderr). Distinct from ConflictError's 4, after which nothing was written.
+CONFLICTS_LEFT = 9
+
+
 def describe_os_error(exc: OSError) -> str:
     """The reason an OSError gives, in words a user can act on."""
     if exc.errno == errno.EFBIG:

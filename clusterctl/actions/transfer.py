@@ -9,7 +9,7 @@ from clusterctl import importer, query
 from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
 from clusterctl.actions.warnings import thresholds_of
-from clusterctl.errors import UsageError, describe_os_error
+from clusterctl.errors import CONFLICTS_LEFT, UsageError, describe_os_error
 from clusterctl.model import Status
 from clusterctl.render import TerminalProgress, echo
 from clusterctl.store import atomic_write
@@ -25,8 +25,11 @@ def import_file(
     dry_run: bool = False,
     verbose: bool = False,
     at: str | None = None,
-) -> None:
-    """Import the calls of ``file`` ('-' for stdin), all or nothing; print what changed."""
+) -> int | None:
+    """Import the calls of ``file`` ('-' for stdin), all or nothing; print what changed.
+
+    Return ``CONFLICTS_LEFT`` when a portal import left conflicts alone.
+    """
     now = app_ctx.now(at)
     name = "stdin" if str(file) == "-" else str(file)
     try:
@@ -54,10 +57,12 @@ def import_file(
                 txn.put(call)
             txn.progress = TerminalProgress("writing calls", len(plan.writes))
     for message in plan.messages:
-        if verbose or dry_run or message.startswith("conflict"):
+        if verbose or dry_run or message.startswith(importer.ALWAYS_SAID):
             echo(message, err=message.startswith("conflict"))
     prefix = "dry run, nothing written: " if dry_run else "imported: "
     echo(prefix + plan.summary())
+    # What was safe is written; a script must still see that some calls were left alone.
+    return CONFLICTS_LEFT if plan.counts["conflicting"] else None
 
 
 def export_ics(
