@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from clusterctl import __version__
+from tests.cli.helpers import without_notices
 from tests.conftest import clusterctl_exe, run_on_terminal
 
 NOW = "2018-03-02 17:00"
@@ -55,7 +56,7 @@ def run(
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert result.stderr == ""
+    assert without_notices(result.stderr) == ""
     return result.stdout
 
 

@@ -33,13 +33,39 @@ from clusterctl.model import (
 from clusterctl.render import echo, printable
 from clusterctl.timefmt import format_moment
 from clusterctl.timeparse import names_aoe, parse_duration, parse_moment, shift_by
-from clusterctl.zones import AOE_KEY, canonical_zone_name
+from clusterctl.zones import AOE_KEY, canonical_zone_name, place_for_abbreviation
 
 
 def split_label(spec: str) -> tuple[str, str]:
-    """'Stage 1=8 March 2018' -> ('Stage 1', '8 March 2018'); no '=' means no label."""
+    """'Stage 1=8 March 2018' -> ('Stage 1', '8 March 2018'); no '=' means no label.
+
+    An empty label ('=8 March 2018') is refused: a label was meant and went missing.
+    """
     label, sep, when = spec.partition("=")
-    return (label, when) if sep else ("", spec)
+    if not sep:
+        return "", spec
+    if not label.strip():
+        raise UsageError(
+            f"--deadline {spec!r}: the label before '=' is empty; write LABEL=WHEN, or WHEN alone"
+        )
+    return label, when
+
+
+def warn_input(message: str) -> None:
+    """Say on stderr that an input is probably a mistake (it is accepted all the same)."""
+    echo(f"warning: {message}", err=True)
+
+
+def stored_zone(tz: str) -> str:
+    """The canonical zone for ``--tz`` of a call; warn when it is an abbreviation (CET)."""
+    zone = canonical_zone_name(tz)
+    place = place_for_abbreviation(zone)
+    if place is not None:
+        warn_input(
+            f"--tz {tz}: {zone} is an abbreviation, not a place, and follows no country's "
+            f"rules; use a place such as {place}"
+        )
+    return zone
 
 
 def check_text(**options: str | Sequence[str] | None) -> None:
@@ -93,10 +119,11 @@ def add_call(
             "--reason and --source describe an extension: add --extended, or record one "
             "later with clusterctl extend"
         )
-    zone = canonical_zone_name(tz)
     given = [split_label(spec) for spec in deadline]
+    zone = canonical_zone_name(tz)
+    moments = [parse_moment(when, zone) for _, when in given]
     stages = make_stages(
-        [(label.strip(), parse_moment(when, zone)) for label, when in given],
+        [(label.strip(), when) for (label, _), when in zip(given, moments, strict=True)],
         aoe=[names_aoe(when) for _, when in given],
     )
     first = min(s.original.timestamp() for s in stages if s.original is not None)
@@ -125,9 +152,22 @@ def add_call(
     if dry_run:
         if not replace_ and store.find(call.id) is not None:
             raise ConflictError(f"a call with id {call.id!r} already exists")
-        _said_dry_run()
     else:
+        created = not store.root.exists()
         store.add(call, replace=replace_)
+        if created:
+            echo(f"Created a new store in {store.root}", err=True)
+    # Said once the call is accepted: a refused one gets its one error line only.
+    instants = [when.timestamp() for when in moments]
+    if instants != sorted(instants):
+        warn_input("the deadlines were not given in date order (they are kept in date order)")
+    for view in call.stage_views():
+        if view.deadline.timestamp() <= now.timestamp():
+            label = f" ({view.label})" if view.label else ""
+            warn_input(f"the deadline{label} {_moment_text(view)} is already past")
+    stored_zone(tz)  # warns of an abbreviation
+    if dry_run:
+        _said_dry_run()
     deadlines = ", ".join(
         (f"{v.label}: " if v.label else "") + _moment_text(v) for v in call.stage_views()
     )
@@ -327,6 +367,8 @@ def edit_call(
         return validate_call(updated)
 
     before, after = _change(app_ctx, call_id, change, dry_run)
+    if tz is not None:
+        stored_zone(tz)  # warns of an abbreviation, once the correction is accepted
     lines = change_lines(before, after)
     if not lines:
         return f"Unchanged {after.id}: it already has every value given"

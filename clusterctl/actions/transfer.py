@@ -48,7 +48,8 @@ def import_file(
         return importer.plan_records(calls, lookup, replace_existing=replace_, source=name)
 
     store = app_ctx.store()
-    if dry_run:
+    created = not dry_run and not store.root.exists()
+    if dry_run or not calls:  # nothing to write: no lock, so nothing is created either
         plan = make_plan(store.find)
     else:
         with store.transaction() as txn:
@@ -56,6 +57,8 @@ def import_file(
             for call in plan.writes:
                 txn.put(call)
             txn.progress = TerminalProgress("writing calls", len(plan.writes))
+        if created and store.exists():
+            echo(f"Created a new store in {store.root}", err=True)
     for message in plan.messages:
         if verbose or dry_run or message.startswith(importer.ALWAYS_SAID):
             echo(message, err=message.startswith("conflict"))
@@ -85,7 +88,7 @@ def export_ics(
 
     now = app_ctx.now(at)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
-    store = app_ctx.store()
+    store = app_ctx.existing_store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
     chosen = query.select(store.summaries(open_at=open_at), flt, now.timestamp())
     data = calendar_bytes(

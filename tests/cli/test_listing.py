@@ -190,9 +190,10 @@ def test_calls_empty_results(cli: Cli, store_dir: Path, sample: Path) -> None:
 
 
 def test_calls_on_an_empty_store(cli: Cli, store_dir: Path) -> None:
+    store_dir.mkdir()  # a path that does not exist is an error (tests/cli/test_listing_input.py)
     assert ok(cli("calls", "--at", NOW)) == f"No calls yet in {store_dir}.\n"
     assert as_json(cli("calls", "--all", "--format", "json", "--at", NOW)) == []
-    assert not store_dir.exists(), "reading must never create the store"
+    assert list(store_dir.iterdir()) == [], "reading must never create the store"
 
 
 @pytest.mark.parametrize("bad", ["3x", "-2d", "0h", "14", "d"])
