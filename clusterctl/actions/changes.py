@@ -101,7 +101,7 @@ def add_call(
     replace_: bool = False,
     dry_run: bool = False,
     at: str | None = None,
-) -> str:
+) -> str | None:
     """Add a call from the ``add`` options; return the confirmation line."""
     validate_id(call_id)
     check_text(
@@ -166,14 +166,12 @@ def add_call(
             label = f" ({view.label})" if view.label else ""
             warn_input(f"the deadline{label} {_moment_text(view)} is already past")
     stored_zone(tz)  # warns of an abbreviation
-    if dry_run:
-        _said_dry_run()
     deadlines = ", ".join(
         (f"{v.label}: " if v.label else "") + _moment_text(v) for v in call.stage_views()
     )
     if extended:
         deadlines += ", extended (original deadline not stated)"
-    return f"Added {call.id}: deadline {deadlines}"
+    return _said(f"Added {call.id}: deadline {deadlines}", dry_run)
 
 
 def _instant(stage: Stage) -> float:
@@ -208,8 +206,13 @@ def _extended_from_unstated(call: Call, now: datetime, reason: str, source: str)
     return replace(call, stages=stages, extensions=entries)
 
 
-def _said_dry_run() -> None:
+def _said(line: str, dry_run: bool) -> str | None:
+    """The confirmation to print; a dry run prints it itself, then says nothing was written."""
+    if not dry_run:
+        return line
+    echo(line)
     echo("dry run: nothing was written", err=True)
+    return None
 
 
 def _change(
@@ -224,11 +227,7 @@ def _change(
         return change(call)
 
     store = app_ctx.store()
-    if dry_run:
-        after = remembered(store.get(call_id))
-        _said_dry_run()
-    else:
-        after = store.update(call_id, remembered)
+    after = remembered(store.get(call_id)) if dry_run else store.update(call_id, remembered)
     return before[-1], after
 
 
@@ -244,7 +243,7 @@ def extend_call(
     allow_earlier: bool = False,
     dry_run: bool = False,
     at: str | None = None,
-) -> str:
+) -> str | None:
     """Record an extension from the ``extend`` options; return the confirmation line."""
     if (to is None) == (by is None):
         raise UsageError("give exactly one of --to WHEN or --by DURATION")
@@ -279,7 +278,7 @@ def extend_call(
     after = format_moment(ext.to)
     if ext.aoe:
         after += f" ({format_moment(ext.to, AOE_KEY)})"
-    return f"{verb} {updated.id}{where}: {format_moment(ext.from_)} -> {after}"
+    return _said(f"{verb} {updated.id}{where}: {format_moment(ext.from_)} -> {after}", dry_run)
 
 
 def edit_call(
@@ -371,11 +370,11 @@ def edit_call(
         stored_zone(tz)  # warns of an abbreviation, once the correction is accepted
     lines = change_lines(before, after)
     if not lines:
-        return f"Unchanged {after.id}: it already has every value given"
+        return _said(f"Unchanged {after.id}: it already has every value given", dry_run)
     echo(f"Updated {after.id}")
-    for line in lines:
+    for line in lines[:-1]:
         echo(f"  {line}")
-    return None
+    return _said(f"  {lines[-1]}", dry_run)
 
 
 def _relabelling(spec: str) -> tuple[str, str]:
