@@ -27,7 +27,7 @@ from clusterctl.store.tomlfile import read_summary
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5  # 5: a stage is "extended" only by an extension (issue 15)
 
 
 def scan(
