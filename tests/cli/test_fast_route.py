@@ -273,6 +273,30 @@ AT = ["--at", "2017-03-01 09:00"]
         ["migrate"],
         ["import", str(ROOT / "tests/fixtures/eu-portal-search-page.json"), "--at", "2026-11-25"],
         ["import", "no-such-file.json", "--from", "json"],
+        # issue 15: kinds of change, corrections, dry runs, input that is probably a mistake
+        ["add", "NEW-1", "--title", "T", "-d", "31 March 2027", "--extended", "--reason", "r", *AT],
+        ["add", "NEW-2", "--title", "T", "-d", "2027-03-08", "--reason", "r"],  # refused
+        ["add", "NEW-3", "--title", "T", "-d", "=2027-03-08"],  # empty label: refused
+        [
+            "add",
+            "NEW-4",
+            "--title",
+            "T",
+            "-d",
+            "S2=2027-09-01",
+            "-d",
+            "S1=2016-03-08",
+            "--tz",
+            "CET",
+        ],
+        ["add", "NEW-5", "--title", "T", "-d", "31 March 2027 23:59 AoE", "--dry-run", *AT],
+        ["extend", "ESCP-S3-EOI", "--to", "1 March 2017", "--allow-earlier", "-n", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "-d", "9 March 2018", "--stage", "", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "--deadline", "9 March 2018", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "--tz", "Europe/Paris", "--dry-run", *AT],
+        ["edit", "UNICODE-1", "--stage-label", "Étape 2=Étape deux", *AT],
+        ["edit", "UNICODE-1", "--stage-label", "Étape 2", *AT],  # refused
+        ["calls", "--within", "", *AT],  # refused
     ],
 )
 def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
