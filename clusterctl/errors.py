@@ -56,8 +56,9 @@ class ConfigError(ClusterctlError):
 
 
 #: Not an error: ``import`` wrote what was safe and left conflicting calls alone (said on
-#: stderr). Distinct from ConflictError's 4, after which nothing was written.
-CONFLICTS_LEFT = 9
+#: stderr). Distinct from ConflictError's 4, after which nothing was written, and from every
+#: other code (main already gives 9, 10 and 11 other meanings).
+CONFLICTS_LEFT = 12
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -67,7 +67,7 @@ def import_command(
     ] = False,
     at: AtOption = None,
 ) -> None:
-    """Import calls, all or nothing (eu-portal: what is safe; conflicts exit 9).
+    """Import calls, all or nothing (eu-portal: what is safe; conflicts exit 12).
 
     Example: clusterctl import search-response.json --from eu-portal --dry-run
     """

@@ -1,6 +1,6 @@
 """What ``import`` says (issue 15, §2), through the real command line: per call, which fields
 changed (``-v``), the local edits it kept although the portal changed them (always), unchanged
-calls (``-v``), conflicts with exit code 9 after writing what was safe, and a re-import of an
+calls (``-v``), conflicts with exit code 12 after writing what was safe, and a re-import of an
 identical JSON backup as a no-op.
 """
 
@@ -150,7 +150,7 @@ def test_a_local_edit_the_portal_also_changed_is_kept_and_both_values_said(
     )
 
 
-def test_conflicts_exit_9_after_writing_what_was_safe(
+def test_conflicts_exit_12_after_writing_what_was_safe(
     cli: Cli, store_dir: Path, tmp_path: Path
 ) -> None:
     assert portal_import(cli, PORTAL).exit_code == 0
@@ -163,10 +163,10 @@ def test_conflicts_exit_9_after_writing_what_was_safe(
     )
     before = snapshot(store_dir / "calls")
     dry = portal_import(cli, newer, "--dry-run")
-    assert dry.exit_code == 9
+    assert dry.exit_code == 12
     assert snapshot(store_dir / "calls") == before
     result = portal_import(cli, newer)
-    assert result.exit_code == 9
+    assert result.exit_code == 12
     assert result.stdout == "imported: 0 new, 1 extended, 0 updated, 6 unchanged, 1 conflicting\n"
     assert result.stderr == (
         f"conflict {CL5}: the portal says 2027-04-01 17:00 CEST, earlier than the stored "
@@ -188,4 +188,4 @@ def test_conflicts_exit_9_after_writing_what_was_safe(
 
 def test_the_exit_codes_are_documented() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert "9 import left conflicts alone (the rest was written)" in readme
+    assert "12 import left conflicts alone (the rest was written)" in readme

@@ -267,7 +267,7 @@ def test_earlier_deadline_is_a_visible_conflict_left_alone(
     newer = modified(tmp_path, {CL5: {"deadlineDate": ["2027-04-01T00:00:00.000+0000"]}})
     before = files(imported)
     result = import_(cli, newer)
-    assert result.exit_code == 9  # the other topics were imported; the conflict is reported
+    assert result.exit_code == 12  # the other topics were imported; the conflict is reported
     assert result.stderr == (
         f"conflict {CL5}: the portal says 2027-04-01 17:00 CEST, earlier than the stored "
         "2027-04-14 17:00 CEST; left alone (use --allow-earlier to accept)\n"
@@ -295,7 +295,7 @@ def test_changed_stage_count_is_a_conflict(cli: Cli, imported: Path, tmp_path: P
     )
     before = files(imported)
     result = import_(cli, newer)
-    assert result.exit_code == 9
+    assert result.exit_code == 12
     assert f"conflict {CL4}: the portal lists a stage 'Stage 1'" in result.stderr
     assert result.stdout.endswith("1 conflicting\n")
     assert files(imported) == before
@@ -382,7 +382,7 @@ def test_dry_run_prints_changes_and_writes_nothing(
     )
     before = files(imported)
     result = import_(cli, newer, "--dry-run")
-    assert result.exit_code == 9
+    assert result.exit_code == 12
     assert result.stdout.splitlines() == [
         *per_call(
             **{
