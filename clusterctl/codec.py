@@ -12,10 +12,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from clusterctl.errors import StoreError, UsageError
+from clusterctl.history import CORRECTS, Kind, infer_kind
 from clusterctl.model import (
     Call,
     Extension,
     Stage,
+    StageView,
     consistency_problems,
     is_utf8,
     limit_problem,
@@ -31,8 +33,10 @@ from clusterctl.timeparse import (
 from clusterctl.zones import canonical_zone_name
 
 CALL_KEYS = ("id", "title", "programme", "url", "tags", "note", "timezone", "opens")
-STAGE_KEYS = ("label", "deadline")
-EXTENSION_KEYS = ("stage", "from", "to", "reason", "source", "recorded")
+STAGE_KEYS = ("label", "deadline", "aoe")
+EXTENSION_KEYS = (
+    "kind", "corrects", "stage", "from", "to", "old", "new", "reason", "source", "recorded", "aoe",
+)  # fmt: skip
 #: Keys that the JSON contract adds and that import ignores (they are derived, not stored).
 DERIVED_KEYS = frozenset({"status", "deadline", "deadline_label", "extended", "time_left"})
 DERIVED_STAGE_KEYS = frozenset({"original_deadline", "extended"})
@@ -104,12 +108,14 @@ def call_from_record(
         raise RecordError(str(exc)) from None
     stages = []
     for n, table in enumerate(_table_list(record, "deadlines"), start=1):
-        if "deadline" not in table:
-            raise RecordError(f"deadline {n} has no 'deadline'")
+        # No deadline: the original was not stated, and an extension must give one (below).
         stages.append(
             Stage(
                 label=_text(table, "label"),
-                original=_moment(table["deadline"], zone, f"deadlines[{n}].deadline", exact=exact),
+                original=_moment(table["deadline"], zone, f"deadlines[{n}].deadline", exact=exact)
+                if "deadline" in table
+                else None,
+                aoe=_flag(table, "aoe", "deadlines", n),
                 extra={
                     k: v
                     for k, v in table.items()
@@ -119,24 +125,10 @@ def call_from_record(
         )
     if not stages:
         raise RecordError("a call needs at least one deadline")
-    extensions = []
-    for n, table in enumerate(_table_list(record, "extensions"), start=1):
-        for key in ("from", "to", "recorded"):
-            if key not in table:
-                raise RecordError(f"extension {n} has no {key!r}")
-        extensions.append(
-            Extension(
-                stage=_text(table, "stage"),
-                from_=_moment(table["from"], zone, f"extensions[{n}].from", exact=exact),
-                to=_moment(table["to"], zone, f"extensions[{n}].to", exact=exact),
-                recorded=_moment(
-                    table["recorded"], "UTC", f"extensions[{n}].recorded", exact=exact
-                ),
-                reason=_text(table, "reason"),
-                source=_text(table, "source"),
-                extra={k: v for k, v in table.items() if k not in EXTENSION_KEYS},
-            )
-        )
+    extensions = [
+        _entry(table, n, zone, exact)
+        for n, table in enumerate(_table_list(record, "extensions"), start=1)
+    ]
     opens = record.get("opens")
     known = set(CALL_KEYS) | {"deadlines", "extensions"} | ignore
     call = Call(
@@ -152,14 +144,80 @@ def call_from_record(
         opens=None if opens in (None, "") else _moment(opens, zone, "opens", exact=exact),
         extra={k: v for k, v in record.items() if k not in known},
     )
+    if any(stage.original is None for stage in call.stages):
+        try:
+            call.stage_views()  # every stage has a deadline, stated or given by its history
+        except ValueError as exc:
+            raise RecordError(str(exc)) from None
     problem = limit_problem(call)  # the limits of every input path and every read
     if problem:
         raise RecordError(problem)
     return call
 
 
-def call_to_record(call: Call) -> dict[str, Any]:
-    """The stored record of a call: deterministic key order, empty optional fields left out."""
+def _flag(table: dict, key: str, where: str, n: int) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise RecordError(f"'{where}[{n}].{key}' must be true or false, not {type(value).__name__}")
+    return value
+
+
+_KINDS = frozenset(k.value for k in Kind)
+
+
+def _entry(table: dict, n: int, zone: str, exact: bool) -> Extension:
+    """The ``n``-th history entry of a record (see ``history.Extension``)."""
+    where = f"extensions[{n}]"
+    if "recorded" not in table:
+        raise RecordError(f"extension {n} has no 'recorded'")
+    kind_text = table.get("kind")
+    if kind_text is not None and (not isinstance(kind_text, str) or kind_text not in _KINDS):
+        kinds = ", ".join(k.value for k in Kind)
+        raise RecordError(f"'{where}.kind' is {kind_text!r}, not one of {kinds}")
+    kind = Kind(kind_text) if kind_text is not None else None
+    corrects = _text(table, "corrects")
+    if kind is Kind.CORRECTION:
+        corrects = corrects or "deadline"
+        if corrects not in CORRECTS:
+            raise RecordError(
+                f"'{where}.corrects' is {corrects!r}, not one of {', '.join(CORRECTS)}"
+            )
+    elif corrects:
+        raise RecordError(f"'{where}.corrects' is only for a correction")
+    old, new = _text(table, "old"), _text(table, "new")
+    moments: dict[str, datetime | None] = {"from": None, "to": None}
+    if corrects in ("timezone", "label"):
+        if not new.strip() or (corrects == "timezone" and not old.strip()):
+            raise RecordError(f"correction {n} of the {corrects} needs 'old' and 'new'")
+    else:
+        if "to" not in table:
+            raise RecordError(f"extension {n} has no 'to'")
+        moments["to"] = _moment(table["to"], zone, f"{where}.to", exact=exact)
+        if table.get("from") is not None:  # absent or null: the notice did not state it
+            moments["from"] = _moment(table["from"], zone, f"{where}.from", exact=exact)
+    return Extension(
+        stage=_text(table, "stage"),
+        from_=moments["from"],
+        to=moments["to"],
+        recorded=_moment(table["recorded"], "UTC", f"{where}.recorded", exact=exact),
+        reason=_text(table, "reason"),
+        source=_text(table, "source"),
+        kind=kind or infer_kind(moments["from"], moments["to"]),
+        corrects=corrects,
+        old=old,
+        new=new,
+        aoe=_flag(table, "aoe", "extensions", n),
+        kind_stated=kind is not None,
+        extra={k: v for k, v in table.items() if k not in EXTENSION_KEYS},
+    )
+
+
+def call_to_record(call: Call, *, every_kind: bool = False) -> dict[str, Any]:
+    """The stored record of a call: deterministic key order, empty optional fields left out.
+
+    The ``kind`` of a history entry read from an older file without one is left out, unless
+    ``every_kind`` (to compare two calls whatever files they came from).
+    """
     record: dict[str, Any] = {"id": call.id, "title": call.title}
     for key in ("programme", "url"):
         if getattr(call, key):
@@ -175,25 +233,69 @@ def call_to_record(call: Call) -> dict[str, Any]:
     deadlines = []
     for stage in call.stages:
         table: dict[str, Any] = {"label": stage.label} if stage.label else {}
-        table["deadline"] = to_storage(stage.original)
+        if stage.original is not None:
+            table["deadline"] = to_storage(stage.original)
+        if stage.aoe:
+            table["aoe"] = True
         table.update(stage.extra)
         deadlines.append(table)
     record["deadlines"] = deadlines
     if call.extensions:
-        record["extensions"] = [_extension_record(ext) for ext in call.extensions]
+        record["extensions"] = [_extension_record(ext, every_kind) for ext in call.extensions]
     return record
 
 
-def _extension_record(ext: Extension) -> dict[str, Any]:
-    table: dict[str, Any] = {"stage": ext.stage} if ext.stage else {}
-    table["from"] = to_storage(ext.from_)
-    table["to"] = to_storage(ext.to)
-    if ext.reason:
-        table["reason"] = ext.reason
+def _extension_record(ext: Extension, every_kind: bool = False) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    if ext.kind_stated or every_kind:
+        table["kind"] = str(ext.kind)
+    if ext.corrects:
+        table["corrects"] = ext.corrects
+    if ext.stage:
+        table["stage"] = ext.stage
+    for key, value in (("from", ext.from_), ("to", ext.to)):
+        if value is not None:
+            table[key] = to_storage(value)
+    for key, text in (("old", ext.old), ("new", ext.new), ("reason", ext.reason)):
+        if text:
+            table[key] = text
     if ext.source:
         table["source"] = ext.source
     table["recorded"] = to_storage(ext.recorded)
+    if ext.aoe:
+        table["aoe"] = True
     table.update(ext.extra)
+    return table
+
+
+def _stage_json(view: StageView, stage: Stage) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "label": view.label,
+        "deadline": to_iso(view.deadline),
+        "original_deadline": None if view.original is None else to_iso(view.original),
+        "extended": view.extended,
+    }
+    if stage.aoe:
+        table["aoe"] = True
+    return table
+
+
+def _entry_json(ext: Extension) -> dict[str, Any]:
+    table: dict[str, Any] = {"kind": str(ext.kind)}
+    if ext.corrects:
+        table["corrects"] = ext.corrects
+    table.update(
+        {
+            "stage": ext.stage,
+            "from": None if ext.from_ is None else to_iso(ext.from_),
+            "to": None if ext.to is None else to_iso(ext.to),
+        }
+    )
+    if ext.corrects in ("timezone", "label"):
+        table.update({"old": ext.old, "new": ext.new})
+    table.update({"reason": ext.reason, "source": ext.source, "recorded": to_iso(ext.recorded)})
+    if ext.aoe:
+        table["aoe"] = True
     return table
 
 
@@ -214,25 +316,9 @@ def call_to_json(call: Call, now: datetime) -> dict[str, Any]:
         "deadline_label": view.label,
         "extended": call.is_extended(),
         "deadlines": [
-            {
-                "label": v.label,
-                "deadline": to_iso(v.deadline),
-                "original_deadline": to_iso(v.original),
-                "extended": v.extended,
-            }
-            for v in call.stage_views()
+            _stage_json(v, s) for v, s in zip(call.stage_views(), call.stages, strict=True)
         ],
-        "extensions": [
-            {
-                "stage": ext.stage,
-                "from": to_iso(ext.from_),
-                "to": to_iso(ext.to),
-                "reason": ext.reason,
-                "source": ext.source,
-                "recorded": to_iso(ext.recorded),
-            }
-            for ext in call.extensions
-        ],
+        "extensions": [_entry_json(ext) for ext in call.extensions],
     }
     for key, value in call.extra.items():
         try:
@@ -250,6 +336,8 @@ def call_from_json(record: Any) -> Call:
         for table in record["deadlines"]:
             if isinstance(table, dict) and "original_deadline" in table:
                 table = {**table, "deadline": table["original_deadline"]}
+                if table["deadline"] is None:  # not stated: the history gives the deadline
+                    del table["deadline"]
             stages.append(table)
         record["deadlines"] = stages
     call = call_from_record(record, ignore=DERIVED_KEYS, exact=True)

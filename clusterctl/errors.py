@@ -64,6 +64,12 @@ class ConfigError(ClusterctlError):
     exit_code = 8
 
 
+#: Not an error: ``import`` wrote what was safe and left conflicting calls alone (said on
+#: stderr). Distinct from ConflictError's 4, after which nothing was written, and from every
+#: other code (main already gives 9, 10 and 11 other meanings).
+CONFLICTS_LEFT = 12
+
+
 def describe_os_error(exc: OSError) -> str:
     """The reason an OSError gives, in words a user can act on."""
     if exc.errno == errno.EFBIG:

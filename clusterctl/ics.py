@@ -1,8 +1,8 @@
 """RFC 5545 calendar export: one event per stage deadline, with reminders per threshold.
 
 Each event has a UID stable per call and stage and a SEQUENCE equal to the number of times
-that stage was extended, so re-importing a newer export updates events instead of
-duplicating them.
+that stage's deadline history changed (extended, brought forward, corrected), so
+re-importing a newer export updates events instead of duplicating them.
 """
 
 from __future__ import annotations
@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
 from clusterctl.errors import UsageError
+from clusterctl.history import Extension, Kind
 from clusterctl.model import URL_CONTROL, Call, StageView
 from clusterctl.timefmt import format_duration, format_moment
 from clusterctl.warn import check_thresholds
+from clusterctl.zones import AOE_KEY
 
 # C0 controls (but TAB and LF) and DEL are not allowed in iCalendar TEXT values.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -51,17 +53,20 @@ def _digest(label: str) -> str:
 def event_uids(call: Call) -> dict[str, str]:
     """The UID of each stage's event, by stage label: ``<id>--<stage slug>@clusterctl``.
 
-    The unlabelled stage is ``deadline``. A label whose slug is empty or shared with another
+    The slug is of the stage's first label: a corrected label keeps the event it had. The
+    unlabelled stage is ``deadline``. A label whose slug is empty or shared with another
     stage of the call gets a short hash of the label appended, so UIDs stay distinct.
     """
-    slugs = {s.label: (_slug(s.label) if s.label else "deadline") for s in call.stages}
+    origins = {v.label: v.origin for v in call.stage_views()}
+    slugs = {label: (_slug(origin) if origin else "deadline") for label, origin in origins.items()}
     counts: dict[str, int] = {}
     for slug in slugs.values():
         counts[slug] = counts.get(slug, 0) + 1
     uids: dict[str, str] = {}
     for label, slug in slugs.items():
         if not slug or counts[slug] > 1:
-            slug = f"{slug}-{_digest(label)}" if slug else f"stage-{_digest(label)}"
+            origin = origins[label]
+            slug = f"{slug}-{_digest(origin)}" if slug else f"stage-{_digest(origin)}"
         uids[label] = f"{call.id}--{slug}@clusterctl"
     return uids
 
@@ -82,30 +87,57 @@ def _local(dt: datetime) -> datetime:
 
 def _description(call: Call, view: StageView) -> str:
     zone = ZoneInfo(call.timezone)
+
+    def when(dt: datetime) -> str:
+        return format_moment(dt.astimezone(zone))
+
     lines = []
     if call.programme:
         lines.append(f"Programme: {call.programme}")
     if view.label:
         lines.append(f"Stage: {view.label}")
-    lines.append(f"Deadline: {format_moment(view.deadline.astimezone(zone))}")
-    if view.extended:
-        lines.append(f"Original deadline: {format_moment(view.original.astimezone(zone))}")
-        for ext in call.extensions:
-            if ext.stage != view.label:
-                continue
-            line = (
-                f"Extended from {format_moment(ext.from_.astimezone(zone))} "
-                f"to {format_moment(ext.to.astimezone(zone))} "
-                f"(recorded {format_moment(ext.recorded.astimezone(UTC))})"
-            )
-            if ext.reason:
-                line += f": {ext.reason}"
-            if ext.source:
-                line += f" [source: {ext.source}]"
-            lines.append(line)
+    deadline = when(view.deadline)
+    if view.aoe:
+        deadline += f" ({format_moment(view.deadline, AOE_KEY)})"
+    lines.append(f"Deadline: {deadline}")
+    if view.moved:
+        original = "not stated" if view.original is None else when(view.original)
+        lines.append(f"Original deadline: {original}")
+    for index in sorted({*view.entries, *_zone_corrections(call)}):
+        lines.append(_entry_line(call.extensions[index], when))
     if call.url:
         lines.append(f"URL: {_uri(call.url)}")
     return "\n".join(lines)
+
+
+def _zone_corrections(call: Call) -> list[int]:
+    """Indices of the corrections of the call's zone: they concern every stage."""
+    return [n for n, e in enumerate(call.extensions) if e.corrects == "timezone"]
+
+
+def _entry_line(ext: Extension, when: Callable[[datetime], str]) -> str:
+    """One history entry in an event's description (extended, brought forward, corrected)."""
+    recorded = f"(recorded {format_moment(ext.recorded.astimezone(UTC))})"
+    if ext.corrects == "timezone":
+        line = f"Time zone corrected from {ext.old} to {ext.new}, wall times kept {recorded}"
+    elif ext.corrects == "label":
+        line = f"Stage label corrected from {ext.old!r} to {ext.new!r} {recorded}"
+    else:
+        after = "?" if ext.to is None else when(ext.to)
+        verb = {
+            Kind.EXTENSION: "Extended",
+            Kind.BROUGHT_FORWARD: "Brought forward",
+            Kind.CORRECTION: "Corrected",
+        }[ext.kind]
+        if ext.from_ is None:
+            line = f"{verb} (original not stated) to {after} {recorded}"
+        else:
+            line = f"{verb} from {when(ext.from_)} to {after} {recorded}"
+    if ext.reason:
+        line += f": {ext.reason}"
+    if ext.source:
+        line += f" [source: {ext.source}]"
+    return line
 
 
 def calendar_bytes(
@@ -143,7 +175,8 @@ def calendar_bytes(
             # No DTEND/DURATION: RFC 5545 3.6.1 makes such an event end at its DTSTART, while
             # DTEND equal to DTSTART is not allowed (3.8.2.2 wants it later).
             event.add("dtstart", start)
-            event.add("sequence", sum(1 for e in call.extensions if e.stage == view.label))
+            # Every entry about the stage changed its event (and a zone correction, all of them).
+            event.add("sequence", len({*view.entries, *_zone_corrections(call)}))
             event.add("summary", _text(title))
             event.add("description", _text(_description(call, view)))
             if call.url:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from clusterctl.codec import RecordError, call_from_json, call_to_record
+from clusterctl.diff import change_lines, detail_text
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.interchange import read_calls_csv
 from clusterctl.model import Call
@@ -22,9 +23,19 @@ Lookup = Callable[[str], Call | None]
 PORTAL_REASON = "portal update"
 
 
+#: How the lines of ``ImportPlan.messages`` that are printed without ``--verbose`` start:
+#: conflicts (on stderr) and local edits kept although the portal changed the field.
+ALWAYS_SAID = ("conflict", "kept your")
+
+
 @dataclass
 class ImportPlan:
-    """What an import will write, and what it has to say about each call."""
+    """What an import will write, and what it has to say about each call.
+
+    ``messages`` holds one line per call ('new X', 'updated X ...', 'unchanged X'), each
+    followed by its changed fields ('  title: A -> B'); conflicts and kept local edits (see
+    ALWAYS_SAID) are said even without ``--verbose``.
+    """
 
     writes: list[Call] = field(default_factory=list)
     counts: dict[str, int] = field(
@@ -156,15 +167,17 @@ def plan_records(
     for n, call in enumerate(calls, start=1):
         existing = lookup(call.id)  # a file read and parse: once per record
         if existing is not None:
+            # An identical call is no conflict: re-importing a backup changes nothing.
+            if _same(existing, call):
+                plan.note("unchanged", f"unchanged {call.id}")
+                continue
             if not replace_existing:
                 raise ConflictError(
                     f"{source}: record {n}: a call with id {call.id!r} already exists "
                     "(use --replace to overwrite); nothing was imported"
                 )
-            if _same(existing, call):
-                plan.note("unchanged", f"unchanged {call.id}")
-                continue
             plan.note("replaced", f"replaced {call.id}")
+            plan.messages.extend(_field_lines(existing, call))
         else:
             plan.note("new", f"new {call.id}")
         plan.writes.append(call)
@@ -172,8 +185,36 @@ def plan_records(
 
 
 def _same(stored: Call | None, incoming: Call) -> bool:
-    """True when writing ``incoming`` would not change the stored call at all."""
-    return stored is not None and call_to_record(stored) == call_to_record(incoming)
+    """True when ``incoming`` holds exactly what the stored call holds (an entry's kind
+    counts the same whether its file states it or not)."""
+    return stored is not None and call_to_record(stored, every_kind=True) == call_to_record(
+        incoming, every_kind=True
+    )
+
+
+def _field_lines(old: Call, new: Call) -> list[str]:
+    """The changed fields of a call, indented under its line."""
+    lines = change_lines(old, new)
+    if len(old.extensions) != len(new.extensions):
+        lines.append(f"history: {len(old.extensions)} -> {len(new.extensions)} entries")
+    return [f"  {line}" for line in lines]
+
+
+def _kept_edits(existing: Call, base: dict[str, Any], incoming: Call) -> list[str]:
+    """A line per field the user changed locally (or set by hand before the first import) that
+    the portal changed too: the local value is kept, and both are said."""
+    lines = []
+    for name in ("title", "programme", "url", "opens"):
+        mine, theirs = getattr(existing, name), getattr(incoming, name)
+        if name == "opens":
+            mine, theirs = _iso(mine), _iso(theirs)
+        if mine == theirs or (name in base and base[name] in (mine, theirs)):
+            continue  # the same, not edited locally, or not changed on the portal
+        lines.append(
+            f"kept your {name} of {existing.id}: {detail_text(existing, name)}; "
+            f"the portal now says: {detail_text(incoming, name)}"
+        )
+    return lines
 
 
 def _merged_field(local: Any, base: Any, incoming: Any) -> Any:
@@ -238,7 +279,10 @@ def plan_portal(
         elif changed_info:
             plan.note("updated", f"updated {incoming.id} (portal information)")
         elif not conflicts:
-            plan.note("unchanged")
+            plan.note("unchanged", f"unchanged {incoming.id}")
+        if changed_details:
+            plan.messages.extend(f"  {line}" for line in change_lines(existing, details))
+        plan.messages.extend(_kept_edits(existing, base, incoming))
         if details != existing or changed_info:
             plan.writes.append(details)
     return plan
@@ -267,28 +311,29 @@ def _merge_deadlines(
                 "that the stored call does not have; left alone"
             )
             continue
+        said = stage.original
         # Instants: datetimes sharing one ZoneInfo compare by wall time (wrong in the fold hour).
-        if stage.original.timestamp() == view.deadline.timestamp():
-            continue
-        earlier = stage.original.timestamp() < view.deadline.timestamp()
+        if said is None or said.timestamp() == view.deadline.timestamp():
+            continue  # (the portal always states its deadlines)
+        earlier = said.timestamp() < view.deadline.timestamp()
         where = f" ({stage.label})" if stage.label else ""
         if earlier and not allow_earlier:
             conflicts.append(
-                f"conflict {existing.id}{where}: the portal says {format_moment(stage.original)}, "
+                f"conflict {existing.id}{where}: the portal says {format_moment(said)}, "
                 f"earlier than the stored {format_moment(view.deadline)}; left alone "
                 "(use --allow-earlier to accept)"
             )
             continue
         merged = merged.extend(
-            stage.original,
+            said,
             recorded=now,
             stage=stage.label,
             reason=PORTAL_REASON,
             source=incoming.url,
             allow_earlier=True,
         )
+        verb = "brought forward" if earlier else "extended"
         extended.append(
-            f"extended {existing.id}{where}: {format_moment(view.deadline)} -> "
-            f"{format_moment(stage.original)}"
+            f"{verb} {existing.id}{where}: {format_moment(view.deadline)} -> {format_moment(said)}"
         )
     return merged, extended, conflicts

@@ -11,10 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import NamedTuple
 
 from clusterctl.errors import ConflictError, UsageError
+from clusterctl.history import EXTENSION, Extension, Kind, Track, replay
 from clusterctl.limits import MAX_CHARS, YEAR_RANGE
+from clusterctl.zones import get_zone, readings, wall_text
+
+__all__ = ["Extension", "Kind"]  # the history entry lives in clusterctl.history
 
 #: What a call id may be: it becomes a file name, so it is restricted to a safe alphabet.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
@@ -83,34 +88,89 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Stage:
-    """One deadline of a call (single-deadline calls have one stage labelled '')."""
+    """One deadline of a call (single-deadline calls have one stage labelled '').
+
+    ``original`` is None when the notice gave only the extended deadline (``add --extended``);
+    the history then starts with an extension from an unstated deadline. ``aoe``: the original
+    was entered in AoE (Anywhere on Earth), which is shown beside it.
+    """
 
     label: str
-    original: datetime
+    original: datetime | None
+    aoe: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class Extension:
-    """A recorded move of one stage's deadline from ``from_`` to ``to``."""
+class StageView(NamedTuple):
+    """A stage with its effective deadline after its history (a tuple: one is built per stage
+    of every call a listing reads).
 
-    stage: str
-    from_: datetime
-    to: datetime
-    recorded: datetime
-    reason: str = ""
-    source: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class StageView:
-    """A stage with its effective deadline after extensions."""
+    ``extended``: an extension moved it later; ``brought_forward``: an announcement moved it
+    earlier; ``last_move`` is the kind of the latest of those ('' if never moved);
+    ``corrected``: the user corrected its original deadline. ``aoe``: the effective deadline
+    was entered in AoE. ``origin`` is its label before any correction (stable calendar UIDs),
+    ``entries`` the indices of the history entries about it, and ``warn_key`` the (label,
+    moment) its warnings are keyed by (see ``history.Track.anchor``).
+    """
 
     label: str
-    original: datetime
+    original: datetime | None
     deadline: datetime
     extended: bool
+    brought_forward: bool = False
+    last_move: str = ""
+    corrected: bool = False
+    aoe: bool = False
+    origin: str = ""
+    entries: tuple[int, ...] = ()
+    warn_key: tuple[str, datetime] | None = None
+
+    @property
+    def moved(self) -> bool:
+        """True when an announcement (extension or bringing forward) moved this deadline."""
+        return self.extended or self.brought_forward
+
+    @property
+    def first(self) -> datetime:
+        """The earliest deadline the stage is known to have had (for ``opens`` checks)."""
+        return self.deadline if self.original is None else self.original
+
+
+def _plain_view(stage: Stage) -> StageView:
+    """The view of a stage that has no history."""
+    if stage.original is None:
+        return _view(Track(stage.label, stage.label, None, None))
+    return StageView(
+        label=stage.label,
+        original=stage.original,
+        deadline=stage.original,
+        extended=False,
+        aoe=stage.aoe,
+        origin=stage.label,
+        warn_key=(stage.label, stage.original),
+    )
+
+
+def _view(track: Track) -> StageView:
+    if track.deadline is None:
+        raise ValueError(
+            f"stage {track.label!r} has no deadline: neither its 'deadline' nor an extension "
+            "states one"
+        )
+    label, moment = track.anchor
+    return StageView(
+        label=track.label,
+        original=track.original,
+        deadline=track.deadline,
+        extended=track.extended,
+        brought_forward=track.brought_forward,
+        last_move=track.last_move,
+        corrected=track.corrected,
+        aoe=track.aoe,
+        origin=track.origin,
+        entries=tuple(track.entries),
+        warn_key=(label, moment or track.deadline),
+    )
 
 
 @dataclass(frozen=True)
@@ -131,20 +191,24 @@ class Call:
 
     # --- deadlines -------------------------------------------------------------------------
 
+    @cached_property
+    def _replayed(self) -> tuple[list[Track], list[str]]:
+        return replay(
+            [(s.label, s.original, s.aoe) for s in self.stages], self.extensions, self.timezone
+        )
+
     def stage_views(self) -> list[StageView]:
-        """Every stage with its effective deadline (the latest extension wins), in stage order."""
-        latest: dict[str, datetime] = {}
-        for ext in self.extensions:
-            latest[ext.stage] = ext.to
-        return [
-            StageView(
-                label=s.label,
-                original=s.original,
-                deadline=latest.get(s.label, s.original),
-                extended=s.label in latest,
-            )
-            for s in self.stages
-        ]
+        """Every stage with its effective deadline after its history, in stage order.
+
+        Raise ValueError for a stage that no deadline is stated for (a hand-edited file).
+        """
+        if not self.extensions:  # most calls: no replay needed
+            return [_plain_view(s) for s in self.stages]
+        return [_view(track) for track in self._replayed[0]]
+
+    def history_problems(self) -> list[str]:
+        """Inconsistencies of the history (an entry that does not chain), without the id."""
+        return list(self._replayed[1]) if self.extensions else []
 
     def next_stage(self, now: datetime) -> StageView | None:
         """The soonest stage whose effective deadline is still ahead of ``now``."""
@@ -180,8 +244,8 @@ class Call:
         return self.next_stage(now) or self.last_stage()
 
     def is_extended(self) -> bool:
-        """True when any stage's deadline was ever moved."""
-        return bool(self.extensions)
+        """True when any stage's deadline was ever extended (moved later by an announcement)."""
+        return any(ext.kind is EXTENSION for ext in self.extensions)
 
     def find_stage(self, label: str) -> Stage:
         """The stage called ``label``; raise UsageError listing the labels otherwise."""
@@ -215,8 +279,12 @@ class Call:
         reason: str = "",
         source: str = "",
         allow_earlier: bool = False,
+        aoe: bool = False,
     ) -> Call:
-        """Return a copy with an extension of ``stage`` (default: the next open one) to ``to``."""
+        """Return a copy with an extension of ``stage`` (default: the next open one) to ``to``.
+
+        With ``allow_earlier`` an earlier ``to`` is recorded as brought forward.
+        """
         view = self.target_stage(stage, recorded)
         if to.timestamp() == view.deadline.timestamp():
             raise ConflictError(
@@ -227,6 +295,7 @@ class Call:
                 f"call {self.id}: {to.isoformat()} is earlier than the current deadline "
                 f"{view.deadline.isoformat()}; use --allow-earlier if it was brought forward"
             )
+        later = to.timestamp() > view.deadline.timestamp()
         ext = Extension(
             stage=view.label,
             from_=view.deadline,
@@ -234,8 +303,118 @@ class Call:
             recorded=recorded.astimezone(UTC),
             reason=reason,
             source=source,
+            kind=Kind.EXTENSION if later else Kind.BROUGHT_FORWARD,
+            aoe=aoe,
         )
         return replace(self, extensions=(*self.extensions, ext))
+
+    def correct_deadline(
+        self,
+        to: datetime,
+        *,
+        recorded: datetime,
+        stage: str | None = None,
+        aoe: bool = False,
+    ) -> Call:
+        """Return a copy whose ``stage``'s original deadline is ``to``, recorded as a correction.
+
+        Extensions recorded before or after still chain (see ``history.replay``). A call with
+        several stages must name one.
+        """
+        if stage is None:
+            if len(self.stages) > 1:
+                names = ", ".join(repr(s.label) for s in self.stages)
+                raise UsageError(
+                    f"call {self.id} has several stages ({names}); name one with --stage"
+                )
+            target = self.stages[0]
+        else:
+            target = self.find_stage(stage)
+        old = target.original
+        zone = get_zone(self.timezone)
+        if old is not None and old.timestamp() == to.timestamp():
+            raise ConflictError(
+                f"call {self.id}: the deadline is already {to.isoformat()}; nothing to correct"
+            )
+        new = to.astimezone(zone)
+        stages = tuple(replace(s, original=new, aoe=aoe) if s is target else s for s in self.stages)
+        ext = Extension(
+            stage=target.label,
+            from_=old,
+            to=new,
+            recorded=recorded.astimezone(UTC),
+            kind=Kind.CORRECTION,
+            corrects="deadline",
+            aoe=aoe,
+        )
+        return replace(self, stages=stages, extensions=(*self.extensions, ext))
+
+    def correct_timezone(self, zone: str, *, recorded: datetime) -> Call:
+        """Return a copy in ``zone`` that keeps every wall time (17:00 stays 17:00).
+
+        ``zone`` must be canonical (``zones.canonical_zone_name``). Raise UsageError for a wall
+        time that does not exist in ``zone``.
+        """
+        if zone == self.timezone:
+            raise ConflictError(
+                f"call {self.id}: the time zone is already {zone}; nothing to correct"
+            )
+        tz = get_zone(zone)
+
+        def moved(dt: datetime | None) -> datetime | None:
+            if dt is None:
+                return None
+            wall = dt.replace(tzinfo=None)
+            status, first, second = readings(wall, tz)
+            if status == "gap":
+                raise UsageError(
+                    f"call {self.id}: {wall_text(wall)} does not exist in {zone} "
+                    "(clocks go forward); correct that deadline first"
+                )
+            return second if status == "fold" and dt.fold else first
+
+        ext = Extension(
+            stage="",
+            from_=None,
+            to=None,
+            recorded=recorded.astimezone(UTC),
+            kind=Kind.CORRECTION,
+            corrects="timezone",
+            old=self.timezone,
+            new=zone,
+        )
+        return replace(
+            self,
+            timezone=zone,
+            opens=moved(self.opens),
+            stages=tuple(replace(s, original=moved(s.original)) for s in self.stages),
+            extensions=(
+                *(replace(e, from_=moved(e.from_), to=moved(e.to)) for e in self.extensions),
+                ext,
+            ),
+        )
+
+    def correct_label(self, old: str, new: str, *, recorded: datetime) -> Call:
+        """Return a copy whose stage ``old`` is labelled ``new``, recorded as a correction."""
+        target = self.find_stage(old)
+        if not new.strip():
+            raise UsageError("a stage label must not be empty")
+        if new == old:
+            raise ConflictError(f"call {self.id}: stage {old!r} is already called that")
+        if any(s.label == new for s in self.stages):
+            raise UsageError(f"call {self.id} already has a stage {new!r}")
+        ext = Extension(
+            stage=old,
+            from_=None,
+            to=None,
+            recorded=recorded.astimezone(UTC),
+            kind=Kind.CORRECTION,
+            corrects="label",
+            old=old,
+            new=new,
+        )
+        stages = tuple(replace(s, label=new) if s is target else s for s in self.stages)
+        return replace(self, stages=stages, extensions=(*self.extensions, ext))
 
 
 class CallSummary(NamedTuple):
@@ -277,27 +456,33 @@ class CallSummary(NamedTuple):
         return Status.CLOSED
 
 
-def make_stages(deadlines: Sequence[tuple[str, datetime]]) -> tuple[Stage, ...]:
-    """Stages from (label, deadline) pairs, in time order.
+def make_stages(
+    deadlines: Sequence[tuple[str, datetime]], aoe: Sequence[bool] = ()
+) -> tuple[Stage, ...]:
+    """Stages from (label, deadline) pairs, in time order (``aoe``: which were given in AoE).
 
     Several unlabelled deadlines are named 'Stage 1', 'Stage 2'... in time order; a single one
     keeps the empty label. Labels must be unique.
     """
     if not deadlines:
         raise UsageError("a call needs at least one --deadline")
-    ordered = sorted(deadlines, key=lambda pair: pair[1].timestamp())
-    unlabelled = [pair for pair in ordered if not pair[0]]
+    flags = list(aoe) + [False] * (len(deadlines) - len(aoe))
+    ordered = sorted(
+        ((label, when, flag) for (label, when), flag in zip(deadlines, flags, strict=True)),
+        key=lambda triple: triple[1].timestamp(),
+    )
+    unlabelled = [triple for triple in ordered if not triple[0]]
     if len(ordered) > 1 and unlabelled:
-        taken = {label for label, _ in ordered}
+        taken = {label for label, _, _ in ordered}
         names = iter(f"Stage {n}" for n in range(1, 1000) if f"Stage {n}" not in taken)
-        ordered = [(label or next(names), when) for label, when in ordered]
-    instants = [when.timestamp() for _, when in ordered]
+        ordered = [(label or next(names), when, flag) for label, when, flag in ordered]
+    instants = [when.timestamp() for _, when, _ in ordered]
     if len(set(instants)) != len(instants):
         raise UsageError("two deadlines of one call are the same moment")
-    labels = [label for label, _ in ordered]
+    labels = [label for label, _, _ in ordered]
     if len(set(labels)) != len(labels):
         raise UsageError(f"deadline labels must be unique: {labels}")
-    return tuple(Stage(label=label, original=when) for label, when in ordered)
+    return tuple(Stage(label=label, original=when, aoe=flag) for label, when, flag in ordered)
 
 
 def sort_key(summary: CallSummary, now: float) -> tuple[int, float, str]:
@@ -316,26 +501,13 @@ def consistency_problems(call: Call) -> list[str]:
         problems.append(f"{call.id}: has no deadline")
     if len(set(labels)) != len(labels):
         problems.append(f"{call.id}: stage labels are not unique: {labels}")
-    if (
-        call.stages
-        and call.opens is not None
-        and call.opens.timestamp() >= min(s.original.timestamp() for s in call.stages)
-    ):
-        problems.append(
-            f"{call.id}: opens {call.opens.isoformat()} is not before its first deadline"
-        )
-    current = {s.label: s.original for s in call.stages}
-    for n, ext in enumerate(call.extensions, start=1):
-        if ext.stage not in current:
-            problems.append(f"{call.id}: extension {n} names unknown stage {ext.stage!r}")
-            continue
-        if ext.from_.timestamp() != current[ext.stage].timestamp():
+    if call.stages and call.opens is not None:
+        first = min(v.first.timestamp() for v in call.stage_views())
+        if call.opens.timestamp() >= first:
             problems.append(
-                f"{call.id}: extension {n} says it moved the deadline from "
-                f"{ext.from_.isoformat()}, but the deadline then was "
-                f"{current[ext.stage].isoformat()}"
+                f"{call.id}: opens {call.opens.isoformat()} is not before its first deadline"
             )
-        current[ext.stage] = ext.to
+    problems.extend(f"{call.id}: {problem}" for problem in call.history_problems())
     return problems
 
 
@@ -356,7 +528,7 @@ def validate_call(call: Call) -> Call:
         validate_tag(tag)
     for ext in call.extensions:
         validate_url(ext.source)
-    instants = [s.original.timestamp() for s in call.stages]
+    instants = [s.original.timestamp() for s in call.stages if s.original is not None]
     if len(set(instants)) != len(instants):
         raise UsageError("two deadlines of one call are the same moment")
     return call
@@ -370,7 +542,13 @@ def _texts(call: Call) -> list[tuple[str, str]]:
     for n, ext in enumerate(call.extensions, start=1):
         texts += [
             (f"extensions[{n}].{key}", text)
-            for key, text in (("stage", ext.stage), ("reason", ext.reason), ("source", ext.source))
+            for key, text in (
+                ("stage", ext.stage),
+                ("reason", ext.reason),
+                ("source", ext.source),
+                ("old", ext.old),
+                ("new", ext.new),
+            )
         ]
     return texts
 
@@ -392,6 +570,8 @@ def limit_problem(call: Call) -> str | None:
             (f"stage of extension {n}", "label", ext.stage),
             (f"reason of extension {n}", "reason", ext.reason),
             (f"source of extension {n}", "source", ext.source),
+            (f"old value of correction {n}", "label", ext.old),
+            (f"new value of correction {n}", "label", ext.new),
         ]
     for what, key, text in texts:
         if len(text) > MAX_CHARS[key]:

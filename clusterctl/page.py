@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from clusterctl import __version__
 from clusterctl.errors import UsageError
+from clusterctl.history import Kind
 from clusterctl.model import Call, Status, sort_key
 from clusterctl.render import SOON, URGENT, urgency
 from clusterctl.timefmt import format_moment, format_relative, format_time_left
@@ -112,6 +113,7 @@ class StageItem:
 
 @dataclass(frozen=True)
 class ExtensionItem:
+    verb: str  # "Extended", "Brought forward", "Corrected"
     stage: str
     from_: str
     to: str
@@ -141,6 +143,9 @@ class CallItem:
     note: str
 
 
+_VERBS = {Kind.BROUGHT_FORWARD: "Brought forward", Kind.CORRECTION: "Corrected"}
+
+
 def _call_item(call: Call, now: datetime, display_zone: str | None) -> CallItem:
     status = call.status(now)
     other_zone = display_zone is not None and get_zone(display_zone).key != call.timezone
@@ -152,7 +157,11 @@ def _call_item(call: Call, now: datetime, display_zone: str | None) -> CallItem:
                 label=_clean(view.label) or "Deadline",
                 when=format_moment(view.deadline, call.timezone),
                 also=f"= {format_moment(view.deadline, display_zone)}" if other_zone else "",
-                original=format_moment(view.original, call.timezone) if view.extended else "",
+                original=(
+                    format_moment(view.original, call.timezone)
+                    if view.extended and view.original is not None
+                    else ""
+                ),
                 iso=to_iso(view.deadline),
                 utc=utc_stamp(view.deadline),
                 left=format_time_left(view.deadline, now),
@@ -161,9 +170,14 @@ def _call_item(call: Call, now: datetime, display_zone: str | None) -> CallItem:
         )
     extensions = tuple(
         ExtensionItem(
+            verb=_VERBS.get(ext.kind, "Extended"),
             stage=_clean(ext.stage),
-            from_=format_moment(ext.from_, call.timezone),
-            to=format_moment(ext.to, call.timezone),
+            from_=(
+                format_moment(ext.from_, call.timezone)
+                if ext.from_ is not None
+                else _clean(ext.old) or "a deadline not stated"
+            ),
+            to=format_moment(ext.to, call.timezone) if ext.to is not None else _clean(ext.new),
             reason=_clean(ext.reason),
             source=_clean(ext.source),
             source_href=safe_href(ext.source),

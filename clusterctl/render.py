@@ -20,10 +20,11 @@ from operator import attrgetter
 from typing import IO, Any, NamedTuple
 
 from clusterctl.errors import UsageError
+from clusterctl.history import Extension, Kind
 from clusterctl.layout import Column, How, Terminal, detail_text, table_text
 from clusterctl.model import Call, CallSummary, Status
 from clusterctl.timefmt import format_duration, format_moment, format_relative, format_time_left
-from clusterctl.zones import get_zone
+from clusterctl.zones import AOE_KEY, get_zone
 
 URGENT = timedelta(days=2)
 SOON = timedelta(days=7)
@@ -326,10 +327,11 @@ def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
 
 
 def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> list[tuple[str, str]]:
-    """(label, value) pairs describing one call with its full deadline and extension history."""
+    """(label, value) pairs describing one call with its full deadline history."""
 
-    def when(dt: datetime) -> str:
-        return format_moment(dt, display_zone)
+    def when(dt: datetime, aoe: bool = False) -> str:
+        text = format_moment(dt, display_zone)
+        return f"{text} ({format_moment(dt, AOE_KEY)})" if aoe else text
 
     lines: list[tuple[str, str]] = [
         ("ID", call.id),
@@ -343,21 +345,47 @@ def call_detail_lines(call: Call, now: datetime, display_zone: str | None) -> li
     ]
     for view in call.stage_views():
         name = f"Deadline ({printable(view.label)})" if view.label else "Deadline"
-        value = f"{when(view.deadline)}, {format_time_left(view.deadline, now)}"
-        if view.extended:
-            value += f" (extended; originally {when(view.original)})"
+        value = f"{when(view.deadline, view.aoe)}, {format_time_left(view.deadline, now)}"
+        if view.moved:
+            word = "brought forward" if view.last_move == Kind.BROUGHT_FORWARD else "extended"
+            if view.original is None:
+                value += f", {word} (original deadline not stated)"
+            else:
+                value += f" ({word}; originally {when(view.original)})"
         lines.append((name, value))
     if call.note:
         lines.append(("Note", printable(call.note)))
     for n, ext in enumerate(call.extensions, start=1):
-        stage = f" [{printable(ext.stage)}]" if ext.stage else ""
-        text = f"{when(ext.from_)} -> {when(ext.to)}{stage}, recorded {when(ext.recorded)}"
-        if ext.reason:
-            text += f"; reason: {printable(ext.reason)}"
-        if ext.source:
-            text += f"; source: {printable(ext.source)}"
-        lines.append((f"Extension {n}", text))
+        lines.append((f"{ENTRY_NAMES[ext.kind]} {n}", _entry_text(ext, when)))
     return lines
+
+
+#: How ``show`` names each kind of history entry.
+ENTRY_NAMES = {
+    Kind.EXTENSION: "Extension",
+    Kind.BROUGHT_FORWARD: "Brought forward",
+    Kind.CORRECTION: "Correction",
+}
+
+
+def _entry_text(ext: Extension, when: Callable[[datetime, bool], str]) -> str:
+    """One history entry for ``show``: what changed, old -> new, when recorded, why."""
+    stage = f" [{printable(ext.stage)}]" if ext.stage else ""
+    if ext.corrects == "timezone":
+        text = f"time zone {ext.old} -> {ext.new} (wall times kept)"
+    elif ext.corrects == "label":
+        text = f"stage label {printable(ext.old)!r} -> {printable(ext.new)!r}"
+    else:
+        before = "not stated" if ext.from_ is None else when(ext.from_, False)
+        after = "-" if ext.to is None else when(ext.to, ext.aoe)
+        what = "deadline " if ext.kind is Kind.CORRECTION else ""
+        text = f"{what}{before} -> {after}{stage}"
+    text += f", recorded {when(ext.recorded, False)}"
+    if ext.reason:
+        text += f"; reason: {printable(ext.reason)}"
+    if ext.source:
+        text += f"; source: {printable(ext.source)}"
+    return text
 
 
 def print_detail(lines: Sequence[tuple[str, str]], console: Any | None, out: IO[str]) -> None:

@@ -327,6 +327,15 @@ def _resolve_cet(wall: datetime, name: str, text: str) -> datetime:
     )
 
 
+_AOE_WORDS = _LazyPattern(r"(?i)(?<![^\W\d_])(?:aoe|anywhere\s+on\s+earth)(?![^\W_])")
+
+
+def names_aoe(text: str) -> bool:
+    """True when ``text`` gives its moment in AoE ('31 March 2027 23:59 AoE'): such a deadline
+    is shown in AoE beside the call's own zone."""
+    return bool(_AOE_WORDS.search(text))
+
+
 def parse_moment(text: str, zone: str, *, default_time: time | None = DEADLINE_TIME) -> datetime:
     """Read a user-given moment; the result is aware and in ``get_zone(zone)``.
 

@@ -1,7 +1,10 @@
 """Which deadline warnings are due: pure logic from calls, thresholds, now and a ledger.
 
 A warning is identified by (call, stage, deadline instant, threshold). Putting the deadline
-instant in the key means an extension re-arms every threshold for the new deadline.
+instant in the key means an extension re-arms every threshold for the new deadline. A
+correction does not, unless it moved the deadline later: the key then keeps the stage's label
+and deadline as they were (``StageView.warn_key``), so a warning delivered before is not sent
+again for a deadline that was only typed wrong.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
+from clusterctl.history import Kind
 from clusterctl.model import Call, CallSummary
 from clusterctl.timefmt import format_duration, format_moment, format_time_left
 from clusterctl.timeparse import utc_stamp
@@ -54,12 +58,15 @@ class DueWarning:
     threshold: timedelta
     remaining: timedelta
     extended: bool
+    #: (stage label, deadline) the key names, when not ``stage`` and ``deadline`` (corrections).
+    anchor: tuple[str, datetime] | None = None
 
     @property
     def key(self) -> str:
         """Stable ledger key: call, stage, deadline instant (UTC) and threshold in seconds."""
         seconds = int(self.threshold.total_seconds())
-        return f"{self.call_id}|{self.stage}|{utc_stamp(self.deadline)}|{seconds}"
+        stage, deadline = self.anchor or (self.stage, self.deadline)
+        return f"{self.call_id}|{stage}|{utc_stamp(deadline)}|{seconds}"
 
 
 def candidate_ids(
@@ -106,6 +113,7 @@ def due_warnings(
                 threshold=min(crossed),
                 remaining=remaining,
                 extended=view.extended,
+                anchor=view.warn_key,
             )
             if warning.key not in delivered:
                 found.append(warning)
@@ -276,17 +284,22 @@ def describe_changes(new: Iterable[Call], moved: Iterable[Call], since: datetime
             f"new {call.id}: {one_line(call.title)}, deadline {format_moment(view.deadline)}"
         )
     for call in moved:
-        recent = [e for e in call.extensions if e.recorded >= since]
+        # The entries recorded since; if their clocks say none (an entry made with an earlier
+        # --at, a git pull of an older one), the latest entry is what moved the deadline.
+        since_then = [e for e in call.extensions if e.recorded >= since] or call.extensions[-1:]
+        # A correction fixes what the user had typed: not news for the people who get the digest.
+        recent = [e for e in since_then if e.kind is not Kind.CORRECTION]
+        if since_then and not recent:
+            continue
         if not recent:
             lines.append(
                 f"deadline changed {call.id}: now {format_moment(call.last_stage().deadline)}"
             )
         for ext in recent:
-            kind = "extended" if ext.to > ext.from_ else "brought forward"
             where = f" ({one_line(ext.stage)})" if ext.stage else ""
             why = f" ({one_line(ext.reason)})" if ext.reason else ""
-            lines.append(
-                f"{kind} {call.id}{where}: {format_moment(ext.from_)} -> "
-                f"{format_moment(ext.to)}{why}"
-            )
+            verb = "brought forward" if ext.kind is Kind.BROUGHT_FORWARD else "extended"
+            was = format_moment(ext.from_) if ext.from_ is not None else "(not stated)"
+            to = format_moment(ext.to) if ext.to is not None else "?"
+            lines.append(f"{verb} {call.id}{where}: {was} -> {to}{why}")
     return lines

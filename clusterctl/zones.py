@@ -77,6 +77,29 @@ def canonical_zone_name(name: str) -> str:
     return get_zone(name).key
 
 
+#: Zone names that are abbreviations or codes rather than places, and the place to suggest.
+#: They are valid IANA names, but their rules are not those of any one country: a call in
+#: 'CET' does not follow Brussels if the EU ever stops changing the clocks differently.
+_PLACES_FOR = {
+    "CET": "Europe/Brussels", "MET": "Europe/Brussels", "EET": "Europe/Athens",
+    "WET": "Europe/Lisbon", "EST": "America/New_York", "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago", "MST": "America/Phoenix", "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles", "HST": "Pacific/Honolulu", "GB": "Europe/London",
+    "NZ": "Pacific/Auckland", "PRC": "Asia/Shanghai", "ROC": "Asia/Taipei", "ROK": "Asia/Seoul",
+    "W-SU": "Europe/Moscow",
+}  # fmt: skip
+#: Names without a place that are meant as such: UTC, and AoE's key.
+_PLACELESS = {"UTC", "UCT", "GMT", "GMT0", "Zulu", "Universal", "Greenwich"}
+
+
+def place_for_abbreviation(key: str) -> str | None:
+    """For a canonical zone key that is an abbreviation rather than a place ('CET'), the place
+    to use instead ('Europe/Brussels'); None for a place, UTC or an Etc/ offset."""
+    if "/" in key or key in _PLACELESS or not key.replace("-", "").isupper():
+        return None
+    return _PLACES_FOR.get(key, DEFAULT_ZONE)
+
+
 @lru_cache(maxsize=1)
 def zones_by_city() -> dict[str, str]:
     """'brussels' -> 'Europe/Brussels', 'new york' -> 'America/New_York' (for '<City> time')."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clusterctl.config import Config, load_config, user_dir
-from clusterctl.errors import UsageError
+from clusterctl.errors import StoreError, UsageError
 from clusterctl.layout import Terminal
 from clusterctl.render import color_wanted, terminal_of
 from clusterctl.store import Store
@@ -67,6 +67,19 @@ class AppContext:
         if timeout is None:
             timeout = self.config.lock_timeout if self.config.lock_timeout is not None else 10.0
         return Store(self.store_path()[0], lock_timeout=timeout)
+
+    def existing_store(self) -> Store:
+        """The Store, which must exist if the user named it (--store, $CLUSTERCTL_STORE, the
+        config file): only ``add`` and ``import`` create one, so a path that does not exist is
+        a mistyped one, not an empty store."""
+        store = self.store()
+        # The per-user default is made by the first add: before that, there are no calls yet.
+        if not store.root.exists() and self.store_path()[1] != "default":
+            raise StoreError(
+                f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
+                "or the config file; clusterctl add or import creates one)"
+            )
+        return store
 
     def now(self, at: str | None, tz_option: str | None = None) -> datetime:
         """``--at`` parsed, else the clock, once.

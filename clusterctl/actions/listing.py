@@ -34,7 +34,7 @@ def filter_options(
     """Build a CallFilter from the listing flags shared by ``calls`` and the exports."""
     return CallFilter(
         statuses=status_filter(open_=open_, closed=closed, forthcoming=forthcoming, all_=all_),
-        within=parse_duration(within) if within else None,
+        within=parse_duration(within) if within is not None else None,
         programme=programme,
         tags=tuple(tag or ()),
         search=search,
@@ -63,7 +63,7 @@ def list_calls(
     now = app_ctx.now(at, tz)
     flt = filter_options(open_, closed, forthcoming, all_, within, programme, tag, search)
     zone = app_ctx.display_zone(tz)
-    store = app_ctx.store()
+    store = app_ctx.existing_store()
     now_ts = now.timestamp()
     wants_closed = Status.CLOSED in flt.statuses
     unreadable: list[Unreadable] = []  # reported once the listing is out

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from clusterctl import importer
 from clusterctl.actions.context import AppContext
-from clusterctl.errors import ConflictError, UsageError
+from clusterctl.errors import CONFLICTS_LEFT, UsageError
 from clusterctl.model import Call
 from clusterctl.portal_search import (
     ADHOC_NAME,
@@ -51,11 +51,15 @@ def sync_portal(
     history: bool = False,
     verbose: bool = False,
     at: str | None = None,
-) -> None:
-    """Run the chosen portal searches and merge what they bring; silent when nothing changed."""
+) -> int | None:
+    """Run the chosen portal searches and merge what they bring; silent when nothing changed.
+
+    Return ``CONFLICTS_LEFT`` when topics that disagree with the store were left alone (each
+    said on stderr), as ``import`` does.
+    """
     if history:
         _print_history(app_ctx)
-        return
+        return None
     now = app_ctx.now(at)
     searches = _chosen(app_ctx, search, text, status, filter_ or ())
     url = endpoint or app_ctx.config.portal_endpoint or DEFAULT_ENDPOINT
@@ -84,12 +88,7 @@ def sync_portal(
     if changed or verbose or dry_run:
         prefix = "dry run, nothing written: " if dry_run else "synced: "
         echo(prefix + plan.summary())
-    if plan.counts["conflicting"]:
-        count = plan.counts["conflicting"]
-        raise ConflictError(
-            f"{count} call{'s' if count != 1 else ''} left alone: the portal disagrees with "
-            "what is stored (see above)"
-        )
+    return CONFLICTS_LEFT if plan.counts["conflicting"] else None
 
 
 def _chosen(

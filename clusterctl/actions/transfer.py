@@ -12,7 +12,7 @@ from clusterctl.actions.context import AppContext
 from clusterctl.actions.listing import filter_options
 from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.actions.warnings import thresholds_of
-from clusterctl.errors import UsageError, describe_os_error
+from clusterctl.errors import CONFLICTS_LEFT, UsageError, describe_os_error
 from clusterctl.model import Call, Status
 from clusterctl.query import CallFilter
 from clusterctl.render import TerminalProgress, echo
@@ -30,8 +30,11 @@ def import_file(
     dry_run: bool = False,
     verbose: bool = False,
     at: str | None = None,
-) -> None:
-    """Import the calls of ``file`` ('-' for stdin), all or nothing; print what changed."""
+) -> int | None:
+    """Import the calls of ``file`` ('-' for stdin), all or nothing; print what changed.
+
+    Return ``CONFLICTS_LEFT`` when a portal import left conflicts alone.
+    """
     now = app_ctx.now(at)
     name = "stdin" if str(file) == "-" else str(file)
     try:
@@ -50,7 +53,8 @@ def import_file(
         return importer.plan_records(calls, lookup, replace_existing=replace_, source=name)
 
     store = app_ctx.store()
-    if dry_run:
+    created = not dry_run and not store.root.exists()
+    if dry_run or not calls:  # nothing to write: no lock, so nothing is created either
         plan = make_plan(store.find)
     else:
         with store.transaction() as txn:
@@ -58,11 +62,15 @@ def import_file(
             for call in plan.writes:
                 txn.put(call)
             txn.progress = TerminalProgress("writing calls", len(plan.writes))
+        if created and store.exists():
+            echo(f"Created a new store in {store.root}", err=True)
     for message in plan.messages:
-        if verbose or dry_run or message.startswith("conflict"):
+        if verbose or dry_run or message.startswith(importer.ALWAYS_SAID):
             echo(message, err=message.startswith("conflict"))
     prefix = "dry run, nothing written: " if dry_run else "imported: "
     echo(prefix + plan.summary())
+    # What was safe is written; a script must still see that some calls were left alone.
+    return CONFLICTS_LEFT if plan.counts["conflicting"] else None
 
 
 def export_ics(
@@ -138,7 +146,7 @@ def _export(
 ) -> None:
     """What every ``export`` does: select the calls as ``calls`` would, render them, write the
     bytes to stdout, or atomically to ``output`` with a count on stderr."""
-    store = app_ctx.store()
+    store = app_ctx.existing_store()
     open_at = None if Status.CLOSED in flt.statuses else now.timestamp()
     unreadable: list[Unreadable] = []  # reported once the output is written
     summaries = store.summaries(open_at=open_at, unreadable=unreadable)

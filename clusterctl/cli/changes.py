@@ -9,6 +9,10 @@ import typer
 from clusterctl.actions.changes import add_call, edit_call, extend_call, remove_call
 from clusterctl.cli.base import AtOption, IdArgument, command, context
 
+DryRunFlag = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Print what would change; write nothing.")
+]
+
 
 @command("add", action=add_call)
 def add_command(
@@ -47,6 +51,23 @@ def add_command(
         list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).", show_default=False)
     ] = None,
     note: Annotated[str, typer.Option("--note", help="Free-text note.")] = "",
+    extended: Annotated[
+        bool,
+        typer.Option(
+            "--extended",
+            help="The notice gives only the extended deadline ('extended until 31 March 2017'): "
+            "record each --deadline as an extension from an original that is not stated.",
+        ),
+    ] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="With --extended: why it was extended.")
+    ] = "",
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", metavar="URL", help="With --extended: where the extension was announced."
+        ),
+    ] = "",
     replace_: Annotated[
         bool,
         typer.Option(
@@ -54,6 +75,7 @@ def add_command(
             help="Overwrite an existing call with this id, dropping its extension history.",
         ),
     ] = False,
+    dry_run: DryRunFlag = False,
     at: AtOption = None,
 ) -> None:
     """Add a call.
@@ -98,13 +120,19 @@ def extend_command(
         str, typer.Option("--source", metavar="URL", help="Where the extension was announced.")
     ] = "",
     allow_earlier: Annotated[
-        bool, typer.Option("--allow-earlier", help="Accept a deadline brought forward.")
+        bool,
+        typer.Option(
+            "--allow-earlier",
+            help="Accept an earlier deadline: recorded as brought forward. (A deadline typed "
+            "wrong is corrected with edit --deadline.)",
+        ),
     ] = False,
+    dry_run: DryRunFlag = False,
     at: AtOption = None,
 ) -> None:
     """Record a deadline extension; the history is kept, never overwritten.
 
-    Example: clusterctl extend ESCP-S3-EOI --to "31 March 2017" --reason "extended by DG GROW"
+    Example: clusterctl extend COS-CLUSTPARTNS-2017-3-02 --to "15 March 2018" --reason "DG GROW"
     """
 
 
@@ -138,8 +166,51 @@ def edit_command(
         list[str] | None,
         typer.Option("--remove-tag", help="Remove a tag (repeatable).", show_default=False),
     ] = None,
+    deadline: Annotated[
+        str | None,
+        typer.Option(
+            "--deadline",
+            "-d",
+            metavar="WHEN",
+            help="Correct a deadline typed wrong (its original; recorded as a correction). "
+            "An announced change is `extend`.",
+            show_default=False,
+        ),
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage",
+            metavar="LABEL",
+            help="With --deadline: the stage to correct (needed when there are several).",
+            show_default=False,
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="Correct the call's IANA zone, keeping every wall time (17:00 stays 17:00).",
+            show_default=False,
+        ),
+    ] = None,
+    stage_label: Annotated[
+        str | None,
+        typer.Option(
+            "--stage-label",
+            metavar="OLD=NEW",
+            help="Correct a stage's label.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: DryRunFlag = False,
+    at: AtOption = None,
 ) -> None:
-    """Change a call's details; its deadline history is never touched (use extend).
+    """Change a call's details, or correct a deadline, its zone or a stage label typed wrong.
+
+    Prints each changed field, old -> new. Corrections are kept in the history; an announced
+    change of deadline is `extend`.
 
     Example: clusterctl edit ESCP-S3-EOI --note "lead: Anna" --add-tag ours
     """

@@ -61,10 +61,17 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per call.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="One line per call (unchanged ones too), and its changed fields.",
+        ),
+    ] = False,
     at: AtOption = None,
 ) -> None:
-    """Import calls, all or nothing.
+    """Import calls, all or nothing (eu-portal: what is safe; conflicts exit 12).
 
     Example: clusterctl import search-response.json --from eu-portal --dry-run
     """

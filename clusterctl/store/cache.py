@@ -36,7 +36,7 @@ from clusterctl.store.tomlfile import TomlFileError, read_summary
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
-CACHE_FORMAT = 4
+CACHE_FORMAT = 6  # 5: a stage is "extended" only by an extension; 6: unreadable files kept
 #: The signature of a file that is not there: it never matches a real one.
 _GONE = (-1, -1, -1, -1)
 

@@ -304,6 +304,7 @@ def test_extend_history_is_kept_oldest_first(cli: Cli, sample: Path) -> None:
         "deadline = 2018-03-08 17:00:00+01:00\n"
         "\n"
         "[[extensions]]\n"
+        'kind = "extension"\n'
         "from = 2018-03-08 17:00:00+01:00\n"
         "to = 2018-03-22 17:00:00+01:00\n"
         'reason = "portal outage"\n'
@@ -311,6 +312,7 @@ def test_extend_history_is_kept_oldest_first(cli: Cli, sample: Path) -> None:
         "recorded = 2018-03-02 16:00:00+00:00\n"
         "\n"
         "[[extensions]]\n"
+        'kind = "extension"\n'
         "from = 2018-03-22 17:00:00+01:00\n"
         "to = 2018-04-05 17:00:00+02:00\n"
         "recorded = 2018-03-20 08:00:00+00:00\n"
@@ -347,7 +349,7 @@ def test_extend_earlier_is_refused_unless_allowed(cli: Cli, sample: Path) -> Non
     assert snapshot(sample) == before
     assert ok(
         cli("extend", "ALPHA-1", "--to", "15 March 2018", "--allow-earlier", "--at", NOW)
-    ) == ("Extended ALPHA-1: 2018-03-22 17:00 CET -> 2018-03-15 17:00 CET\n")
+    ) == ("Brought forward ALPHA-1: 2018-03-22 17:00 CET -> 2018-03-15 17:00 CET\n")
     data = as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW))
     assert [(e["from"], e["to"]) for e in data["extensions"]] == [
         ("2018-03-08T17:00:00+01:00", "2018-03-22T17:00:00+01:00"),
@@ -416,6 +418,7 @@ def test_extend_reason_and_source_are_stored(cli: Cli, seeded_store: Path) -> No
     data = as_json(cli("show", SEED_COS, "--format", "json", "--at", NOW, store=seeded_store))
     assert data["extensions"] == [
         {
+            "kind": "extension",
             "stage": "",
             "from": "2018-03-08T17:00:00+01:00",
             "to": "2018-03-22T17:00:00+01:00",
@@ -473,7 +476,11 @@ def test_edit_changes_details_but_not_history(cli: Cli, sample: Path) -> None:
     extend_alpha_twice(cli)
     assert ok(
         cli("edit", "ALPHA-1", "--title", "Alpha", "--add-tag", "ours", "--remove-tag", "startups")
-    ) == ("Updated ALPHA-1\n")
+    ) == (
+        "Updated ALPHA-1\n"
+        "  title: Alpha digital call -> Alpha\n"
+        "  tags: digital, startups -> digital, ours\n"
+    )
     data = as_json(cli("show", "ALPHA-1", "--format", "json", "--at", NOW))
     assert (data["title"], data["tags"]) == ("Alpha", ["digital", "ours"])
     assert data["extensions"] == ALPHA_EXTENDED_JSON["extensions"]

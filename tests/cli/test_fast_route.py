@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusterctl.cli import argspec, fast, typer_app
+from tests.cli.helpers import without_notices
 from tests.conftest import ROOT, clusterctl_exe, run_main_then, run_on_terminal
 
 STORE_ENVVAR = "CLUSTERCTL_STORE"
@@ -77,7 +78,11 @@ def test_a_plain_add_is_parsed_with_typer_defaults() -> None:
         "url": "",
         "tag": ["a", "b"],
         "note": "",
+        "extended": False,
+        "reason": "",
+        "source": "",
         "replace_": True,
+        "dry_run": False,
         "at": None,
     }
 
@@ -268,6 +273,30 @@ AT = ["--at", "2017-03-01 09:00"]
         ["migrate"],
         ["import", str(ROOT / "tests/fixtures/eu-portal-search-page.json"), "--at", "2026-11-25"],
         ["import", "no-such-file.json", "--from", "json"],
+        # issue 15: kinds of change, corrections, dry runs, input that is probably a mistake
+        ["add", "NEW-1", "--title", "T", "-d", "31 March 2027", "--extended", "--reason", "r", *AT],
+        ["add", "NEW-2", "--title", "T", "-d", "2027-03-08", "--reason", "r"],  # refused
+        ["add", "NEW-3", "--title", "T", "-d", "=2027-03-08"],  # empty label: refused
+        [
+            "add",
+            "NEW-4",
+            "--title",
+            "T",
+            "-d",
+            "S2=2027-09-01",
+            "-d",
+            "S1=2016-03-08",
+            "--tz",
+            "CET",
+        ],
+        ["add", "NEW-5", "--title", "T", "-d", "31 March 2027 23:59 AoE", "--dry-run", *AT],
+        ["extend", "ESCP-S3-EOI", "--to", "1 March 2017", "--allow-earlier", "-n", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "-d", "9 March 2018", "--stage", "", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "--deadline", "9 March 2018", *AT],
+        ["edit", "COS-CLUSTPARTNS-2017-3-02", "--tz", "Europe/Paris", "--dry-run", *AT],
+        ["edit", "UNICODE-1", "--stage-label", "Étape 2=Étape deux", *AT],
+        ["edit", "UNICODE-1", "--stage-label", "Étape 2", *AT],  # refused
+        ["calls", "--within", "", *AT],  # refused
     ],
 )
 def test_both_routes_agree(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -539,7 +568,7 @@ def test_the_installed_program_takes_either_route(store_dir: Path) -> None:
         )
 
     done = run("add", "X-1", "--title", "T", "-d", "2027-03-01")
-    assert (done.returncode, done.stdout, done.stderr) == (
+    assert (done.returncode, done.stdout, without_notices(done.stderr)) == (
         0,
         "Added X-1: deadline 2027-03-01 17:00 CET\n",
         "",

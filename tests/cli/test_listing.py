@@ -37,9 +37,9 @@ EOI_TITLE = (
     "Smart Specialisation Investments"
 )
 EOI_NOTE = (
-    "The notice says the deadline is extended until 31 March 2017; it states neither the "
-    "original deadline nor a time of day, so 17:00 Brussels time (the EU portal's convention) "
-    "is assumed."
+    "clusterctl's own id: the notice gives none. The notice says only that the deadline is "
+    "extended until 31 March 2017: it states neither the original deadline nor a time of day, "
+    "so 17:00 Brussels time (the EU portal's convention) is assumed."
 )
 HEADER = "ID       Title               Programme     Deadline                        Time left"
 
@@ -191,9 +191,10 @@ def test_calls_empty_results(cli: Cli, store_dir: Path, sample: Path) -> None:
 
 
 def test_calls_on_an_empty_store(cli: Cli, store_dir: Path) -> None:
+    store_dir.mkdir()  # a path that does not exist is an error (tests/cli/test_listing_input.py)
     assert ok(cli("calls", "--at", NOW)) == f"No calls yet in {store_dir}.\n"
     assert as_json(cli("calls", "--all", "--format", "json", "--at", NOW)) == []
-    assert not store_dir.exists(), "reading must never create the store"
+    assert list(store_dir.iterdir()) == [], "reading must never create the store"
 
 
 @pytest.mark.parametrize("bad", ["3x", "-2d", "0h", "14", "d"])
@@ -421,19 +422,27 @@ def test_seed_store_lists_both_calls(cli: Cli, seeded_store: Path) -> None:
     out = ok(cli("calls", "--all", "--at", NOW, store=seeded_store))
     rows = [re.split(r"  +", line) for line in out.splitlines()]
     assert rows == [
-        ["ID", "Title", "Programme", "Deadline", "Time left", "Status"],
+        ["ID", "Title", "Programme", "Deadline", "Time left", "Status", "Extended"],
         [SEED_COS, COS_TITLE, "COSME", "2018-03-08 17:00 CET", "in 6 days ! soon", "open"],
-        [SEED_EOI, EOI_TITLE, "2017-03-31 17:00 CEST", "closed 336 days 1 h ago", "closed"],
+        [
+            SEED_EOI,
+            EOI_TITLE,
+            "2017-03-31 17:00 CEST",
+            "closed 336 days 1 h ago",
+            "closed",
+            "extended",
+        ],
     ]
     default = ok(cli("calls", "--at", NOW, store=seeded_store))
-    assert [re.split(r"  +", line) for line in default.splitlines()] == rows[:2]
+    # Without the EOI, nothing listed is extended: the Extended column is left out.
+    assert [re.split(r"  +", line) for line in default.splitlines()] == [rows[0][:-1], rows[1]]
     data = as_json(cli("calls", "--all", "--format", "json", "--at", NOW, store=seeded_store))
     assert [
         (c["id"], c["title"], c["programme"], c["deadline"], c["status"], c["extended"])
         for c in data
     ] == [
         (SEED_COS, COS_TITLE, "COSME", "2018-03-08T17:00:00+01:00", "open", False),
-        (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", False),
+        (SEED_EOI, EOI_TITLE, "", "2017-03-31T17:00:00+02:00", "closed", True),
     ]
     assert data[1]["note"] == EOI_NOTE
     utc = ok(cli("calls", "--all", "--tz", "UTC", "--at", NOW_EXACT, store=seeded_store))

@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from clusterctl.cli import app
+from tests.cli.helpers import without_notices
 from tests.conftest import clusterctl_exe
 
 
@@ -38,8 +39,11 @@ def failed(result: Result, code: int) -> str:
 
 
 def ok(result: Result) -> str:
-    """stdout of a successful run (nothing on stderr)."""
-    assert (result.exit_code, result.stderr) == (0, ""), (result.exit_code, result.output)
+    """stdout of a successful run (nothing on stderr but a notice, see helpers.NOTICE)."""
+    assert (result.exit_code, without_notices(result.stderr)) == (0, ""), (
+        result.exit_code,
+        result.output,
+    )
     return result.stdout
 
 

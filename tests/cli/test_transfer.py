@@ -418,7 +418,8 @@ def test_filters(cli: Cli, store: Path, args: tuple[str, ...], uids: set[str]) -
     assert str(calendar["prodid"]) == "-//clusterctl//EN"
 
 
-def test_export_from_an_empty_store_is_an_empty_calendar(cli: Cli) -> None:
+def test_export_from_an_empty_store_is_an_empty_calendar(cli: Cli, store_dir: Path) -> None:
+    store_dir.mkdir()  # a path that does not exist is an error (tests/cli/test_listing_input.py)
     data = export(cli, "--all", "--at", AT)
     calendar = Calendar.from_ical(data)
     assert calendar.walk("VEVENT") == []

@@ -123,9 +123,10 @@ def test_the_calls_options_select(
 
 
 def test_an_empty_store_is_a_page_too(cli: Cli, store_dir: Path) -> None:
+    store_dir.mkdir()  # a store path that does not exist is an error (issue 15)
     html = page(cli, "--all")
     assert call_ids(html) == [] and "No calls to show." in html
-    assert not store_dir.exists()  # reading wrote nothing
+    assert list(store_dir.iterdir()) == []  # reading wrote nothing
 
 
 # --- the page's own options ---------------------------------------------------------------------

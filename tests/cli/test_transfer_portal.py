@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from tests.cli.helpers import Cli
+from tests.cli.helpers import Cli, without_notices
 from tests.conftest import FIXTURES
 
 FIXTURE = FIXTURES / "eu-portal-search-page.json"
@@ -37,6 +37,13 @@ TOPICS = {
 }
 FIRST_SUMMARY = "imported: 8 new, 0 extended, 0 updated, 0 unchanged, 0 conflicting\n"
 SAME_SUMMARY = "imported: 0 new, 0 extended, 0 updated, 8 unchanged, 0 conflicting\n"
+
+
+def per_call(**lines: list[str]) -> list[str]:
+    """What ``import -v`` says of each topic, in the file's order: ``lines`` by id (with '-'
+    for '_'), 'unchanged ID' for the others."""
+    said = {key.replace("_", "-"): value for key, value in lines.items()}
+    return [line for topic in TOPICS for line in said.get(topic, [f"unchanged {topic}"])]
 
 
 def fixture_data() -> dict:
@@ -92,7 +99,11 @@ def as_json(cli: Cli, call_id: str) -> dict:
 def imported(cli: Cli, store_dir: Path) -> Path:
     """A store holding the fixture's eight topics."""
     result = import_(cli, FIXTURE)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, FIRST_SUMMARY, "")
+    assert (result.exit_code, result.stdout, without_notices(result.stderr)) == (
+        0,
+        FIRST_SUMMARY,
+        "",
+    )
     return store_dir
 
 
@@ -102,7 +113,11 @@ def imported(cli: Cli, store_dir: Path) -> Path:
 @pytest.mark.parametrize("source", [["--from", "eu-portal"], ["--from", "auto"], []])
 def test_import_adds_the_eight_unique_topics(cli: Cli, store_dir: Path, source: list) -> None:
     result = cli("import", str(FIXTURE), *source, "--at", AT)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, FIRST_SUMMARY, "")
+    assert (result.exit_code, result.stdout, without_notices(result.stderr)) == (
+        0,
+        FIRST_SUMMARY,
+        "",
+    )
     assert sorted(p.stem for p in (store_dir / "calls").glob("*.toml")) == sorted(TOPICS)
     assert cli("check").exit_code == 0
 
@@ -196,7 +211,7 @@ def test_later_deadline_is_recorded_as_an_extension(
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST",
+        *per_call(**{CL4: [f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST"]}),
         "imported: 0 new, 1 extended, 0 updated, 7 unchanged, 0 conflicting",
     ]
     data = as_json(cli, CL4)
@@ -204,6 +219,7 @@ def test_later_deadline_is_recorded_as_an_extension(
     assert data["extended"] is True
     assert data["extensions"] == [
         {
+            "kind": "extension",
             "stage": "",
             "from": "2027-03-18T17:00:00+01:00",
             "to": "2027-04-15T17:00:00+02:00",
@@ -251,7 +267,7 @@ def test_earlier_deadline_is_a_visible_conflict_left_alone(
     newer = modified(tmp_path, {CL5: {"deadlineDate": ["2027-04-01T00:00:00.000+0000"]}})
     before = files(imported)
     result = import_(cli, newer)
-    assert result.exit_code == 0  # the other topics were imported; the conflict is reported
+    assert result.exit_code == 12  # the other topics were imported; the conflict is reported
     assert result.stderr == (
         f"conflict {CL5}: the portal says 2027-04-01 17:00 CEST, earlier than the stored "
         "2027-04-14 17:00 CEST; left alone (use --allow-earlier to accept)\n"
@@ -279,7 +295,7 @@ def test_changed_stage_count_is_a_conflict(cli: Cli, imported: Path, tmp_path: P
     )
     before = files(imported)
     result = import_(cli, newer)
-    assert result.exit_code == 0
+    assert result.exit_code == 12
     assert f"conflict {CL4}: the portal lists a stage 'Stage 1'" in result.stderr
     assert result.stdout.endswith("1 conflicting\n")
     assert files(imported) == before
@@ -300,7 +316,10 @@ def test_local_edits_survive_a_reimport(cli: Cli, imported: Path, tmp_path: Path
     )
     result = import_(cli, newer)
     assert result.exit_code == 0
-    assert result.stdout == "imported: 0 new, 1 extended, 0 updated, 7 unchanged, 0 conflicting\n"
+    assert result.stdout == (
+        f"kept your title of {CL4}: My title; the portal now says: A new title on the portal\n"
+        "imported: 0 new, 1 extended, 0 updated, 7 unchanged, 0 conflicting\n"
+    )
     data = as_json(cli, CL4)
     assert data["title"] == "My title"
     assert data["note"] == "lead: Anna"
@@ -321,7 +340,16 @@ def test_local_edits_survive_a_reimport(cli: Cli, imported: Path, tmp_path: Path
     )
     result = import_(cli, newest, "--verbose")
     assert result.stdout.splitlines() == [
-        f"updated {CL4} (details from the portal)",
+        *per_call(
+            **{
+                CL4: [
+                    f"updated {CL4} (details from the portal)",
+                    "  programme: HORIZON-CL4-2027-04 -> HORIZON-CL4-2027-04-RENAMED",
+                    "  tags: foresight, ours, emerging tech -> ours, emerging tech",
+                    f"kept your title of {CL4}: My title; the portal now says: Yet another title",
+                ]
+            }
+        ),
         "imported: 0 new, 0 extended, 1 updated, 7 unchanged, 0 conflicting",
     ]
     data = as_json(cli, CL4)
@@ -354,10 +382,18 @@ def test_dry_run_prints_changes_and_writes_nothing(
     )
     before = files(imported)
     result = import_(cli, newer, "--dry-run")
-    assert result.exit_code == 0
+    assert result.exit_code == 12
     assert result.stdout.splitlines() == [
-        f"updated {TWO_STAGE} (details from the portal)",
-        f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST",
+        *per_call(
+            **{
+                TWO_STAGE: [
+                    f"updated {TWO_STAGE} (details from the portal)",
+                    "  programme: HORIZON-MISS-2027-05-two-stage -> HORIZON-MISS-2027-05-RENAMED",
+                ],
+                CL4: [f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST"],
+                CL5: [],  # the conflict, on stderr
+            }
+        ),
         "dry run, nothing written: 0 new, 1 extended, 1 updated, 5 unchanged, 1 conflicting",
     ]
     assert result.stderr.startswith(f"conflict {CL5}: the portal says 2027-04-01 17:00 CEST")
@@ -489,7 +525,7 @@ def test_a_portal_only_change_is_reported_as_an_update(
     result = import_(cli, newer, "--verbose")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        f"updated {CL4} (portal information)",
+        *per_call(**{CL4: [f"updated {CL4} (portal information)"]}),
         "imported: 0 new, 0 extended, 1 updated, 7 unchanged, 0 conflicting",
     ]
     after = files(imported)
@@ -506,7 +542,12 @@ def test_a_stored_call_without_a_snapshot_keeps_its_details(
     assert add.exit_code == 0, add.stderr
     result = import_(cli, FIXTURE)
     assert result.exit_code == 0
-    assert result.stdout.startswith("imported: 7 new, 0 extended, 1 updated, 0 unchanged")
+    assert result.stdout.splitlines()[0].startswith(
+        f"kept your title of {CL4}: Typed by hand; the portal now says: Horizon scanning"
+    )
+    assert result.stdout.splitlines()[-1].startswith(
+        "imported: 7 new, 0 extended, 1 updated, 0 unchanged"
+    )
     data = as_json(cli, CL4)
     assert (data["title"], data["tags"], data["url"]) == ("Typed by hand", ["mine"], "")
     assert data["portal"]["title"].startswith("Horizon scanning")
@@ -521,8 +562,19 @@ def test_opening_date_follows_the_portal_unless_edited(
     assert cli("edit", CL5, "--opens", "2026-10-01").exit_code == 0
     result = import_(cli, newer, "--verbose")
     assert result.stdout.splitlines() == [
-        f"updated {CL4} (details from the portal)",
-        f"updated {CL5} (portal information)",
+        *per_call(
+            **{
+                CL4: [
+                    f"updated {CL4} (details from the portal)",
+                    "  opens: 2026-11-17 00:00 CET -> 2026-12-01 00:00 CET",
+                ],
+                CL5: [
+                    f"updated {CL5} (portal information)",
+                    f"kept your opens of {CL5}: 2026-10-01 00:00 CEST; "
+                    "the portal now says: 2026-12-01 00:00 CET",
+                ],
+            }
+        ),
         "imported: 0 new, 0 extended, 2 updated, 6 unchanged, 0 conflicting",
     ]
     assert as_json(cli, CL4)["opens"] == "2026-12-01T00:00:00+01:00"

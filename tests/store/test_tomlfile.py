@@ -76,6 +76,7 @@ def test_key_order_is_stable(tmp_path: Path) -> None:
         "\n[[deadlines]]\n"
         "deadline = 2031-03-08 17:00:00+01:00\n"
         "\n[[extensions]]\n"
+        'kind = "extension"\n'
         "from = 2031-03-08 17:00:00+01:00\n"
         "to = 2031-03-15 17:00:00+01:00\n"
         'reason = "why"\n'
