@@ -335,5 +335,6 @@ def _merge_deadlines(
         verb = "brought forward" if earlier else "extended"
         extended.append(
             f"{verb} {existing.id}{where}: {format_moment(view.deadline)} -> {format_moment(said)}"
+            f" ({PORTAL_REASON})"
         )
     return merged, extended, conflicts

@@ -117,7 +117,9 @@ def test_verbose_says_which_fields_the_portal_changed(
     result = portal_import(cli, newer, "-v")
     assert (result.exit_code, result.stderr) == (0, "")
     said = result.stdout.splitlines()
-    at = said.index(f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST")
+    at = said.index(
+        f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST (portal update)"
+    )
     assert said[at + 1 : at + 3] == [
         "  title: Horizon scanning and foresight in future enabling digital technologies (CSA)"
         " -> Horizon scanning, revised",
@@ -178,7 +180,7 @@ def test_conflicts_exit_12_after_writing_what_was_safe(
     accepted = portal_import(cli, newer, "--allow-earlier", "-v")
     assert accepted.exit_code == 0
     assert (
-        f"brought forward {CL5}: 2027-04-14 17:00 CEST -> 2027-04-01 17:00 CEST"
+        f"brought forward {CL5}: 2027-04-14 17:00 CEST -> 2027-04-01 17:00 CEST (portal update)"
         in accepted.stdout.splitlines()
     )
     data = json.loads(ok(cli("show", CL5, "-f", "json", "--at", AT)))

@@ -93,7 +93,7 @@ def test_a_later_deadline_is_recorded_as_an_extension_with_its_source(
     result = cli("sync", "--search", "clusters", "--at", "2026-11-26 09:00")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        f"extended {FIRST}: 2027-03-18 17:00 CET -> 2027-04-01 17:00 CEST",
+        f"extended {FIRST}: 2027-03-18 17:00 CET -> 2027-04-01 17:00 CEST (portal update)",
         "synced: 0 new, 1 extended, 0 updated, 7 unchanged, 0 conflicting",
     ]
     shown = json.loads(cli("show", FIRST, "--format", "json", "--at", AT).stdout)

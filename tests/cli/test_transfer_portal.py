@@ -211,7 +211,13 @@ def test_later_deadline_is_recorded_as_an_extension(
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        *per_call(**{CL4: [f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST"]}),
+        *per_call(
+            **{
+                CL4: [
+                    f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST (portal update)"
+                ]
+            }
+        ),
         "imported: 0 new, 1 extended, 0 updated, 7 unchanged, 0 conflicting",
     ]
     data = as_json(cli, CL4)
@@ -248,7 +254,8 @@ def test_later_second_stage_extends_that_stage(cli: Cli, imported: Path, tmp_pat
     )
     result = import_(cli, newer, "--verbose")
     assert result.stdout.splitlines()[0] == (
-        f"extended {TWO_STAGE} (Stage 2): 2027-09-14 17:00 CEST -> 2027-10-05 17:00 CEST"
+        f"extended {TWO_STAGE} (Stage 2): 2027-09-14 17:00 CEST -> 2027-10-05 17:00 CEST "
+        "(portal update)"
     )
     (ext,) = as_json(cli, TWO_STAGE)["extensions"]
     assert (ext["stage"], ext["from"], ext["to"]) == (
@@ -390,7 +397,9 @@ def test_dry_run_prints_changes_and_writes_nothing(
                     f"updated {TWO_STAGE} (details from the portal)",
                     "  programme: HORIZON-MISS-2027-05-two-stage -> HORIZON-MISS-2027-05-RENAMED",
                 ],
-                CL4: [f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST"],
+                CL4: [
+                    f"extended {CL4}: 2027-03-18 17:00 CET -> 2027-04-15 17:00 CEST (portal update)"
+                ],
                 CL5: [],  # the conflict, on stderr
             }
         ),
