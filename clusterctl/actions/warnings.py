@@ -37,6 +37,7 @@ def warn_calls(
     tag: Sequence[str] | None = None,
     programme: str | None = None,
     search: str | None = None,
+    print_: bool = False,
     dry_run: bool = False,
     fmt: str = "text",
     at: str | None = None,
@@ -120,6 +121,7 @@ def warn_calls(
         else:
             try:
                 _email(
+                    print_,
                     due,
                     changes,
                     unread,
@@ -189,6 +191,7 @@ def _changes(
 
 
 def _email(
+    print_: bool,
     due: Sequence[DueWarning],
     changes: Sequence[str],
     unread: Sequence[str],
@@ -201,7 +204,7 @@ def _email(
     fmt: str,
     app_ctx: AppContext,
 ) -> None:
-    """Send the digest, record it the moment the server accepts it, then print it."""
+    """Send the digest, record it the moment the server accepts it, then print it if asked."""
     from clusterctl.mail import build_message, send_message  # see smtp_settings
 
     message = build_message(
@@ -224,8 +227,9 @@ def _email(
 
     send_message(settings, message, recipients, on_accepted=accepted)
     try:  # a failure to print never undoes the delivery, and never hides a lost record
-        _print_warnings(due, changes, now, zone, fmt, app_ctx)
-        sys.stdout.flush()
+        if print_:
+            _print_warnings(due, changes, now, zone, fmt, app_ctx)
+            sys.stdout.flush()
     finally:
         render.echo(f"e-mailed {_count(due)} to {', '.join(recipients)}", err=True)
         if unrecorded:

@@ -190,6 +190,7 @@ COMMANDS: dict[str, dict[str, Any]] = {
             {"dest": "tag", "names": ("--tag", "-t"), "kind": "text", "multiple": True},
             {"dest": "programme", "names": ("--programme", "-p"), "kind": "text"},
             {"dest": "search", "names": ("--search", "-s"), "kind": "text"},
+            {"dest": "print_", "names": ("--print",), "kind": "flag", "default": False},
             {"dest": "dry_run", "names": ("--dry-run", "-n"), "kind": "flag", "default": False},
             {
                 "dest": "fmt",

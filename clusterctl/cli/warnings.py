@@ -69,6 +69,14 @@ def warn_command(
     tag: TagOption = None,
     programme: ProgrammeOption = None,
     search: SearchOption = None,
+    print_: Annotated[
+        bool,
+        typer.Option(
+            "--print",
+            help="With --email, also print the digest (by default only what went where is said, "
+            "on stderr, so that cron does not mail it a second time).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", "-n", help="Show what would be sent; send and remember nothing."),

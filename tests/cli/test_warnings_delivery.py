@@ -46,7 +46,17 @@ def sink() -> Iterator[SmtpSink]:
 
 def _run(store: Path, env: dict[str, str], stdout: Any = subprocess.PIPE) -> tuple[int, str]:
     done = subprocess.run(
-        [*clusterctl_exe(), "--store", str(store), "warn", "--at", AT, "-e", "a@example.org"],
+        [
+            *clusterctl_exe(),
+            "--store",
+            str(store),
+            "warn",
+            "--at",
+            AT,
+            "-e",
+            "a@example.org",
+            "--print",
+        ],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,

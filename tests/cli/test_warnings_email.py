@@ -65,7 +65,7 @@ def body_of(message) -> str:
 
 
 def test_email_digest(cli: Cli, store: Path, sink: SmtpSink) -> None:
-    result = warn(cli, "--at", AT, "--email", "a@example.org", "-e", "b@example.net")
+    result = warn(cli, "--at", AT, "--email", "a@example.org", "-e", "b@example.net", "--print")
     assert result.exit_code == 0, result.stderr
     assert lines(result) == LINES_AT
     assert result.stderr == "e-mailed 3 warnings to a@example.org, b@example.net\n"
@@ -112,7 +112,7 @@ def test_title_cannot_inject_headers_or_recipients(
     cli: Cli, store_dir: Path, sink: SmtpSink
 ) -> None:
     add(cli, "EVIL-1", "Evil\r\nBcc: evil@example.org\r\n\r\nbody", "2027-04-08")
-    result = warn(cli, "--at", AT, "--email", "a@example.org")
+    result = warn(cli, "--at", AT, "--email", "a@example.org", "--print")
     assert result.exit_code == 0, result.stderr
     assert "\r" not in result.stdout
     assert len(lines(result)) == 1
@@ -260,7 +260,7 @@ def test_server_down_exits_7_and_the_next_run_sends(store: Path) -> None:
     assert ledger_keys(store) == set()
     with SmtpSink() as server:
         code, stdout, stderr = finish(
-            run_warn(store, "--at", AT, "--email", "a@example.org", env=server.env())
+            run_warn(store, "--at", AT, "--email", "a@example.org", "--print", env=server.env())
         )
         assert code == 0, stderr
         assert stdout.splitlines() == LINES_AT
@@ -336,7 +336,7 @@ def wait_until_open(process: subprocess.Popen, path: Path, timeout: float = 30.0
 
 def test_overlapping_runs_deliver_each_warning_once(store: Path) -> None:
     with SlowSink() as server:
-        args = ("--at", AT, "--email", "a@example.org")
+        args = ("--at", AT, "--email", "a@example.org", "--print")
         first = run_warn(store, *args, env=server.env())
         second = run_warn(store, *args, env=server.env())
         assert server.data_started.wait(timeout=30)  # one run is sending, lock held
@@ -365,7 +365,7 @@ def test_overlapping_runs_without_email_print_each_warning_once(store: Path) -> 
 
 def test_a_run_that_cannot_get_the_lock_fails_cleanly(store: Path) -> None:
     with SlowSink() as server:
-        args = ("--at", AT, "--email", "a@example.org")
+        args = ("--at", AT, "--email", "a@example.org", "--print")
         first = run_warn(store, *args, env=server.env())
         assert server.data_started.wait(timeout=30)  # the first run is sending, lock held
         second = subprocess.run(
@@ -413,3 +413,13 @@ def test_dry_run_checks_the_addresses_too(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "not-an-address" in result.stderr
+
+
+def test_with_email_the_digest_is_not_printed_unless_asked(
+    cli: Cli, store: Path, sink: SmtpSink
+) -> None:
+    # Cron mails what a job prints: the digest e-mailed is not printed a second time (issue 15).
+    result = warn(cli, "--at", AT, "--email", "a@example.org")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "e-mailed 3 warnings to a@example.org\n"
+    assert len(sink.messages) == 1
