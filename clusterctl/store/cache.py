@@ -103,13 +103,18 @@ def _scan(
 
 def record_writes(
     calls_dir: Path,
-    names: list[str],
     cache_file: CacheFile,
     written: dict[str, tuple[CallSummary, bytes]],
+    deleted: set[str],
     stamp_ns: int,
+    listing: Callable[[], list[str]] | None = None,
 ) -> None:
     """Keep the cache warm after a writer changed files: ``written`` maps each file it wrote
-    (name -> the summary and the bytes written) and ``names`` lists calls/ after the change.
+    (name -> the summary and the bytes written), ``deleted`` names the files it removed.
+
+    An existing cache is updated without listing calls/ (its names, less the deleted, plus the
+    written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
+    is given and holds no file but those written: an import into an empty store.
 
     ``stamp_ns`` must precede the writes, so that every file written is racy and trusted only
     while it still holds the bytes written. Any other file whose entry does not hold (changed by
@@ -117,6 +122,13 @@ def record_writes(
     never parses files it did not write.
     """
     cache = cache_file.load()
+    if cache is not None:
+        names = [n for n in cache.names if n not in deleted and n not in written]
+        names.extend(written)
+    elif listing is not None:
+        names = listing()
+    else:
+        return
     try:
         sigs = _signatures(calls_dir, names)
         result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
@@ -453,7 +465,11 @@ def _rebuild(
         dropped = set(cache.closed_dropped)
         dropped |= (set(cached) - set(present)) & closed_names
         dropped |= closed_names.intersection(changed)
-        if len(dropped) <= MAX_DROPPED:
+        # A writer's closed calls go to the closed half, so the whole cache is rebuilt for them.
+        all_live = known is None or all(
+            row.last_deadline()[1] > started_ns / 1e9 for row in fresh_rows.values()
+        )
+        if len(dropped) <= MAX_DROPPED and all_live:
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).

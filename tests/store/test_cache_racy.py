@@ -3,10 +3,13 @@ one, and writers keep the cache warm: a listing right after a change parses no f
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import clusterctl.store as store_module
 from clusterctl.model import Call
 from clusterctl.store import Store, tomlfile
 from clusterctl.store import cache as cache_module
@@ -58,4 +61,59 @@ def test_a_racy_entry_becomes_trusted_once_a_later_run_restamps_the_cache(
     (entry,) = (tmp_path / "cache").glob("summaries-*.pickle")
     cache = cache_module.CacheFile(entry, str(s.root.resolve())).load()
     assert cache is not None and cache.digests == {} and cache.built_ns == 2**62
+    assert parses == []
+
+
+def test_writers_keep_the_cache_warm(tmp_path: Path, parses: list[str]) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:  # as import does: many calls in one change
+        for n in range(1, 6):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    fresh(s).summaries()  # a small store: its first listing makes the cache
+    s.add(make_call("CALL-6", title="Six"))
+    s.update("CALL-1", lambda c: replace(c, title="Uno"))
+    s.remove("CALL-2")
+    parses.clear()
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles == {
+        "CALL-1": "Uno",
+        "CALL-3": "Title 3",
+        "CALL-4": "Title 4",
+        "CALL-5": "Title 5",
+        "CALL-6": "Six",
+    }
+    assert parses == []
+
+
+def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    text = s.call_path("CALL-1").read_text()
+    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand"))
+    s.add(make_call("CALL-2", title="Two"))  # does not parse HAND-1
+    assert "HAND-1.toml" not in parses
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles == {"CALL-1": "One", "CALL-2": "Two", "HAND-1": "Hand"}
+
+
+def test_a_file_changed_after_a_writer_wrote_it_is_seen(tmp_path: Path) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    path = s.call_path("CALL-1")
+    before = path.stat()
+    path.write_text(path.read_text().replace("One", "Two"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert [x.title for x in fresh(s).summaries()] == ["Two"]
+
+
+def test_an_import_into_an_empty_store_builds_the_cache(tmp_path: Path, parses: list[str]) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    count = store_module.BULK_WRITE
+    with s.transaction() as txn:
+        for n in range(count):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    parses.clear()
+    assert len(fresh(s).summaries()) == count
     assert parses == []
