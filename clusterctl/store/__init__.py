@@ -243,15 +243,21 @@ class Store:
             yield txn
             # Before the first write: every file written is then racy in the warmed cache.
             stamp_ns = min(self.clock(), time.time_ns())
-            bulk = len(txn.written_ids()) >= BULK_WRITE and not _has_entries(self.calls_dir)
+            bulk = len(txn.written_ids()) >= BULK_WRITE
+            into_empty = bulk and not _has_entries(self.calls_dir)
             txn.commit()
-            self._warm_cache(txn, stamp_ns, bulk)
+            if bulk:
+                self._warm_cache(txn, stamp_ns, into_empty)
         self._summaries_by = {}
 
-    def _warm_cache(self, txn: Transaction, stamp_ns: int, bulk: bool) -> None:
+    def _warm_cache(self, txn: Transaction, stamp_ns: int, into_empty: bool) -> None:
         """Put what ``txn`` just wrote into the summary cache (under the lock, after the commit),
         so that the next listing need not parse it (cache.record_writes). An existing cache is
-        updated; a new one is made only by a ``bulk`` write into an empty calls/ (an import)."""
+        updated; a new one is made only by a write into an empty calls/ (an import).
+
+        Only bulk writes do this (``BULK_WRITE``): for one call, updating the cache costs the
+        writer more (every file's stat, the live half re-pickled) than parsing that one file
+        costs the next listing (measured at 10,000 calls: add +0.08 s, the listing -0.05 s)."""
         if not txn.changed():
             return
         try:
@@ -262,7 +268,7 @@ class Store:
         with contextlib.suppress(OSError, StoreError):
             cache_file = CacheFile.of(self._real_root(), self.cache_dir)
             deleted = {self.call_path(i).name for i in txn.deleted_ids()}
-            listing = self.layout.call_names if bulk else None
+            listing = self.layout.call_names if into_empty else None
             record_writes(self.calls_dir, cache_file, written, deleted, stamp_ns, listing)
 
     def _require_existing(self, call_id: str) -> None:
@@ -460,8 +466,8 @@ class Transaction:
                 )
 
 
-#: How many files a write into an empty store must write to build the summary cache at once
-#: (an import): a store of a few calls is parsed by its first listing in no time.
+#: How many files a write must write to update the summary cache itself (an import, a sync):
+#: fewer are parsed by the next listing in less time than the update takes (Store._warm_cache).
 BULK_WRITE = 100
 
 

@@ -83,6 +83,15 @@ def _scan(
     clock: Callable[[], int],
 ) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
     started_ns = clock()
+    # The same files listed in another order (a writer appends the names it wrote,
+    # record_writes): the cache's order serves as well.
+    if (
+        cache is not None
+        and cache.names != names
+        and len(cache.names) == len(names)
+        and set(cache.names) == set(names)
+    ):
+        names = cache.names
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trusted_before(cache.built_ns))

@@ -64,25 +64,35 @@ def test_a_racy_entry_becomes_trusted_once_a_later_run_restamps_the_cache(
     assert parses == []
 
 
-def test_writers_keep_the_cache_warm(tmp_path: Path, parses: list[str]) -> None:
+def test_bulk_writers_keep_the_cache_warm(tmp_path: Path, parses: list[str]) -> None:
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
-    with s.transaction() as txn:  # as import does: many calls in one change
-        for n in range(1, 6):
-            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    s.add(make_call("CALL-1", title="One"))
+    s.add(make_call("CALL-2", title="Two"))
     fresh(s).summaries()  # a small store: its first listing makes the cache
-    s.add(make_call("CALL-6", title="Six"))
+    count = store_module.BULK_WRITE
+    with s.transaction() as txn:  # as import does: many calls in one change
+        for n in range(count):
+            txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
+        txn.put(replace(txn.get("CALL-1"), title="Uno"))
+        txn.delete("CALL-2")
+    parses.clear()
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert len(titles) == count + 1 and titles["CALL-1"] == "Uno" and "CALL-2" not in titles
+    assert parses == []
+
+
+def test_a_single_write_leaves_the_cache_to_the_next_listing(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    s.add(make_call("CALL-2", title="Two"))
+    fresh(s).summaries()
     s.update("CALL-1", lambda c: replace(c, title="Uno"))
     s.remove("CALL-2")
     parses.clear()
-    titles = {x.id: x.title for x in fresh(s).summaries()}
-    assert titles == {
-        "CALL-1": "Uno",
-        "CALL-3": "Title 3",
-        "CALL-4": "Title 4",
-        "CALL-5": "Title 5",
-        "CALL-6": "Six",
-    }
-    assert parses == []
+    assert {x.id: x.title for x in fresh(s).summaries()} == {"CALL-1": "Uno"}
+    assert parses == ["CALL-1.toml"]
 
 
 def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
@@ -92,10 +102,15 @@ def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
     s.add(make_call("CALL-1", title="One"))
     text = s.call_path("CALL-1").read_text()
     s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand"))
-    s.add(make_call("CALL-2", title="Two"))  # does not parse HAND-1
+    fresh(s).summaries()
+    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand 2"))
+    parses.clear()
+    with s.transaction() as txn:  # does not parse HAND-1
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
     assert "HAND-1.toml" not in parses
     titles = {x.id: x.title for x in fresh(s).summaries()}
-    assert titles == {"CALL-1": "One", "CALL-2": "Two", "HAND-1": "Hand"}
+    assert titles["CALL-1"] == "One" and titles["HAND-1"] == "Hand 2" and len(titles) == 102
 
 
 def test_a_file_changed_after_a_writer_wrote_it_is_seen(tmp_path: Path) -> None:
