@@ -298,8 +298,10 @@ def write_json(value: Any, out: IO[str]) -> None:
     """
     import json  # ~1.5 ms that tables never need
 
-    json.dump(value, out, indent=2, ensure_ascii=not _is_utf8(out), allow_nan=False)
-    out.write("\n")
+    # One write of the whole text: json.dump writes each token on its own, about 90 calls to
+    # write per call (900,000 for a 10,000-call export, most of its time).
+    text = json.dumps(value, indent=2, ensure_ascii=not _is_utf8(out), allow_nan=False)
+    out.write(text + "\n")
 
 
 def _is_utf8(out: IO[str]) -> bool:

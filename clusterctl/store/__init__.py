@@ -25,16 +25,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from clusterctl.errors import ConflictError, NotFoundError
+from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.cache import CacheFile, scan, store_key
+from clusterctl.store.cache import CacheFile, record_writes, scan, store_key
 from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
 from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import commit_files, recover, settle
-from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, id_of
+from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
 from clusterctl.store.maintenance import check_store, migrate_store
@@ -241,8 +241,35 @@ class Store:
             recover(self.layout)
             txn = Transaction(self.layout, self.case_twins)
             yield txn
+            # Before the first write: every file written is then racy in the warmed cache.
+            stamp_ns = min(self.clock(), time.time_ns())
+            bulk = len(txn.written_ids()) >= BULK_WRITE
+            into_empty = bulk and not _has_entries(self.calls_dir)
             txn.commit()
+            if bulk:
+                self._warm_cache(txn, stamp_ns, into_empty)
         self._summaries_by = {}
+
+    def _warm_cache(self, txn: Transaction, stamp_ns: int, into_empty: bool) -> None:
+        """Put what ``txn`` just wrote into the summary cache (under the lock, after the commit),
+        so that the next listing need not parse it (cache.record_writes). An existing cache is
+        updated; a new one is made only by a write into an empty calls/ (an import).
+
+        Only bulk writes do this (``BULK_WRITE``): for one call, updating the cache costs the
+        writer more (every file's stat, the live half re-pickled) than parsing that one file
+        costs the next listing (measured at 10,000 calls: add +0.08 s, the listing -0.05 s)."""
+        if not txn.changed():
+            return
+        try:
+            written = txn.written()
+        except (ValueError, OverflowError):  # a summary that cannot be made: readers will say
+            return
+        # The cache is only an accelerator: a write that is committed never fails because of it.
+        with contextlib.suppress(OSError, StoreError):
+            cache_file = CacheFile.of(self._real_root(), self.cache_dir)
+            deleted = {self.call_path(i).name for i in txn.deleted_ids()}
+            listing = self.layout.call_names if into_empty else None
+            record_writes(self.calls_dir, cache_file, written, deleted, stamp_ns, listing)
 
     def _require_existing(self, call_id: str) -> None:
         validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it
@@ -386,6 +413,23 @@ class Transaction:
         self._data.pop(call_id, None)
         self._deletes.add(call_id)
 
+    def changed(self) -> bool:
+        """True when the transaction writes or removes any file."""
+        return bool(self._puts or self._deletes)
+
+    def written_ids(self) -> list[str]:
+        """The ids of the calls the transaction writes."""
+        return list(self._puts)
+
+    def deleted_ids(self) -> list[str]:
+        """The ids of the calls the transaction removes."""
+        return list(self._deletes)
+
+    def written(self) -> dict[str, tuple[CallSummary, bytes]]:
+        """File name -> the summary and the bytes of each call written (for the cache)."""
+        # Each id was validated by put: f"{id}{SUFFIX}" is its file's name (Layout.call_path).
+        return {f"{i}{SUFFIX}": (c.summary(), self._data[i]) for i, c in self._puts.items()}
+
     def commit(self) -> None:
         """Write the staged changes as one change (``Store.transaction`` does, on success)."""
         layout = self._layout
@@ -420,6 +464,22 @@ class Transaction:
                     f"a call with id {twins[call_id]!r} already exists; {call_id!r} differs "
                     "from it only in case"
                 )
+
+
+#: How many files a write must write to update the summary cache itself (an import, a sync):
+#: fewer are parsed by the next listing in less time than the update takes (Store._warm_cache).
+BULK_WRITE = 100
+
+
+def _has_entries(directory: Path) -> bool:
+    """True unless ``directory`` is missing or empty (one entry is read, not the listing)."""
+    try:
+        with os.scandir(directory) as entries:
+            return next(entries, None) is not None
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def _hand_over(found: list[Unreadable], into: list[Unreadable] | None) -> None:

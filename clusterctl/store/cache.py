@@ -1,9 +1,17 @@
 """The derived cache of call summaries, which spares a listing from parsing every call file.
 
 It lives in the user's cache directory, keyed by the store's real path. It is validated on every
-read against each file's (mtime, size, inode, ctime) and never trusted for files changed within
-``RACY_SECONDS`` of the cache's creation, so it cannot give a stale answer; ctime catches an edit
-that restored the old mtime (``touch -r``, ``cp -p``).
+read against each file's (mtime, size, inode, ctime), so it cannot give a stale answer; ctime
+catches an edit that restored the old mtime (``touch -r``, ``cp -p``).
+
+Racy entries are handled as git's index handles them. An entry whose file changed within
+``RACY_SECONDS`` of the cache's stamp (the moment it was built, taken before any file was
+looked at) could have been edited again in the same timestamp tick, so its signature alone is
+not trusted: the cache keeps a digest of the bytes its summary was read from, and a racy entry
+is checked by reading the file and comparing digests (no parse), each racy entry on its own,
+never the whole store. A later save, stamped when every such entry has become old, trusts them
+by signature again. Writers (``Store.transaction``) keep the cache warm with the summaries and
+bytes of the files they just wrote (``record_writes``).
 
 ``$CLUSTERCTL_CACHE_DIR`` may name a directory other users can write to, so a cache file is
 trusted only when it is ours alone (owned by us, writable by nobody else), and even then it is
@@ -20,6 +28,9 @@ import math
 import os
 import pickle
 import time
+
+# _blake2, not hashlib: importing hashlib loads OpenSSL (5 ms of every listing, store_key).
+from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,14 +40,14 @@ from typing import Any
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import CallSummary
 from clusterctl.store.files import read_private, write_private
-from clusterctl.store.tomlfile import TomlFileError, read_summary
+from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 
-#: A cached entry whose file changed this close to the cache's creation is re-read: file
-#: timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
+#: A cached entry whose file changed this close to the cache's stamp is racy, checked by content:
+#: file timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
-CACHE_FORMAT = 6  # 5: a stage is "extended" only by an extension; 6: unreadable files kept
+CACHE_FORMAT = 7  # 5: "extended" only by an extension; 6: unreadable files; 7: racy digests
 #: The signature of a file that is not there: it never matches a real one.
 _GONE = (-1, -1, -1, -1)
 
@@ -72,17 +83,113 @@ def _scan(
     clock: Callable[[], int],
 ) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
     started_ns = clock()
+    # The same files listed in another order (a writer appends the names it wrote,
+    # record_writes): the cache's order serves as well.
+    if (
+        cache is not None
+        and cache.names != names
+        and len(cache.names) == len(names)
+        and set(cache.names) == set(names)
+    ):
+        names = cache.names
     sigs = _signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
-        trusted_before = cache.built_ns - int(RACY_SECONDS * 1e9)
-        if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
-            # Every file is exactly as when the cache was built: no file is read at all.
-            if open_at is not None and open_at >= cache.built_ns / 1e9:
-                return {"live": cache.rows(live_only=True)}, cache.broken
-            return {"all": cache.rows(live_only=False)}, cache.broken
-    fresh, summaries = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
+        racy = _racy(names, sigs, _trusted_before(cache.built_ns))
+        if all(_verified(calls_dir, name, cache.digests.get(name)) for name in racy):
+            # Every file is exactly as when the cache was built (the racy ones by content): no
+            # file is parsed.
+            live_only = open_at is not None and open_at >= cache.built_ns / 1e9
+            rows = cache.rows(live_only=live_only)
+            if racy:
+                _restamp(cache_file, cache, names, sigs, started_ns)
+            return {"live" if live_only else "all": rows}, cache.broken
+    result = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
+    assert result is not None  # only record_writes gives up
+    fresh, summaries = result
     cache_file.save(fresh)
     return summaries, fresh.broken
+
+
+def record_writes(
+    calls_dir: Path,
+    cache_file: CacheFile,
+    written: dict[str, tuple[CallSummary, bytes]],
+    deleted: set[str],
+    stamp_ns: int,
+    listing: Callable[[], list[str]] | None = None,
+) -> None:
+    """Keep the cache warm after a writer changed files: ``written`` maps each file it wrote
+    (name -> the summary and the bytes written), ``deleted`` names the files it removed.
+
+    An existing cache is updated without listing calls/ (its names, less the deleted, plus the
+    written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
+    is given and holds no file but those written: an import into an empty store.
+
+    ``stamp_ns`` must precede the writes, so that every file written is racy and trusted only
+    while it still holds the bytes written. Any other file whose entry does not hold (changed by
+    hand, never cached) makes this give up and leave the cache to the next reader, so a writer
+    never parses files it did not write.
+    """
+    cache = cache_file.load()
+    if cache is not None:
+        names = [n for n in cache.names if n not in deleted and n not in written]
+        names.extend(written)
+    elif listing is not None:
+        names = listing()
+    else:
+        return
+    try:
+        sigs = _signatures(calls_dir, names)
+        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
+    except _Unusable:
+        return
+    if result is not None:
+        cache_file.save(result[0])
+
+
+def _trusted_before(stamp_ns: int) -> int:
+    """Files changed before this moment are trusted by signature in a cache stamped ``stamp_ns``."""
+    return stamp_ns - int(RACY_SECONDS * 1e9)
+
+
+def _racy(names: list[str], sigs: array[int], trusted_before: int) -> list[str]:
+    """The names whose file changed (mtime or ctime) at or after ``trusted_before``."""
+    if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
+        return []
+    return [
+        name for n, name in enumerate(names) if max(sigs[4 * n], sigs[4 * n + 3]) >= trusted_before
+    ]
+
+
+def _digest(raw: bytes) -> bytes:
+    """The digest of a call file's bytes that a racy entry is checked against."""
+    return blake2b(raw, digest_size=16).digest()
+
+
+def _verified(calls_dir: Path, name: str, digest: bytes | None) -> bool:
+    """True when the file ``name`` still holds the bytes whose digest is ``digest``."""
+    if digest is None:
+        return False
+    try:
+        raw = read_call_bytes(calls_dir / name)
+    except (OSError, TomlFileError):
+        return False
+    return _digest(raw) == digest
+
+
+def _restamp(
+    cache_file: CacheFile, cache: _SummaryCache, names: list[str], sigs: array[int], now_ns: int
+) -> None:
+    """Save ``cache`` stamped ``now_ns`` if that makes some racy entry (just checked by content)
+    old: it is then trusted by signature, and only the entries still racy keep a digest."""
+    if now_ns <= cache.built_ns:
+        return
+    trusted_before = _trusted_before(now_ns)
+    still = set(_racy(names, sigs, trusted_before))
+    if len(still) == len(cache.digests):
+        return
+    digests = {name: d for name, d in cache.digests.items() if name in still}
+    cache_file.save(_SummaryCache(**{**cache.fields(), "built_ns": now_ns, "digests": digests}))
 
 
 class CacheFile:
@@ -207,6 +314,8 @@ class _SummaryCache:
     closed_dropped: list[str] = field(default_factory=list)
     #: Files that cannot be read, name -> reason: in neither half, and not read again unchanged.
     broken: dict[str, str] = field(default_factory=dict)
+    #: name -> digest of the bytes its row was read from, for each entry racy at ``built_ns``.
+    digests: dict[str, bytes] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
         """Plain data for pickling."""
@@ -262,6 +371,7 @@ class _CacheBuilder:
         sigs: array[int],
         closed_blob: tuple[list[str], bytes, list[str]] | None = None,
         broken: dict[str, str] | None = None,
+        digests: dict[str, bytes] | None = None,
     ) -> _SummaryCache:
         """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
         without unpickling it; ``broken`` names the files that cannot be read."""
@@ -281,6 +391,7 @@ class _CacheBuilder:
             closed_rows=closed_rows,
             closed_dropped=dropped,
             broken=broken or {},
+            digests=digests or {},
         )
 
 
@@ -318,13 +429,19 @@ def _rebuild(
     cache: _SummaryCache | None,
     started_ns: int,
     open_at: float | None,
-) -> tuple[_SummaryCache, dict[str, list[CallSummary]]]:
+    known: dict[str, tuple[CallSummary, bytes]] | None = None,
+) -> tuple[_SummaryCache, dict[str, list[CallSummary]]] | None:
     """Re-read the files whose signature changed and build the new cache.
 
-    When every change concerns live calls, the closed half is carried over unopened.
+    When every change concerns live calls, the closed half is carried over unopened. With
+    ``known`` (a writer's files, see ``record_writes``) nothing else is read: None if another
+    file would have to be, and no summaries are returned.
     """
     cached = cache.signatures() if cache is not None else {}
-    trusted_before = (cache.built_ns if cache else 0) - int(RACY_SECONDS * 1e9)
+    old_digests = cache.digests if cache is not None else {}
+    trusted_before = _trusted_before(cache.built_ns) if cache is not None else 0
+    racy_before = _trusted_before(started_ns)  # racy in the cache built now
+    digests: dict[str, bytes] = {}
     present: list[str] = []
     changed: dict[str, int] = {}  # name -> its position in names
     for n, name in enumerate(names):
@@ -332,11 +449,23 @@ def _rebuild(
         if sig[0] == -1:
             continue
         present.append(name)
-        if cached.get(name) != sig or max(sig[0], sig[3]) >= trusted_before:
+        if (known is not None and name in known) or cached.get(name) != sig:
             changed[name] = n
-    fresh_rows, broken, vanished = _read_changed(calls_dir, changed, sigs)
+        elif max(sig[0], sig[3]) >= trusted_before:
+            digest = old_digests.get(name)
+            if digest is not None and _verified(calls_dir, name, digest):
+                if max(sig[0], sig[3]) >= racy_before:
+                    digests[name] = digest
+            else:
+                changed[name] = n
+    if known is not None and any(name not in known for name in changed):
+        return None
+    fresh_rows, broken, vanished = _read_changed(
+        calls_dir, changed, sigs, racy_before, digests, known
+    )
     if vanished:
         present = [name for name in present if name not in vanished]
+    want = known is None
     if cache is not None:
         # A file unchanged since it was found unreadable is still unreadable.
         still = set(present)
@@ -345,7 +474,11 @@ def _rebuild(
         dropped = set(cache.closed_dropped)
         dropped |= (set(cached) - set(present)) & closed_names
         dropped |= closed_names.intersection(changed)
-        if len(dropped) <= MAX_DROPPED:
+        # A writer's closed calls go to the closed half, so the whole cache is rebuilt for them.
+        all_live = known is None or all(
+            row.last_deadline()[1] > started_ns / 1e9 for row in fresh_rows.values()
+        )
+        if len(dropped) <= MAX_DROPPED and all_live:
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).
@@ -358,10 +491,10 @@ def _rebuild(
             for name, row in fresh_rows.items():
                 builder.add(name, row)
             closed = (cache.closed_names, cache.closed_rows, sorted(dropped))
-            fresh = builder.build(names, sigs, closed, broken)
+            fresh = builder.build(names, sigs, closed, broken, digests)
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
             key = "live" if live_only else "all"
-            return fresh, {key: fresh.rows(live_only=live_only)}
+            return fresh, ({key: fresh.rows(live_only=live_only)} if want else {})
     builder = _CacheBuilder(started_ns)
     old_rows: dict[str, tuple[Any, ...]] = {}
     if cache is not None:
@@ -378,23 +511,45 @@ def _rebuild(
             continue
         row = fresh_rows.get(name) or old_rows[name]
         builder.add(name, row)
-        summaries.append(row if isinstance(row, CallSummary) else CallSummary._make(row))
-    return builder.build(names, sigs, broken=broken), {"all": summaries}
+        if want:
+            summaries.append(row if isinstance(row, CallSummary) else CallSummary._make(row))
+    return builder.build(names, sigs, broken=broken, digests=digests), (
+        {"all": summaries} if want else {}
+    )
 
 
 def _read_changed(
-    calls_dir: Path, changed: dict[str, int], sigs: array[int]
+    calls_dir: Path,
+    changed: dict[str, int],
+    sigs: array[int],
+    racy_before: int,
+    digests: dict[str, bytes],
+    known: dict[str, tuple[CallSummary, bytes]] | None = None,
 ) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
     """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
     of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
-    remove, a git pull), whose signature is then marked as gone."""
+    remove, a git pull), whose signature is then marked as gone.
+
+    Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
+    its summary: a change in between leaves a digest that no longer matches, never a stale row
+    that does. The files ``known`` are not read: their summary and bytes are given.
+    """
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
     vanished: set[str] = set()
     for name, n in changed.items():
+        racy = max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before
+        if known is not None:
+            rows[name], raw = known[name]
+            if racy:
+                digests[name] = _digest(raw)
+            continue
         path = calls_dir / name
         try:
+            raw = read_call_bytes(path) if racy else b""
             rows[name] = read_summary(path)
+            if racy:
+                digests[name] = _digest(raw)
         except TomlFileError as exc:
             broken[name] = exc.reason
         except FileNotFoundError:

@@ -159,3 +159,9 @@ def call_bytes(call: Call) -> bytes:
             f"{MAX_CALL_FILE_BYTES}); nothing was written"
         )
     return data
+
+
+def read_call_bytes(path: Path) -> bytes:
+    """The bytes of the call file ``path``, unparsed: FileNotFoundError if absent, else
+    TomlFileError naming it (the summary cache compares their digest, cache.py)."""
+    return _read_bytes(path, str(path))

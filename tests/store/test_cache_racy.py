@@ -1,0 +1,134 @@
+"""Racy cache entries (files changed close to the cache's stamp) are checked by content, one by
+one, and writers keep the cache warm: a listing right after a change parses no file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import clusterctl.store as store_module
+from clusterctl.model import Call
+from clusterctl.store import Store, tomlfile
+from clusterctl.store import cache as cache_module
+from tests.store.helpers import make_call
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = tomlfile.read_call
+
+    def spy(path: Path) -> Call:
+        parsed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(tomlfile, "read_call", spy)
+    return parsed
+
+
+def fresh(s: Store) -> Store:
+    return Store(s.root, cache_dir=s.cache_dir)
+
+
+def test_racy_entries_are_checked_by_content_not_parsed(tmp_path: Path, parses: list[str]) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    for n in (1, 2, 3):
+        s.add(make_call(f"CALL-{n}", title=f"Title {n}"))
+    fresh(s).summaries()
+    parses.clear()
+    # Every file is within RACY_SECONDS of the cache's stamp: racy, yet none is parsed.
+    assert sorted(x.title for x in fresh(s).summaries()) == ["Title 1", "Title 2", "Title 3"]
+    assert parses == []
+    # A racy file that changed is parsed again, and only that one.
+    path = s.call_path("CALL-2")
+    path.write_text(path.read_text().replace("Title 2", "Title X"))
+    assert sorted(x.title for x in fresh(s).summaries()) == ["Title 1", "Title 3", "Title X"]
+    assert parses == ["CALL-2.toml"]
+
+
+def test_a_racy_entry_becomes_trusted_once_a_later_run_restamps_the_cache(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1"))
+    fresh(s).summaries()
+    parses.clear()
+    later = Store(s.root, cache_dir=s.cache_dir, clock=lambda: 2**62)
+    later.summaries()  # checked by content, then saved stamped later: no longer racy
+    (entry,) = (tmp_path / "cache").glob("summaries-*.pickle")
+    cache = cache_module.CacheFile(entry, str(s.root.resolve())).load()
+    assert cache is not None and cache.digests == {} and cache.built_ns == 2**62
+    assert parses == []
+
+
+def test_bulk_writers_keep_the_cache_warm(tmp_path: Path, parses: list[str]) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    s.add(make_call("CALL-2", title="Two"))
+    fresh(s).summaries()  # a small store: its first listing makes the cache
+    count = store_module.BULK_WRITE
+    with s.transaction() as txn:  # as import does: many calls in one change
+        for n in range(count):
+            txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
+        txn.put(replace(txn.get("CALL-1"), title="Uno"))
+        txn.delete("CALL-2")
+    parses.clear()
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert len(titles) == count + 1 and titles["CALL-1"] == "Uno" and "CALL-2" not in titles
+    assert parses == []
+
+
+def test_a_single_write_leaves_the_cache_to_the_next_listing(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    s.add(make_call("CALL-2", title="Two"))
+    fresh(s).summaries()
+    s.update("CALL-1", lambda c: replace(c, title="Uno"))
+    s.remove("CALL-2")
+    parses.clear()
+    assert {x.id: x.title for x in fresh(s).summaries()} == {"CALL-1": "Uno"}
+    assert parses == ["CALL-1.toml"]
+
+
+def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    text = s.call_path("CALL-1").read_text()
+    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand"))
+    fresh(s).summaries()
+    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand 2"))
+    parses.clear()
+    with s.transaction() as txn:  # does not parse HAND-1
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
+    assert "HAND-1.toml" not in parses
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles["CALL-1"] == "One" and titles["HAND-1"] == "Hand 2" and len(titles) == 102
+
+
+def test_a_file_changed_after_a_writer_wrote_it_is_seen(tmp_path: Path) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("CALL-1", title="One"))
+    path = s.call_path("CALL-1")
+    before = path.stat()
+    path.write_text(path.read_text().replace("One", "Two"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert [x.title for x in fresh(s).summaries()] == ["Two"]
+
+
+def test_an_import_into_an_empty_store_builds_the_cache(tmp_path: Path, parses: list[str]) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    count = store_module.BULK_WRITE
+    with s.transaction() as txn:
+        for n in range(count):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    parses.clear()
+    assert len(fresh(s).summaries()) == count
+    assert parses == []
