@@ -9,10 +9,10 @@ replaying them in order, which :func:`replay` does once per call.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from clusterctl.value import Value
 from clusterctl.zones import get_zone
 
 
@@ -37,8 +37,7 @@ CORRECTS = ("deadline", "timezone", "label")
 MOVES = (EXTENSION, BROUGHT_FORWARD)
 
 
-@dataclass(frozen=True)
-class Extension:
+class Extension(Value):
     """One entry of a call's deadline history.
 
     An extension or a bringing forward moves ``stage``'s deadline from ``from_`` (None: the
@@ -50,19 +49,60 @@ class Extension:
     direction, and left unwritten so that the file does not change under the user).
     """
 
+    __slots__ = (
+        "aoe", "corrects", "extra", "from_", "kind", "kind_stated", "new", "old", "reason",
+        "recorded", "source", "stage", "to",
+    )  # fmt: skip
+    FIELDS = (
+        "stage", "from_", "to", "recorded", "reason", "source", "kind", "corrects", "old", "new",
+        "aoe", "kind_stated", "extra",
+    )  # fmt: skip
+    COMPARED = FIELDS[:-2]
     stage: str
     from_: datetime | None
     to: datetime | None
     recorded: datetime
-    reason: str = ""
-    source: str = ""
-    kind: Kind = Kind.EXTENSION
-    corrects: str = ""
-    old: str = ""
-    new: str = ""
-    aoe: bool = False
-    kind_stated: bool = field(default=True, compare=False)
-    extra: dict = field(default_factory=dict, compare=False)
+    reason: str
+    source: str
+    kind: Kind
+    corrects: str
+    old: str
+    new: str
+    aoe: bool
+    kind_stated: bool
+    extra: dict
+
+    def __init__(
+        self,
+        stage: str,
+        from_: datetime | None,
+        to: datetime | None,
+        recorded: datetime,
+        reason: str = "",
+        source: str = "",
+        kind: Kind = Kind.EXTENSION,
+        corrects: str = "",
+        old: str = "",
+        new: str = "",
+        aoe: bool = False,
+        kind_stated: bool = True,
+        extra: dict | None = None,
+    ) -> None:
+        self._set(
+            stage=stage,
+            from_=from_,
+            to=to,
+            recorded=recorded,
+            reason=reason,
+            source=source,
+            kind=kind,
+            corrects=corrects,
+            old=old,
+            new=new,
+            aoe=aoe,
+            kind_stated=kind_stated,
+            extra={} if extra is None else extra,
+        )
 
 
 def infer_kind(from_: datetime | None, to: datetime | None) -> Kind:
@@ -84,25 +124,40 @@ def at_zone(dt: datetime, zone: str) -> datetime:
     return dt.replace(tzinfo=get_zone(zone))
 
 
-@dataclass
 class Track:
-    """One stage followed through the history (mutable while the replay runs)."""
+    """One stage followed through the history (mutable while the replay runs).
 
-    label: str
-    #: The label the stage had before any correction (stable calendar UIDs).
-    origin: str
-    original: datetime | None
-    deadline: datetime | None
-    aoe: bool = False
-    extended: bool = False
-    brought_forward: bool = False
-    last_move: str = ""
-    corrected: bool = False
-    #: Indices (from 0) of the entries about this stage.
-    entries: list[int] = field(default_factory=list)
-    #: (label, moment) a warning about this stage is keyed by: it changes only when the stage
-    #: is extended, brought forward or corrected to a later moment, which re-arms warnings.
-    anchor: tuple[str, datetime | None] = ("", None)
+    ``origin``: the label the stage had before any correction (stable calendar UIDs).
+    ``entries``: indices (from 0) of the history entries about this stage. ``anchor``: the
+    (label, moment) a warning about this stage is keyed by; it changes only when the stage is
+    extended, brought forward or corrected to a later moment, which re-arms warnings.
+    """
+
+    __slots__ = (
+        "anchor", "aoe", "brought_forward", "corrected", "deadline", "entries", "extended",
+        "label", "last_move", "origin", "original",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        label: str,
+        origin: str,
+        original: datetime | None,
+        deadline: datetime | None,
+        aoe: bool = False,
+        anchor: tuple[str, datetime | None] = ("", None),
+    ) -> None:
+        self.label = label
+        self.origin = origin
+        self.original = original
+        self.deadline = deadline
+        self.aoe = aoe
+        self.extended = False
+        self.brought_forward = False
+        self.last_move = ""
+        self.corrected = False
+        self.entries: list[int] = []
+        self.anchor = anchor
 
 
 def _iso(dt: datetime | None) -> str:

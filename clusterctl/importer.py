@@ -7,7 +7,7 @@ plan; the store writes it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -254,8 +254,7 @@ def plan_portal(
         merged, extended, conflicts = _merge_deadlines(existing, incoming, now, allow_earlier)
         said = existing.extra.get("portal")  # what the portal said last time
         base: dict[str, Any] = said if isinstance(said, dict) else {}
-        details = replace(
-            merged,
+        details = merged.replace(
             title=_merged_field(existing.title, base.get("title"), incoming.title),
             programme=_merged_field(existing.programme, base.get("programme"), incoming.programme),
             url=_merged_field(existing.url, base.get("url"), incoming.url),

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.history import EXTENSION, Extension, Kind, Track, replay
 from clusterctl.limits import MAX_CHARS, YEAR_RANGE
+from clusterctl.summary import CallSummary, Status
+from clusterctl.value import Value
 from clusterctl.zones import get_zone, readings, wall_text
 
-__all__ = ["Extension", "Kind"]  # the history entry lives in clusterctl.history
+# The history entry lives in clusterctl.history, the summary in clusterctl.summary.
+__all__ = ["CallSummary", "Extension", "Kind", "Status"]
 
 #: What a call id may be: it becomes a file name, so it is restricted to a safe alphabet.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
@@ -78,16 +79,7 @@ def is_utf8(text: str) -> bool:
     return True
 
 
-class Status(StrEnum):
-    """Where a call stands at a given moment."""
-
-    FORTHCOMING = "forthcoming"
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class Stage:
+class Stage(Value):
     """One deadline of a call (single-deadline calls have one stage labelled '').
 
     ``original`` is None when the notice gave only the extended deadline (``add --extended``);
@@ -95,10 +87,18 @@ class Stage:
     was entered in AoE (Anywhere on Earth), which is shown beside it.
     """
 
+    __slots__ = ("aoe", "extra", "label", "original")
+    FIELDS = ("label", "original", "aoe", "extra")
+    COMPARED = ("label", "original", "aoe")
     label: str
     original: datetime | None
-    aoe: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
+    aoe: bool
+    extra: dict
+
+    def __init__(
+        self, label: str, original: datetime | None, aoe: bool = False, extra: dict | None = None
+    ) -> None:
+        self._set(label=label, original=original, aoe=aoe, extra={} if extra is None else extra)
 
 
 class StageView(NamedTuple):
@@ -173,21 +173,54 @@ def _view(track: Track) -> StageView:
     )
 
 
-@dataclass(frozen=True)
-class Call:
-    """A funding call and its deadline history."""
+class Call(Value):
+    """A funding call and its deadline history (``extra``: keys this version does not know)."""
 
+    # No __slots__: the cached replay lives in the instance's __dict__.
+    FIELDS = (
+        "id", "title", "timezone", "stages", "extensions", "programme", "url", "tags", "note",
+        "opens", "extra",
+    )  # fmt: skip
+    COMPARED = FIELDS[:-1]
     id: str
     title: str
     timezone: str
     stages: tuple[Stage, ...]
-    extensions: tuple[Extension, ...] = ()
-    programme: str = ""
-    url: str = ""
-    tags: tuple[str, ...] = ()
-    note: str = ""
-    opens: datetime | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    extensions: tuple[Extension, ...]
+    programme: str
+    url: str
+    tags: tuple[str, ...]
+    note: str
+    opens: datetime | None
+    extra: dict
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        timezone: str,
+        stages: tuple[Stage, ...],
+        extensions: tuple[Extension, ...] = (),
+        programme: str = "",
+        url: str = "",
+        tags: tuple[str, ...] = (),
+        note: str = "",
+        opens: datetime | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        self._set(
+            id=id,
+            title=title,
+            timezone=timezone,
+            stages=stages,
+            extensions=extensions,
+            programme=programme,
+            url=url,
+            tags=tags,
+            note=note,
+            opens=opens,
+            extra={} if extra is None else extra,
+        )
 
     # --- deadlines -------------------------------------------------------------------------
 
@@ -306,7 +339,7 @@ class Call:
             kind=Kind.EXTENSION if later else Kind.BROUGHT_FORWARD,
             aoe=aoe,
         )
-        return replace(self, extensions=(*self.extensions, ext))
+        return self.replace(extensions=(*self.extensions, ext))
 
     def correct_deadline(
         self,
@@ -337,7 +370,7 @@ class Call:
                 f"call {self.id}: the deadline is already {to.isoformat()}; nothing to correct"
             )
         new = to.astimezone(zone)
-        stages = tuple(replace(s, original=new, aoe=aoe) if s is target else s for s in self.stages)
+        stages = tuple(s.replace(original=new, aoe=aoe) if s is target else s for s in self.stages)
         ext = Extension(
             stage=target.label,
             from_=old,
@@ -347,7 +380,7 @@ class Call:
             corrects="deadline",
             aoe=aoe,
         )
-        return replace(self, stages=stages, extensions=(*self.extensions, ext))
+        return self.replace(stages=stages, extensions=(*self.extensions, ext))
 
     def correct_timezone(self, zone: str, *, recorded: datetime) -> Call:
         """Return a copy in ``zone`` that keeps every wall time (17:00 stays 17:00).
@@ -383,13 +416,12 @@ class Call:
             old=self.timezone,
             new=zone,
         )
-        return replace(
-            self,
+        return self.replace(
             timezone=zone,
             opens=moved(self.opens),
-            stages=tuple(replace(s, original=moved(s.original)) for s in self.stages),
+            stages=tuple(s.replace(original=moved(s.original)) for s in self.stages),
             extensions=(
-                *(replace(e, from_=moved(e.from_), to=moved(e.to)) for e in self.extensions),
+                *(e.replace(from_=moved(e.from_), to=moved(e.to)) for e in self.extensions),
                 ext,
             ),
         )
@@ -413,47 +445,8 @@ class Call:
             old=old,
             new=new,
         )
-        stages = tuple(replace(s, label=new) if s is target else s for s in self.stages)
-        return replace(self, stages=stages, extensions=(*self.extensions, ext))
-
-
-class CallSummary(NamedTuple):
-    """What listing needs of a call, as plain values (instants are POSIX timestamps).
-
-    ``stages`` holds ``(label, effective deadline, extended)`` per stage. The store caches these so
-    that listing 100,000 calls never builds full Call objects.
-    """
-
-    id: str
-    title: str
-    programme: str
-    tags: tuple[str, ...]
-    timezone: str
-    opens: float | None
-    stages: tuple[tuple[str, float, bool], ...]
-    note: str
-    extended: bool
-
-    def next_deadline(self, now: float) -> tuple[str, float, bool] | None:
-        """The soonest ``(label, deadline, extended)`` strictly after ``now``."""
-        ahead = [s for s in self.stages if s[1] > now]
-        return min(ahead, key=lambda s: s[1]) if ahead else None
-
-    def last_deadline(self) -> tuple[str, float, bool]:
-        """The stage with the latest effective deadline."""
-        return max(self.stages, key=lambda s: s[1])
-
-    def relevant_deadline(self, now: float) -> tuple[str, float, bool]:
-        """The next deadline, or the last one once the call has closed."""
-        return self.next_deadline(now) or self.last_deadline()
-
-    def status(self, now: float) -> Status:
-        """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
-        if self.opens is not None and now < self.opens:
-            return Status.FORTHCOMING
-        if self.last_deadline()[1] > now:
-            return Status.OPEN
-        return Status.CLOSED
+        stages = tuple(s.replace(label=new) if s is target else s for s in self.stages)
+        return self.replace(stages=stages, extensions=(*self.extensions, ext))
 
 
 def make_stages(
@@ -483,14 +476,6 @@ def make_stages(
     if len(set(labels)) != len(labels):
         raise UsageError(f"deadline labels must be unique: {labels}")
     return tuple(Stage(label=label, original=when, aoe=flag) for label, when, flag in ordered)
-
-
-def sort_key(summary: CallSummary, now: float) -> tuple[int, float, str]:
-    """Upcoming deadlines first, soonest first; then closed calls, most recently closed first."""
-    upcoming = summary.next_deadline(now)
-    if upcoming is not None:
-        return (0, upcoming[1], summary.id)
-    return (1, -summary.last_deadline()[1], summary.id)
 
 
 def consistency_problems(call: Call) -> list[str]:

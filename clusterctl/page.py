@@ -28,8 +28,9 @@ from markupsafe import Markup
 from clusterctl import __version__
 from clusterctl.errors import UsageError
 from clusterctl.history import Kind
-from clusterctl.model import Call, Status, sort_key
+from clusterctl.model import Call
 from clusterctl.render import SOON, URGENT, urgency
+from clusterctl.summary import Status, sort_key
 from clusterctl.timefmt import format_moment, format_relative, format_time_left
 from clusterctl.timeparse import to_iso, utc_stamp
 from clusterctl.zones import DEFAULT_ZONE, get_zone

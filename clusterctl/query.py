@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from clusterctl.errors import UsageError
-from clusterctl.model import CallSummary, Status, sort_key
+from clusterctl.summary import CallSummary, Status, sort_key
 
 DEFAULT_STATUSES = frozenset({Status.OPEN, Status.FORTHCOMING})
 ALL_STATUSES = frozenset(Status)
 
 
-@dataclass(frozen=True)
-class CallFilter:
+class CallFilter(NamedTuple):
     """What a listing asks for; every given criterion must hold."""
 
     statuses: frozenset[Status] = DEFAULT_STATUSES

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import IO, Any, NamedTuple
@@ -103,8 +102,7 @@ class TerminalProgress:
 # --- rows -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One listing line, computed once and rendered by any of the human formats."""
 
     id: str

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
@@ -45,8 +45,7 @@ def one_line(text: str) -> str:
     return " ".join(text.splitlines()) if text else ""
 
 
-@dataclass(frozen=True)
-class DueWarning:
+class DueWarning(NamedTuple):
     """One warning to send: a stage's deadline has come within ``threshold`` of now."""
 
     call_id: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -192,7 +191,7 @@ def test_load_json_reads_large_finite_numbers() -> None:
 
 def test_a_stored_nan_is_a_store_error_not_invalid_json() -> None:
     # TOML has nan and inf: a hand-edited file may hold one under a key the program keeps.
-    call = replace(call_from_json(record()), extra={"ok": 1, "yy": [float("nan")]})
+    call = call_from_json(record()).replace(extra={"ok": 1, "yy": [float("nan")]})
     with pytest.raises(StoreError) as caught:
         call_to_json(call, NOW)
     assert (
@@ -203,10 +202,10 @@ def test_a_stored_nan_is_a_store_error_not_invalid_json() -> None:
 
 
 def test_stored_times_of_day_are_iso_strings_in_json() -> None:
-    call = replace(call_from_json(record()), extra={"at": time(7, 32), "inf": float("inf")})
+    call = call_from_json(record()).replace(extra={"at": time(7, 32), "inf": float("inf")})
     with pytest.raises(StoreError):
         call_to_json(call, NOW)
-    call = replace(call, extra={"at": [time(7, 32)]})
+    call = call.replace(extra={"at": [time(7, 32)]})
     assert json.dumps(call_to_json(call, NOW)["at"], allow_nan=False) == '["07:32:00"]'
 
 

@@ -3,7 +3,6 @@ that reads them, corrections, and the key a stage's warnings keep."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -234,5 +233,5 @@ def test_extensions_re_arm_warnings_and_corrections_only_when_later() -> None:
 
 
 def test_old_entries_keep_their_file_shape() -> None:
-    entry = replace(moved("", at(8), at(15)), kind_stated=False)
+    entry = moved("", at(8), at(15)).replace(kind_stated=False)
     assert entry == moved("", at(8), at(15))  # whether the kind was written does not matter

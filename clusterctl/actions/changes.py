@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, time
 
 from clusterctl.actions.context import AppContext
@@ -203,8 +202,8 @@ def _extended_from_unstated(call: Call, now: datetime, reason: str, source: str)
         )
         for s in call.stages
     )
-    stages = tuple(replace(s, original=None, aoe=False) for s in call.stages)
-    return replace(call, stages=stages, extensions=entries)
+    stages = tuple(s.replace(original=None, aoe=False) for s in call.stages)
+    return call.replace(stages=stages, extensions=entries)
 
 
 def _said(line: str, dry_run: bool) -> str | None:
@@ -328,8 +327,7 @@ def edit_call(
                 raise UsageError(f"call {call.id} has no tag {t!r}")
             tags.remove(t)
         tags.extend(validate_tag(t) for t in add_tag or () if t not in tags)
-        updated = replace(
-            call,
+        updated = call.replace(
             title=validate_title(title) if title is not None else call.title,
             programme=programme if programme is not None else call.programme,
             url=validate_url(url) if url is not None else call.url,
@@ -350,8 +348,7 @@ def edit_call(
         if relabel is not None:
             updated = updated.correct_label(*relabel, recorded=now)
         if opens is not None:
-            updated = replace(
-                updated,
+            updated = updated.replace(
                 opens=parse_moment(opens, updated.timezone, default_time=time(0, 0))
                 if opens
                 else None,

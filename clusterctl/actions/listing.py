@@ -15,9 +15,9 @@ from clusterctl import query, render
 from clusterctl.actions.context import AppContext
 from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.errors import UsageError
-from clusterctl.model import CallSummary, Status
 from clusterctl.query import CallFilter, status_filter
 from clusterctl.store import Store, Unreadable
+from clusterctl.summary import CallSummary, Status
 from clusterctl.timeparse import parse_duration
 
 

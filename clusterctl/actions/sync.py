@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from clusterctl import importer
@@ -163,7 +162,7 @@ def _tagged_calls(results: Sequence[FetchResult]) -> list[Call]:
             if call.id in seen:
                 continue
             seen.add(call.id)
-            calls.append(replace(call, tags=tuple(dict.fromkeys((*call.tags, *extra)))))
+            calls.append(call.replace(tags=tuple(dict.fromkeys((*call.tags, *extra)))))
     return calls
 
 

@@ -20,7 +20,6 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,25 +62,31 @@ __all__ = [
 ]
 
 
-@dataclass
 class Store:
-    """A store directory. Reads never create it; the first change does."""
+    """A store directory. Reads never create it; the first change does.
 
-    root: Path
-    lock_timeout: float = 10.0
-    cache_dir: Path | None = None
-    #: What the summary cache takes as the moment it is built (see cache.scan); a test passes
-    #: a later moment instead of waiting for one.
-    clock: Callable[[], int] = field(default=time.time_ns, repr=False, compare=False)
-    _summaries_by: dict[str, list[CallSummary]] = field(
-        default_factory=dict, init=False, repr=False
-    )
-    _resolved_root: str | None = field(default=None, init=False, repr=False)
-    _unreadable: list[Unreadable] = field(default_factory=list, init=False, repr=False)
-    layout: Layout = field(init=False, repr=False, compare=False)
+    ``clock``: what the summary cache takes as the moment it is built (see cache.scan); a test
+    passes a later moment instead of waiting for one.
+    """
 
-    def __post_init__(self) -> None:
-        self.layout = Layout(self.root)
+    def __init__(
+        self,
+        root: Path,
+        lock_timeout: float = 10.0,
+        cache_dir: Path | None = None,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.root = root
+        self.lock_timeout = lock_timeout
+        self.cache_dir = cache_dir
+        self.clock = clock
+        self.layout = Layout(root)
+        self._summaries_by: dict[str, list[CallSummary]] = {}
+        self._resolved_root: str | None = None
+        self._unreadable: list[Unreadable] = []
+
+    def __repr__(self) -> str:
+        return f"Store(root={self.root!r}, lock_timeout={self.lock_timeout!r})"
 
     @property
     def calls_dir(self) -> Path:

@@ -33,14 +33,13 @@ import time
 from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
-from clusterctl.model import CallSummary
 from clusterctl.store.files import read_private, write_private
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
+from clusterctl.summary import CallSummary
 
 #: A cached entry whose file changed this close to the cache's stamp is racy, checked by content:
 #: file timestamps are coarse (a clock tick on ext4, 2 s on FAT), so a later edit could keep them.
@@ -293,29 +292,43 @@ def _dumps_without_memo(rows: list[tuple[Any, ...]]) -> bytes:
     return buffer.getvalue()
 
 
-@dataclass
 class _SummaryCache:
     """The derived cache: file names, their signatures and their summaries.
 
     Summaries are split by whether the call had closed for good when the cache was built, and
     each half is pickled separately with the names it holds, so a listing of open calls unpickles
     only the live half, and a change to live calls (the usual add or extend) rebuilds only that
-    half while the closed half is carried over as bytes.
+    half while the closed half is carried over as bytes. ``sigs`` is an array('q') of mtime,
+    size, inode, ctime per name; each ``*_rows`` a pickled list of summary tuples aligned with
+    its names. ``closed_dropped``: names in the closed half whose row is stale (changed or
+    removed since), skipped on load. ``broken``: files that cannot be read, name -> reason, in
+    neither half and not read again unchanged. ``digests``: name -> digest of the bytes its row
+    was read from, for each entry racy at ``built_ns``.
     """
 
-    built_ns: int
-    names: list[str]
-    sigs: bytes  # array('q'): mtime, size, inode, ctime per name
-    live_names: list[str]
-    live_rows: bytes  # pickled list of summary tuples, aligned with live_names
-    closed_names: list[str]
-    closed_rows: bytes
-    #: Names in the closed half whose row is stale (changed or removed since); skipped on load.
-    closed_dropped: list[str] = field(default_factory=list)
-    #: Files that cannot be read, name -> reason: in neither half, and not read again unchanged.
-    broken: dict[str, str] = field(default_factory=dict)
-    #: name -> digest of the bytes its row was read from, for each entry racy at ``built_ns``.
-    digests: dict[str, bytes] = field(default_factory=dict)
+    def __init__(
+        self,
+        built_ns: int,
+        names: list[str],
+        sigs: bytes,
+        live_names: list[str],
+        live_rows: bytes,
+        closed_names: list[str],
+        closed_rows: bytes,
+        closed_dropped: list[str] | None = None,
+        broken: dict[str, str] | None = None,
+        digests: dict[str, bytes] | None = None,
+    ) -> None:
+        self.built_ns = built_ns
+        self.names = names
+        self.sigs = sigs
+        self.live_names = live_names
+        self.live_rows = live_rows
+        self.closed_names = closed_names
+        self.closed_rows = closed_rows
+        self.closed_dropped: list[str] = closed_dropped or []
+        self.broken: dict[str, str] = broken or {}
+        self.digests: dict[str, bytes] = digests or {}
 
     def fields(self) -> dict[str, Any]:
         """Plain data for pickling."""

@@ -9,7 +9,6 @@ its record was lost.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -51,18 +50,27 @@ def _ledger_bytes(sent: dict[str, str], digests: dict[str, dict]) -> bytes:
     return (json.dumps(data, indent=1) + "\n").encode()
 
 
-@dataclass
 class Ledger:
-    """Which warnings were delivered: key -> ISO time of delivery."""
+    """Which warnings were delivered: ``sent``, key -> ISO time of delivery.
 
-    path: Path
-    sent: dict[str, str]
-    dirty: bool = False
-    #: Where delivered keys go when ``path`` cannot be written; None: nowhere else.
-    fallback: Path | None = None
-    #: Per channel ('' for the output or e-mail): when its last digest went out ("at") and the
-    #: deadlines of the calls it covered ("calls": id -> signature), to tell what changed since.
-    digests: dict[str, dict] = field(default_factory=dict)
+    ``fallback``: where delivered keys go when ``path`` cannot be written (None: nowhere else).
+    ``digests``: per channel ('' for the output or e-mail), when its last digest went out ("at")
+    and the deadlines of the calls it covered ("calls": id -> signature), to tell what changed.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        sent: dict[str, str],
+        dirty: bool = False,
+        fallback: Path | None = None,
+        digests: dict[str, dict] | None = None,
+    ) -> None:
+        self.path = path
+        self.sent = sent
+        self.dirty = dirty
+        self.fallback = fallback
+        self.digests: dict[str, dict] = {} if digests is None else digests
 
     @classmethod
     def load(cls, path: Path, fallback: Path | None = None) -> Ledger:

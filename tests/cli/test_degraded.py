@@ -258,7 +258,6 @@ def test_check_lists_every_problem_in_one_run(cli: Cli, store: Path) -> None:
 
 REMOVER = """
 import sys
-from dataclasses import replace
 from clusterctl.store import Store
 
 store = Store(__import__("pathlib").Path(sys.argv[1]))

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,7 +40,7 @@ def make_call(call_id: str = "CALL-1", *, title: str = "A call", **changes: obje
         stages=(Stage("", DEADLINE),),
         programme="COSME",
     )
-    return replace(call, **changes)  # type: ignore[arg-type]
+    return call.replace(**changes)  # type: ignore[arg-type]
 
 
 def call_files(root: Path) -> dict[str, bytes]:
@@ -105,7 +104,7 @@ def refusals(store: Store) -> list[Callable[[], object]]:
     return [
         store.summaries,
         lambda: store.get("CALL-1"),
-        lambda: store.update("CALL-1", lambda c: replace(c, note="x")),
+        lambda: store.update("CALL-1", lambda c: c.replace(note="x")),
         lambda: store.add(make_call(), replace=True),
         lambda: store.add(make_call()),
         lambda: store.remove("CALL-1"),

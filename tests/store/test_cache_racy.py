@@ -4,7 +4,6 @@ one, and writers keep the cache warm: a listing right after a change parses no f
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,7 @@ def test_bulk_writers_keep_the_cache_warm(tmp_path: Path, parses: list[str]) -> 
     with s.transaction() as txn:  # as import does: many calls in one change
         for n in range(count):
             txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
-        txn.put(replace(txn.get("CALL-1"), title="Uno"))
+        txn.put(txn.get("CALL-1").replace(title="Uno"))
         txn.delete("CALL-2")
     parses.clear()
     titles = {x.id: x.title for x in fresh(s).summaries()}
@@ -88,7 +87,7 @@ def test_a_single_write_leaves_the_cache_to_the_next_listing(
     s.add(make_call("CALL-1", title="One"))
     s.add(make_call("CALL-2", title="Two"))
     fresh(s).summaries()
-    s.update("CALL-1", lambda c: replace(c, title="Uno"))
+    s.update("CALL-1", lambda c: c.replace(title="Uno"))
     s.remove("CALL-2")
     parses.clear()
     assert {x.id: x.title for x in fresh(s).summaries()} == {"CALL-1": "Uno"}

@@ -13,7 +13,6 @@ import resource
 import shutil
 import tomllib
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,7 @@ def test_writes_go_through_a_symlinked_call_file_and_keep_its_mode(tmp_path: Pat
     shutil.move(root / "calls" / "CALL-1.toml", target)
     target.chmod(0o640)
     (root / "calls" / "CALL-1.toml").symlink_to(target)
-    store.update("CALL-1", lambda c: replace(c, note="through the link"))
+    store.update("CALL-1", lambda c: c.replace(note="through the link"))
     link = root / "calls" / "CALL-1.toml"
     assert link.is_symlink() and link.resolve() == target
     assert tomllib.loads(target.read_text())["note"] == "through the link"
@@ -78,7 +77,7 @@ def test_a_symlinked_store_directory_is_written_through(tmp_path: Path) -> None:
     link = tmp_path / "link"
     link.symlink_to(real)
     (real / "calls" / "CALL-1.toml").chmod(0o640)
-    Store(link).update("CALL-1", lambda c: replace(c, note="via link"))
+    Store(link).update("CALL-1", lambda c: c.replace(note="via link"))
     Store(link).add(make_call("CALL-2"))
     assert link.is_symlink()
     assert sorted(call_files(real)) == ["CALL-1.toml", "CALL-2.toml"]

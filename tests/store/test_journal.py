@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +164,7 @@ def test_an_interrupt_while_writing_leaves_no_temporary_file(
 
     monkeypatch.setattr(journal, "write_temp", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        Store(root).update("CALL-1", lambda call: replace(call, note="changed"))
+        Store(root).update("CALL-1", lambda call: call.replace(note="changed"))
     assert temp_files(root / "calls") == []
     assert not (root / ".state" / "writing").exists()
     assert Store(root).get("CALL-1").note == ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def test_calls_directory_without_a_marker_is_refused_not_adopted(tmp_path: Path)
     before = tree(root)
     for action in (
         lambda: Store(root).add(make_call("CALL-2")),
-        lambda: Store(root).update("CALL-1", lambda c: replace(c, note="x")),
+        lambda: Store(root).update("CALL-1", lambda c: c.replace(note="x")),
         lambda: Store(root).summaries(),
         lambda: Store(root).get("CALL-1"),
     ):

@@ -10,7 +10,6 @@ import random
 import re
 import time
 import tomllib
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,7 +117,7 @@ def test_unknown_keys_survive_every_rewrite(tmp_path: Path) -> None:
     store = Store(root)
     later = datetime(2031, 3, 22, 17, 0, tzinfo=BRU)
     store.update("HAND-1", lambda c: c.extend(later, recorded=RECORDED, reason="again"))
-    store.update("HAND-1", lambda c: replace(c, note="edited", tags=("x",)))
+    store.update("HAND-1", lambda c: c.replace(note="edited", tags=("x",)))
     record = tomllib.loads(path.read_text())
     assert record["owner"] == "anna"
     assert record["priority"] == 3

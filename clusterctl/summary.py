@@ -1,0 +1,64 @@
+"""What a listing needs of a call: ``CallSummary`` (plain values, cached) and ``Status``.
+
+Apart from ``model``, which holds a call's full history: a listing works on these alone.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Status(StrEnum):
+    """Where a call stands at a given moment."""
+
+    FORTHCOMING = "forthcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CallSummary(NamedTuple):
+    """What listing needs of a call, as plain values (instants are POSIX timestamps).
+
+    ``stages`` holds ``(label, effective deadline, extended)`` per stage. The store caches these so
+    that listing 100,000 calls never builds full Call objects.
+    """
+
+    id: str
+    title: str
+    programme: str
+    tags: tuple[str, ...]
+    timezone: str
+    opens: float | None
+    stages: tuple[tuple[str, float, bool], ...]
+    note: str
+    extended: bool
+
+    def next_deadline(self, now: float) -> tuple[str, float, bool] | None:
+        """The soonest ``(label, deadline, extended)`` strictly after ``now``."""
+        ahead = [s for s in self.stages if s[1] > now]
+        return min(ahead, key=lambda s: s[1]) if ahead else None
+
+    def last_deadline(self) -> tuple[str, float, bool]:
+        """The stage with the latest effective deadline."""
+        return max(self.stages, key=lambda s: s[1])
+
+    def relevant_deadline(self, now: float) -> tuple[str, float, bool]:
+        """The next deadline, or the last one once the call has closed."""
+        return self.next_deadline(now) or self.last_deadline()
+
+    def status(self, now: float) -> Status:
+        """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
+        if self.opens is not None and now < self.opens:
+            return Status.FORTHCOMING
+        if self.last_deadline()[1] > now:
+            return Status.OPEN
+        return Status.CLOSED
+
+
+def sort_key(summary: CallSummary, now: float) -> tuple[int, float, str]:
+    """Upcoming deadlines first, soonest first; then closed calls, most recently closed first."""
+    upcoming = summary.next_deadline(now)
+    if upcoming is not None:
+        return (0, upcoming[1], summary.id)
+    return (1, -summary.last_deadline()[1], summary.id)
