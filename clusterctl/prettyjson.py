@@ -70,3 +70,31 @@ def _walk(value: Any, pad: str, parts: list[str], string: Any) -> None:
         parts.append(float.__repr__(value))
     else:
         raise _Unusual
+
+
+def template(value: dict[str, Any], holes: tuple[str, ...], pad: str) -> list[str]:
+    """The text of the dict ``value`` as ``dumps`` writes it nested at indentation ``pad``, cut
+    where the value of each key of ``holes`` goes (non-ASCII kept): one more piece than holes
+    that ``value`` has, in its key order. Joined with the JSON of those values in between, it is
+    the dict's text."""
+    pieces: list[str] = []
+    current: list[str] = []
+    inner = pad + "  "
+    separator = "{\n" + inner
+    for key, item in value.items():
+        current.extend((separator, encode_basestring(key), ": "))
+        separator = ",\n" + inner
+        if key in holes:
+            pieces.append("".join(current))
+            current = []
+            continue
+        part: list[str] = []
+        try:
+            _walk(item, inner, part, encode_basestring)
+        except _Unusual:  # json.dumps' text of a value, nested: each line break indented more
+            text = json.dumps(item, indent=2, ensure_ascii=False, allow_nan=False)
+            part = [text.replace("\n", "\n" + inner)]
+        current.extend(part)
+    current.append("\n" + pad + "}" if value else "{}")
+    pieces.append("".join(current))
+    return pieces

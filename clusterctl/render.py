@@ -298,10 +298,11 @@ def write_json(value: Any, out: IO[str]) -> None:
 
     # One write of the whole text: json.dump writes each token on its own, about 90 calls to
     # write per call (900,000 for a 10,000-call export, most of its time).
-    out.write(prettyjson.dumps(value, ensure_ascii=not _is_utf8(out)) + "\n")
+    out.write(prettyjson.dumps(value, ensure_ascii=not is_utf8(out)) + "\n")
 
 
-def _is_utf8(out: IO[str]) -> bool:
+def is_utf8(out: IO[str]) -> bool:
+    """True when ``out`` encodes as UTF-8 (JSON may then keep non-ASCII as it is)."""
     return codecs.lookup(getattr(out, "encoding", None) or "utf-8").name == "utf-8"
 
 
@@ -312,7 +313,7 @@ def write_calls_csv(calls: Sequence[Call], now: datetime, out: IO[str]) -> None:
 
     text = calls_to_csv(calls, now)
     buffer = getattr(out, "buffer", None)
-    if _is_utf8(out) or buffer is None:
+    if is_utf8(out) or buffer is None:
         out.write(text)
         return
     # CSV has no escapes: beneath a stream that is not UTF-8, write the UTF-8 bytes every CSV

@@ -9,6 +9,7 @@ The one place that knows the files. Each concern has a module of its own:
     journal      changes to several files at once, and finishing one that a crash interrupted
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
+    derived      other values derived from call files (a call's JSON), remembered per file
     idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate
@@ -22,13 +23,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import CacheFile, record_writes, scan, store_key
+from clusterctl.store.derived import DerivedFile, derive
 from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
 from clusterctl.store.idindex import IdIndex, case_twins, signature
@@ -46,6 +48,8 @@ from clusterctl.store.schema import (
     store_exists,
 )
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
+
+T = TypeVar("T")
 
 __all__ = [
     "GITIGNORE",
@@ -160,6 +164,31 @@ class Store:
             except TomlFileError as exc:
                 _hand_over([Unreadable(path, exc.reason)], unreadable)
         return calls
+
+    def derive(
+        self,
+        call_ids: Iterable[str],
+        kind: str,
+        make: Callable[[Call], T],
+        *,
+        unreadable: list[Unreadable],
+    ) -> list[T]:
+        """``make(call)`` for each call that can be read, in order, remembered across runs while
+        its file is unchanged (store/derived.py; ``kind`` names what ``make`` makes, with its
+        version). Lenient as ``get_many`` with ``unreadable``."""
+        ids = list(call_ids)
+        if not ids:
+            return []
+        require_schema(self.layout)
+        settle(self.layout, self.lock_timeout)
+        names = [self.call_path(i).name for i in ids]
+        file = DerivedFile(CacheFile.of(self._real_root(), self.cache_dir), kind)
+        found: list[Unreadable] = []
+        values = derive(
+            self.calls_dir, names, file, make, found, self.layout.call_names, self.clock
+        )
+        _hand_over(found, unreadable)
+        return values
 
     def summaries(
         self, *, open_at: float | None = None, unreadable: list[Unreadable] | None = None

@@ -15,7 +15,7 @@ bytes of the files they just wrote (``record_writes``).
 
 ``$CLUSTERCTL_CACHE_DIR`` may name a directory other users can write to, so a cache file is
 trusted only when it is ours alone (owned by us, writable by nobody else), and even then it is
-unpickled by ``_PlainUnpickler``, which rebuilds plain built-in values only: a planted file
+unpickled by ``PlainUnpickler``, which rebuilds plain built-in values only: a planted file
 cannot run code. The directory is created private (0700), the file 0600, and a planted link is
 replaced, never written through.
 """
@@ -160,7 +160,7 @@ def _racy(names: list[str], sigs: array[int], trusted_before: int) -> list[str]:
     ]
 
 
-def _digest(raw: bytes) -> bytes:
+def content_digest(raw: bytes) -> bytes:
     """The digest of a call file's bytes that a racy entry is checked against."""
     return blake2b(raw, digest_size=16).digest()
 
@@ -173,7 +173,7 @@ def _verified(calls_dir: Path, name: str, digest: bytes | None) -> bool:
         raw = read_call_bytes(calls_dir / name)
     except (OSError, TomlFileError):
         return False
-    return _digest(raw) == digest
+    return content_digest(raw) == digest
 
 
 def _restamp(
@@ -223,7 +223,7 @@ class CacheFile:
             raw = read_private(self.path)
             if raw is None:
                 return None  # someone else wrote it, or could have: rebuild
-            data = _PlainUnpickler(io.BytesIO(raw)).load()
+            data = PlainUnpickler(io.BytesIO(raw)).load()
             if (
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT
@@ -246,7 +246,7 @@ class CacheFile:
             write_private(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-class _PlainUnpickler(pickle.Unpickler):
+class PlainUnpickler(pickle.Unpickler):
     """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
     None), which is all the cache holds: pickle rebuilds those without looking up any global,
     and every global (a class, a function such as os.system) is refused."""
@@ -260,9 +260,9 @@ class _Unusable(Exception):
 
 
 def _load_rows(blob: bytes, names: list[str]) -> list[Any]:
-    """The rows pickled in ``blob``, one per name, through ``_PlainUnpickler``."""
+    """The rows pickled in ``blob``, one per name, through ``PlainUnpickler``."""
     try:
-        rows = _PlainUnpickler(io.BytesIO(blob)).load()
+        rows = PlainUnpickler(io.BytesIO(blob)).load()
     except Exception:  # refused or torn: any failure of unpickling means the same
         raise _Unusable from None
     if not isinstance(rows, list) or len(rows) != len(names):
@@ -282,7 +282,7 @@ def store_key(text: str) -> str:
     return f"{value:016x}"
 
 
-def _dumps_without_memo(rows: list[tuple[Any, ...]]) -> bytes:
+def dumps_without_memo(rows: Any) -> bytes:
     """Pickle plain rows without the pickler's memo, which at 100,000 rows costs over 100 MB
     of memory (the rows hold no shared or self-referencing objects that would need it)."""
     buffer = io.BytesIO()
@@ -390,7 +390,7 @@ class _CacheBuilder:
         without unpickling it; ``broken`` names the files that cannot be read."""
         if closed_blob is None:
             closed_names = list(self.closed)
-            closed_rows = _dumps_without_memo(list(self.closed.values()))
+            closed_rows = dumps_without_memo(list(self.closed.values()))
             dropped: list[str] = []
         else:
             closed_names, closed_rows, dropped = closed_blob
@@ -399,7 +399,7 @@ class _CacheBuilder:
             names=names,
             sigs=sigs.tobytes(),
             live_names=list(self.live),
-            live_rows=_dumps_without_memo(list(self.live.values())),
+            live_rows=dumps_without_memo(list(self.live.values())),
             closed_names=closed_names,
             closed_rows=closed_rows,
             closed_dropped=dropped,
@@ -555,14 +555,14 @@ def _read_changed(
         if known is not None:
             rows[name], raw = known[name]
             if racy:
-                digests[name] = _digest(raw)
+                digests[name] = content_digest(raw)
             continue
         path = calls_dir / name
         try:
             raw = read_call_bytes(path) if racy else b""
             rows[name] = read_summary(path)
             if racy:
-                digests[name] = _digest(raw)
+                digests[name] = content_digest(raw)
         except TomlFileError as exc:
             broken[name] = exc.reason
         except FileNotFoundError:

@@ -64,7 +64,11 @@ def _read_bytes(path: Path, display: str) -> bytes:
 
 def read_toml(path: Path, display: str) -> dict[str, Any]:
     """Parse one TOML file; every failure is a TomlFileError naming the file (and line/column)."""
-    raw = _read_bytes(path, display)
+    return parse_toml(_read_bytes(path, display), display)
+
+
+def parse_toml(raw: bytes, display: str) -> dict[str, Any]:
+    """Parse the bytes of a TOML file (errors as ``read_toml``)."""
     conflict = CONFLICT_MARKER.search(raw)
     if conflict:
         line = raw.count(b"\n", 0, conflict.start()) + 1
@@ -117,12 +121,17 @@ def dump_toml(record: dict[str, Any]) -> bytes:
 
 def read_call(path: Path) -> Call:
     """The call in the file ``path``; FileNotFoundError if absent, else TomlFileError naming it."""
+    return parse_call(_read_bytes(path, str(path)), path)
+
+
+def parse_call(raw: bytes, path: Path) -> Call:
+    """The call in ``raw``, the bytes of the file ``path`` (errors as ``read_call``)."""
     # Not at the top: codec imports timeparse and zoneinfo (9 ms), which a listing served from
     # the cache never needs.
     from clusterctl.codec import call_from_record
 
     display = str(path)
-    record = read_toml(path, display)
+    record = parse_toml(raw, display)
     try:
         call = call_from_record(record)
     # RecordError is a ValueError; out-of-range moments (year 1 at +14:00) overflow, and an

@@ -1,0 +1,130 @@
+"""Values derived from call files (store/derived.py) are made once per version of a file and
+never served for a file that changed since, whatever the change kept (size, mtime)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from clusterctl.model import Call
+from clusterctl.store import Store, Unreadable
+from tests.store.helpers import make_call
+
+LATER = 10 * 10**9  # a clock this far ahead: every file is old enough to trust by signature
+
+
+def counting(made: list[str]):
+    def make(call: Call) -> str:
+        made.append(call.id)
+        return f"{call.id}: {call.title}"
+
+    return make
+
+
+def store_with(tmp_path: Path, n: int, *, clock_ahead: int = 0) -> Store:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    for k in range(1, n + 1):
+        s.add(make_call(f"CALL-{k}", title=f"Title {k}"))
+    return Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + clock_ahead)
+
+
+def derive(s: Store, ids: list[str], made: list[str], bad: list[Unreadable] | None = None):
+    return s.derive(ids, "test1", counting(made), unreadable=[] if bad is None else bad)
+
+
+def test_each_file_is_derived_once_then_remembered(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    ids = ["CALL-3", "CALL-1", "CALL-2"]
+    assert derive(s, ids, made) == ["CALL-3: Title 3", "CALL-1: Title 1", "CALL-2: Title 2"]
+    assert made == ids
+    made.clear()
+    assert derive(s, ids, made) == ["CALL-3: Title 3", "CALL-1: Title 1", "CALL-2: Title 2"]
+    assert made == []
+
+
+def test_a_change_through_the_store_is_derived_again(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 2, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-1", "CALL-2"], made)
+    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
+    made.clear()
+    assert derive(s, ["CALL-1", "CALL-2"], made) == ["CALL-1: Title 1", "CALL-2: Renamed"]
+    assert made == ["CALL-2"]
+
+
+def test_a_hand_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
+    # The real clock: the file was just read, so its entry is racy and checked by content.
+    s = store_with(tmp_path, 1)
+    made: list[str] = []
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]
+    path = s.call_path("CALL-1")
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Title 1", b"Title 9"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    made.clear()
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 9"]
+    assert made == ["CALL-1"]
+
+
+def test_an_unchanged_racy_file_is_checked_by_content_not_derived_again(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 2)
+    made: list[str] = []
+    derive(s, ["CALL-1", "CALL-2"], made)
+    made.clear()
+    assert derive(s, ["CALL-1", "CALL-2"], made) == ["CALL-1: Title 1", "CALL-2: Title 2"]
+    assert made == []
+
+
+def test_unreadable_and_vanished_files_are_reported_or_left_out(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-1", "CALL-2", "CALL-3"], made)
+    s.call_path("CALL-2").write_text("id = 'CALL-2'\ntitle = \n", encoding="utf-8")
+    s.call_path("CALL-3").unlink()
+    bad: list[Unreadable] = []
+    assert derive(s, ["CALL-1", "CALL-2", "CALL-3"], made, bad) == ["CALL-1: Title 1"]
+    assert [u.path.name for u in bad] == ["CALL-2.toml"]
+    assert "invalid TOML" in bad[0].reason
+
+
+def test_entries_of_removed_calls_are_dropped(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-1", "CALL-2", "CALL-3"], made)
+    s.remove("CALL-3")
+    s.add(make_call("CALL-3", title="Back again"))
+    made.clear()
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]  # prunes CALL-3's old entry
+    assert derive(s, ["CALL-3"], made) == ["CALL-3: Back again"]
+    assert made == ["CALL-3"]
+
+
+def test_a_cache_file_that_is_torn_foreign_or_not_ours_alone_is_ignored(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 1, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-1"], made)
+    (derived,) = (tmp_path / "cache").glob("test1-*")
+    for content, mode in ((b"\x80\x05garbage", 0o600), (derived.read_bytes(), 0o666)):
+        derived.write_bytes(content)
+        derived.chmod(mode)
+        made.clear()
+        assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]
+        assert made == ["CALL-1"]
+    assert derived.stat().st_mode & 0o777 == 0o600  # rewritten as ours alone
+
+
+def test_a_read_only_cache_directory_is_no_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        cache = Path("/proc/self/no-such-cache")  # root writes anywhere else: a path nobody can
+    else:
+        cache = tmp_path / "ro-cache"
+        cache.mkdir(mode=0o500)
+    s = Store(tmp_path / "store", cache_dir=cache)
+    s.add(make_call("CALL-1"))
+    made: list[str] = []
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: A call"]
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: A call"]
+    assert made == ["CALL-1", "CALL-1"]

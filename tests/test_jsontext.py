@@ -1,0 +1,102 @@
+"""A listing's JSON from templates is, byte for byte, the JSON of the calls made afresh."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clusterctl import jsontext
+from clusterctl.codec import call_to_json
+from clusterctl.model import Call, Stage
+from clusterctl.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+BRU = ZoneInfo("Europe/Brussels")
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def varied_calls() -> list[Call]:
+    """Calls with every kind of history: the shipped ones, two stages, an extension, a bringing
+    forward, corrections of deadline, zone and label, AoE, an opening date, unknown keys."""
+    two = Call(
+        id="TWO-STAGES",
+        title='Zürich – Ελλάδα "quoted"',
+        timezone="Europe/Brussels",
+        stages=(
+            Stage("Pre-proposal", datetime(2027, 2, 1, 17, tzinfo=BRU)),
+            Stage("Full proposal", datetime(2027, 6, 1, 17, tzinfo=BRU), aoe=True),
+        ),
+        tags=("digital", "ai"),
+        opens=datetime(2026, 10, 1, 0, tzinfo=BRU),
+        extra={"contact": {"name": "Ana", "phones": ["+32 2", None]}},
+    )
+    two = two.extend(datetime(2027, 2, 15, 17, tzinfo=BRU), recorded=AT, reason="portal")
+    two = two.extend(
+        datetime(2027, 5, 20, 17, tzinfo=BRU),
+        recorded=AT,
+        stage="Full proposal",
+        allow_earlier=True,
+    )
+    two = two.correct_label("Pre-proposal", "Stage 1", recorded=AT)
+    one = Call(
+        id="ONE",
+        title="One",
+        timezone="Europe/Brussels",
+        stages=(Stage("", datetime(2026, 3, 8, 17, tzinfo=BRU)),),
+        note="line 1\nline 2",
+    )
+    one = one.correct_deadline(datetime(2026, 3, 9, 17, tzinfo=BRU), recorded=AT)
+    one = one.correct_timezone("Asia/Tokyo", recorded=AT)
+    return [*Store(ROOT / "data").all_calls(), two, one]
+
+
+def moments(calls) -> list[datetime]:
+    """Before, between and after every deadline and opening of ``calls``."""
+    found = {datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC)}
+    for call in calls:
+        points = [v.deadline for v in call.stage_views()]
+        points += [call.opens] if call.opens else []
+        for point in points:
+            found.update({point - timedelta(seconds=1), point, point + timedelta(seconds=1)})
+    return sorted(found)
+
+
+def test_templates_give_exactly_the_json_of_the_calls_at_every_moment() -> None:
+    calls = varied_calls()
+    templates = [jsontext.call_template(c) for c in calls]
+    for now in moments(calls):
+        expected = json.dumps([call_to_json(c, now) for c in calls], indent=2, ensure_ascii=False)
+        assert jsontext.listing_text(templates, now.timestamp()) == expected, now
+
+
+def test_an_empty_listing_is_an_empty_array() -> None:
+    assert jsontext.listing_text([], 0.0) == json.dumps([], indent=2)
+
+
+@pytest.mark.parametrize("extra", [{"note2": "x"}, {"nested": {"a": [1, {"b": None}]}}, {}])
+def test_keys_the_program_does_not_know_are_in_the_template_too(extra: dict) -> None:
+    call = varied_calls()[0]
+    call = call.replace(extra=extra)
+    now = datetime(2017, 1, 1, tzinfo=UTC)
+    expected = json.dumps([call_to_json(call, now)], indent=2, ensure_ascii=False)
+    assert jsontext.listing_text([jsontext.call_template(call)], now.timestamp()) == expected
+
+
+# The store keeps templates across runs under jsontext.KIND: when the JSON of a call changes, a
+# template made by an earlier version must not be served. This digest of the JSON of the calls
+# above fails the test until KIND is bumped with it (or, if varied_calls changed, re-recorded).
+JSON_DIGESTS = {"json1": "d1d80b09f78f8e50"}
+
+
+def test_the_template_kind_changes_whenever_the_json_does() -> None:
+    now = datetime(2017, 3, 1, tzinfo=UTC)
+    text = json.dumps([call_to_json(c, now) for c in varied_calls()], indent=2)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert JSON_DIGESTS.get(jsontext.KIND) == digest, (
+        f"the JSON of a call changed: bump jsontext.KIND and record {digest!r} for it here"
+    )
