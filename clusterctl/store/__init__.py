@@ -35,7 +35,7 @@ from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
 from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import commit_files, recover, settle
-from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, id_of
+from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, call_name, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
 from clusterctl.store.maintenance import check_store, migrate_store
@@ -181,7 +181,7 @@ class Store:
             return []
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
-        names = [self.call_path(i).name for i in ids]
+        names = [call_name(i) for i in ids]
         file = DerivedFile(CacheFile.of(self._real_root(), self.cache_dir), kind)
         found: list[Unreadable] = []
         values = derive(

@@ -39,6 +39,13 @@ SYNC_HISTORY = "sync-history.json"
 TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 
 
+def call_name(call_id: str) -> str:
+    """The name of the file of ``call_id`` in calls/ (validated first, as ``call_path``).
+
+    A string, not a Path: for 10,000 ids building paths was ~0.1 s of a JSON export."""
+    return f"{validate_id(call_id)}{SUFFIX}"
+
+
 class Layout:
     """The paths of the store in the directory ``root``."""
 
@@ -79,7 +86,7 @@ class Layout:
 
     def call_path(self, call_id: str) -> Path:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
-        return self.calls_dir / f"{validate_id(call_id)}{SUFFIX}"
+        return self.calls_dir / call_name(call_id)
 
     def call_names(self) -> list[str]:
         """The names of the call files in calls/ (none if there is no calls/)."""
