@@ -133,6 +133,31 @@ def start(store: Path, *args: str) -> subprocess.Popen:
     )
 
 
+@pytest.fixture
+def script_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``clusterctl ARGS`` through the console script's own main() in this process, for tests
+    that need nothing of a process (no real streams, signals, start-up or hang protection):
+    its routing (the fast route, else Typer), flush and exit code, as a CompletedProcess.
+    Only prepare_process is left out: its process-wide settings (the garbage collector off,
+    SIGXFSZ ignored) would outlive the test."""
+    from clusterctl import __main__ as entry
+
+    monkeypatch.setattr(entry, "prepare_process", lambda: None)
+
+    def main(*args: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr("sys.argv", ["clusterctl", *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            entry.main()
+        out, err = capsys.readouterr()
+        assert isinstance(exited.value.code, int), exited.value.code
+        return subprocess.CompletedProcess(["clusterctl", *args], exited.value.code, out, err)
+
+    return main
+
+
 def run_main_then(argv: Sequence[str], then: str) -> list[str]:
     """Run ``clusterctl argv`` through main() in a fresh interpreter, then the code ``then``
     (which may inspect ``sys.modules``); return the lines printed on stdout."""

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,25 +57,6 @@ def process(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         check=False,
         **kwargs,
     )
-
-
-def main_in_process(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of the console script's ``main()`` run on ``args`` in this
-    process: its routing (the fast route, else Typer), its flush and its exit code, without
-    ``prepare_process``, whose process-wide settings (the garbage collector off, SIGXFSZ
-    ignored) would outlive the test."""
-    from clusterctl import __main__ as entry
-
-    monkeypatch.setattr(entry, "prepare_process", lambda: None)
-    monkeypatch.setattr("sys.argv", ["clusterctl", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exited:
-        entry.main()
-    out, err = capsys.readouterr()
-    assert isinstance(exited.value.code, int), exited.value.code
-    return exited.value.code, out, err
 
 
 def files(store: Path) -> dict[str, bytes]:
@@ -494,7 +476,7 @@ def test_an_empty_store_option_is_refused_on_every_command(
     tmp_path: Path,
     args: list[str],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    script_main: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     # The console script's main() in-process, in the cwd: the same routing, message and exit
     # code as its process (whose start-up, ~0.2 s on Typer's route, is not what is checked).
@@ -502,7 +484,8 @@ def test_an_empty_store_option_is_refused_on_every_command(
     cwd.mkdir()
     write_json(cwd / "in.json", [record()])
     monkeypatch.chdir(cwd)
-    assert main_in_process(monkeypatch, capsys, *args) == (2, "", EMPTY_STORE)
+    result = script_main(*args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", EMPTY_STORE)
     assert sorted(p.name for p in cwd.iterdir()) == ["in.json"]  # no store made in the cwd
 
 
@@ -511,16 +494,17 @@ def test_an_empty_store_variable_means_unset(
     tmp_path: Path,
     args: list[str],
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    script_main: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     # main() in-process, in the cwd, as in the test above.
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     monkeypatch.delenv("CLUSTERCTL_STORE", raising=False)
-    code, expected, _ = main_in_process(monkeypatch, capsys, *args)
-    assert code == 0
-    assert str(tmp_path / "xdg-data") in expected  # the default store, not the cwd
+    expected = script_main(*args)
+    assert expected.returncode == 0
+    assert str(tmp_path / "xdg-data") in expected.stdout  # the default store, not the cwd
     monkeypatch.setenv("CLUSTERCTL_STORE", "")
-    assert main_in_process(monkeypatch, capsys, *args) == (0, expected, "")
+    empty = script_main(*args)
+    assert (empty.returncode, empty.stdout, empty.stderr) == (0, expected.stdout, "")
     assert list(cwd.iterdir()) == []
