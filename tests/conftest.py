@@ -10,7 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,8 @@ typer.testing._get_command = lambda typer_app: (  # type: ignore[assignment]
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's config, cache, store or SMTP settings."""
+def isolate(monkeypatch: pytest.MonkeyPatch, base: Path) -> None:
+    """Keep the developer's config, cache, store and SMTP settings away; use ``base`` instead."""
     for name in list(os.environ):
         # PYTHONUNBUFFERED too: a real shell buffers stdout, and a full disk or a reader that
         # went away then shows up only at the final flush, which the tests must see.
@@ -47,12 +47,28 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             or name in ("NO_COLOR", "TZ", "PYTHONUNBUFFERED")
         ):
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CLUSTERCTL_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("CLUSTERCTL_CONFIG", str(base / "no-config.toml"))
+    monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config, cache, store or SMTP settings."""
+    isolate(monkeypatch, tmp_path)
+
+
+@contextmanager
+def isolated(base: Path) -> Iterator[None]:
+    """The environment ``isolated_env`` gives a test, under ``base``, while a fixture shared by
+    several tests builds what each of them then copies (such a fixture is set up before the
+    test's own ``isolated_env``)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, base)
+        yield
 
 
 @pytest.fixture
@@ -115,6 +131,31 @@ def start(store: Path, *args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture
+def script_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``clusterctl ARGS`` through the console script's own main() in this process, for tests
+    that need nothing of a process (no real streams, signals, start-up or hang protection):
+    its routing (the fast route, else Typer), flush and exit code, as a CompletedProcess.
+    Only prepare_process is left out: its process-wide settings (the garbage collector off,
+    SIGXFSZ ignored) would outlive the test."""
+    from clusterctl import __main__ as entry
+
+    monkeypatch.setattr(entry, "prepare_process", lambda: None)
+
+    def main(*args: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr("sys.argv", ["clusterctl", *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            entry.main()
+        out, err = capsys.readouterr()
+        assert isinstance(exited.value.code, int), exited.value.code
+        return subprocess.CompletedProcess(["clusterctl", *args], exited.value.code, out, err)
+
+    return main
 
 
 def run_main_then(argv: Sequence[str], then: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -31,17 +31,32 @@ def _type_checking_blocks(tree: ast.AST) -> set[int]:
     return lines
 
 
-def _imports(name: str, path: Path) -> Iterator[tuple[str, ast.stmt, bool]]:
-    """(imported clusterctl module, statement, inside a function?) for each import that runs."""
+def _in_functions(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside a function (the function's own node too), nested ones included."""
+    found: set[int] = set()
+
+    def mark(node: ast.AST, inside: bool) -> None:
+        inside = inside or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        if inside:
+            found.add(id(node))
+        for child in ast.iter_child_nodes(node):
+            mark(child, inside)
+
+    mark(tree, False)
+    return found
+
+
+@cache
+def _imports(name: str, path: Path) -> tuple[tuple[str, ast.stmt, bool], ...]:
+    """(imported clusterctl module, statement, inside a function?) for each import that runs.
+
+    Parsed once per process: two tests read every module's imports.
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = _type_checking_blocks(tree)
-    in_function = {
-        id(sub)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for sub in ast.walk(node)
-    }
+    in_function = _in_functions(tree)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Import | ast.ImportFrom) or node.lineno in skipped:
             continue
@@ -55,7 +70,8 @@ def _imports(name: str, path: Path) -> Iterator[tuple[str, ast.stmt, bool]]:
             targets = [f"{base}.{a.name}" for a in node.names] + [base]
         for target in targets:
             if target in MODULES and target != name:
-                yield target, node, id(node) in in_function
+                found.append((target, node, id(node) in in_function))
+    return tuple(found)
 
 
 def _graph() -> dict[str, set[str]]:

@@ -20,7 +20,7 @@ import pytest
 
 from clusterctl import __version__
 from tests.cli.helpers import without_notices
-from tests.conftest import clusterctl_exe, run_on_terminal
+from tests.conftest import clusterctl_exe, isolated, run_on_terminal
 
 NOW = "2018-03-02 17:00"
 SEED_COS = "COS-CLUSTPARTNS-2017-3-02"
@@ -273,10 +273,22 @@ def test_command_line_usage_errors_are_one_line(
 # --- colour and terminals -----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def hostile_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with EVIL-1, added by the script once for the tests below."""
+    base = tmp_path_factory.mktemp("hostile")
+    store = base / "hostile"
+    add = ("add", "EVIL-1", "--title", HOSTILE, "--deadline", "2018-03-08")
+    with isolated(base):
+        ok(run("--store", str(store), *add))
+    return store
+
+
 @pytest.fixture
-def hostile_store(tmp_path: Path) -> Path:
+def hostile_store(hostile_template: Path, tmp_path: Path) -> Path:
+    """A copy of ``hostile_template`` (files, bytes and times as the script left them)."""
     store = tmp_path / "hostile"
-    ok(run("--store", str(store), "add", "EVIL-1", "--title", HOSTILE, "--deadline", "2018-03-08"))
+    shutil.copytree(hostile_template, store)
     return store
 
 

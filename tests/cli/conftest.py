@@ -4,12 +4,15 @@ groups start from (tests/conftest.py gives every test its isolated environment a
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from clusterctl.cli import app
 from tests.cli.helpers import Cli, add, ok, succeeded
+from tests.conftest import isolated
 
 SAMPLE_ADDS = [
     [
@@ -36,8 +39,6 @@ SAMPLE_ADDS = [
 @pytest.fixture(scope="module")
 def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four calls that cover open, multi-stage, closed and forthcoming at NOW (built once)."""
-    from typer.testing import CliRunner
-
     base = tmp_path_factory.mktemp("sample")
     env = {"CLUSTERCTL_CONFIG": str(base / "no-config.toml"), "NO_COLOR": None}
     env["CLUSTERCTL_CACHE_DIR"] = str(base / "cache")
@@ -55,10 +56,22 @@ def sample(sample_template: Path, store_dir: Path) -> Path:
     return store_dir
 
 
-@pytest.fixture
-def export_store(cli: Cli, store_dir: Path) -> Path:
-    """Four calls in two zones, one of them closed: at AT, ALPHA-1 and BETA-2 are open, LIS-3
-    forthcoming, OLD-4 closed (the export and colour tests call it ``store``)."""
+def _built_once(base: Path, build: Callable[[Cli], None]) -> Path:
+    """The store ``build`` makes through the CLI in-process at ``base / "store"``, in the
+    environment a test gets (for fixtures that copy one store into every test that asks)."""
+    store = base / "store"
+    runner = CliRunner()
+
+    def cli(*args: str, input: str | None = None) -> Result:
+        argv = ["--store", str(store), *args]
+        return runner.invoke(app, argv, input=input, catch_exceptions=False)
+
+    with isolated(base):
+        build(cli)
+    return store
+
+
+def _export_calls(cli: Cli) -> None:
     succeeded(cli("add", "ALPHA-1", "--title", "Alpha call", "-d", "2027-04-08", "-p", "COSME",
                   "--url", "https://example.eu/alpha", "-t", "sme"))  # fmt: skip
     succeeded(cli("add", "BETA-2", "--title", "Beta call", "-d", "Stage 1=2027-04-01",
@@ -66,14 +79,39 @@ def export_store(cli: Cli, store_dir: Path) -> Path:
     succeeded(cli("add", "LIS-3", "--title", "Lisbon call", "-d", "2027-04-20",
                   "--tz", "Europe/Lisbon", "--opens", "2027-04-01"))  # fmt: skip
     succeeded(cli("add", "OLD-4", "--title", "Old call", "-d", "2024-02-07"))
-    return store_dir
+
+
+@pytest.fixture(scope="session")
+def export_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The calls of ``export_store``, added once per test process."""
+    return _built_once(tmp_path_factory.mktemp("export"), _export_calls)
 
 
 @pytest.fixture
-def warn_store(cli: Cli, store_dir: Path) -> Path:
-    """The three-call store described above LINES_AT in helpers.py (the warn tests call it
-    ``store``)."""
+def export_store(export_template: Path, store_dir: Path) -> Path:
+    """Four calls in two zones, one of them closed: at AT, ALPHA-1 and BETA-2 are open, LIS-3
+    forthcoming, OLD-4 closed (the export and colour tests call it ``store``). A copy of the
+    store these four ``add`` commands make (``_export_calls``), files and times as they left them.
+    """
+    shutil.copytree(export_template, store_dir)
+    return store_dir
+
+
+def _warn_calls(cli: Cli) -> None:
     add(cli, "ALPHA-1", "Alpha call", "2027-04-08 17:00")
     add(cli, "BETA-2", "Beta call", "Stage 1=2027-04-01", "Stage 2=2027-06-01")
     add(cli, "LIS-3", "Lisbon call", "2027-04-20 17:00", tz="Europe/Lisbon")
+
+
+@pytest.fixture(scope="session")
+def warn_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The calls of ``warn_store``, added once per test process."""
+    return _built_once(tmp_path_factory.mktemp("warn"), _warn_calls)
+
+
+@pytest.fixture
+def warn_store(warn_template: Path, store_dir: Path) -> Path:
+    """The three-call store described above LINES_AT in helpers.py (the warn tests call it
+    ``store``): a copy of the store these three ``add`` commands make (``_warn_calls``)."""
+    shutil.copytree(warn_template, store_dir)
     return store_dir

@@ -8,8 +8,10 @@ import json
 import os
 import random
 import re
+import subprocess
 import time
 import tomllib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -327,9 +329,18 @@ def strange_files() -> list[Any]:
 
 @pytest.mark.parametrize(("content", "message"), strange_files())
 def test_strange_call_files_give_clear_errors(
-    store: Path, content: bytes | str, message: str
+    store: Path,
+    content: bytes | str,
+    message: str,
+    script_main: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     path = store / "calls" / "ODD-1.toml"
+
+    def clusterctl(*args: str) -> subprocess.CompletedProcess[str]:
+        if content == "fifo":  # a real process: a FIFO must not hang the test run
+            return run(store, *args, timeout=30)
+        return script_main("--store", str(store), *args)  # the same routes, in-process
+
     if content == "empty":
         path.write_bytes(b"")
     elif content == "directory":
@@ -340,14 +351,14 @@ def test_strange_call_files_give_clear_errors(
         assert isinstance(content, bytes)
         path.write_bytes(content)
     for args in (("calls",), ("show", "ODD-1")):
-        result = run(store, *args, timeout=30)  # a real process: a FIFO must not hang it
+        result = clusterctl(*args)
         if args == ("calls",):  # the other calls are listed, the file named: test_degraded.py
             assert result.returncode == 9, result.stderr
             line = result.stderr.splitlines()[0].replace("warning: ", "error: ", 1)
         else:
             line = one_error(result, 5)
         assert line.startswith(f"error: {path}: ") and message in line, line
-    result = run(store, "check", timeout=30)
+    result = clusterctl("check")
     assert result.returncode == 1
     assert message in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
