@@ -173,22 +173,33 @@ def run_main_then(argv: Sequence[str], then: str) -> list[str]:
     return done.stdout.splitlines()
 
 
+def terminal_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a run on a pseudo-terminal: 250 x 50 unless ``env`` says otherwise."""
+    return {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50", **(env or {})}
+
+
 def run_on_terminal(
     command: Sequence[str], env: dict[str, str] | None = None, answer: bytes | None = None
 ) -> tuple[int, bytes]:
     """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal (250 x 50 unless
     ``env`` says otherwise); type ``answer`` at the first '?'; return (code, output)."""
     master, slave = pty.openpty()
-    base = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
     proc = subprocess.Popen(
         list(command),
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env={**base, **(env or {})},
+        env=terminal_env(env),
         close_fds=True,
     )
     os.close(slave)
+    return read_terminal(master, proc, answer)
+
+
+def read_terminal(master: int, proc: Any, answer: bytes | None = None) -> tuple[int, bytes]:
+    """What the process ``proc`` (with poll() and wait(timeout)) writes on the terminal whose
+    master side is ``master``, until it closes it; type ``answer`` at the first '?'. Closes
+    ``master``; returns (exit code, output)."""
     output = b""
     answered = answer is None
     deadline = time.monotonic() + 30

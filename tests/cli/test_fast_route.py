@@ -12,9 +12,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pty
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +28,15 @@ from hypothesis import strategies as st
 
 from clusterctl.cli import argspec, fast, typer_app
 from tests.cli.helpers import without_notices
-from tests.conftest import ROOT, clusterctl_exe, run_main_then, run_on_terminal
+from tests.cli.warm_route import WarmRoute, warm_routes
+from tests.conftest import (
+    ROOT,
+    clusterctl_exe,
+    read_terminal,
+    run_main_then,
+    run_on_terminal,
+    terminal_env,
+)
 
 STORE_ENVVAR = "CLUSTERCTL_STORE"
 
@@ -445,13 +453,11 @@ def test_both_routes_agree_on_generated_command_lines(capsys: pytest.CaptureFixt
 # --- the installed program ---------------------------------------------------------------------
 
 
-TYPER_ROUTE = (
-    "import sys\n"
-    "from clusterctl.__main__ import prepare_process\n"
-    "from clusterctl.cli.typer_app import run\n"
-    "prepare_process()\n"
-    "sys.exit(run(sys.argv[1:]))\n"
-)
+@pytest.fixture(scope="module")
+def warm_route() -> Iterator[Callable[[str, dict[str, str]], WarmRoute]]:
+    """Typer's route for the two tests below: see tests/cli/warm_route.py."""
+    with warm_routes() as route:
+        yield route
 
 
 @pytest.mark.parametrize(
@@ -480,23 +486,35 @@ TYPER_ROUTE = (
     ],
 )
 @pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
-def test_both_installed_routes_agree_on_real_streams(argv: list[str], encoding: str) -> None:
-    # In separate processes, so that each route sets up (or Click replaces) the real streams.
-    def run(command: list[str], store: Path) -> tuple[int, str, str, dict[str, bytes]]:
+def test_both_installed_routes_agree_on_real_streams(
+    argv: list[str], encoding: str, warm_route: Callable[[str, dict[str, str]], WarmRoute]
+) -> None:
+    # In separate processes, so that each route sets up (or Click replaces) the real streams:
+    # the installed script, and Typer's route in a child of a warm interpreter (warm_route.py).
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+
+    def text(output: bytes) -> str:
+        return output.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+    def typer_route(store: Path) -> tuple[int, str, str, dict[str, bytes]]:
+        code, out, err = warm_route("pipes", env).run_piped(["--store", str(store), *argv], env)
+        return code, text(out), text(err), _files(store)
+
+    def installed(store: Path) -> tuple[int, str, str, dict[str, bytes]]:
         done = subprocess.run(
-            [*command, "--store", str(store), *argv],
+            [*clusterctl_exe(), "--store", str(store), *argv],
             capture_output=True,
             text=True,
             encoding="utf-8",
             errors="replace",
             timeout=60,
-            env={**os.environ, "PYTHONIOENCODING": encoding},
+            env=env,
         )
         return done.returncode, done.stdout, done.stderr, _files(store)
 
     with fresh_store() as reset:
-        typer = run([sys.executable, "-c", TYPER_ROUTE], reset())
-        fast = run(clusterctl_exe(), reset())
+        typer = typer_route(reset())
+        fast = installed(reset())
     assert fast == typer
 
 
@@ -510,15 +528,23 @@ def test_both_installed_routes_agree_on_real_streams(argv: list[str], encoding: 
     ],
 )
 @pytest.mark.parametrize("columns", ["80", "160"])
-def test_both_routes_draw_the_same_on_a_terminal(argv: list[str], columns: str) -> None:
+def test_both_routes_draw_the_same_on_a_terminal(
+    argv: list[str], columns: str, warm_route: Callable[[str, dict[str, str]], WarmRoute]
+) -> None:
     # On a terminal the routes draw Rich tables and colours: compare them byte for byte.
+    # Typer's route runs in a child of a warm interpreter started on a terminal (warm_route.py).
     if "--no-color" in argv:  # a global option: before the command
         argv = ["--no-color", *(a for a in argv if a != "--no-color")]
     env = {"COLUMNS": columns}
     with fresh_store() as reset:
-        typer = run_on_terminal(
-            [sys.executable, "-c", TYPER_ROUTE, "--store", str(reset()), *argv], env
-        )
+        master, slave = pty.openpty()
+        try:
+            job = warm_route("terminal", terminal_env(env)).start(
+                ["--store", str(reset()), *argv], terminal_env(env), [slave] * 3
+            )
+        finally:
+            os.close(slave)
+        typer = read_terminal(master, job)
         fast = run_on_terminal([*clusterctl_exe(), "--store", str(reset()), *argv], env)
     assert typer[0] == 0, typer
     assert fast == typer
