@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from clusterctl import __version__
 from clusterctl.cli import app
+from clusterctl.cli.typer_app import click_command
 from tests.cli.helpers import AT, NOW, Cli, failed, ok, snapshot, succeeded
 from tests.conftest import clusterctl_exe, run_on_terminal
 
@@ -76,8 +77,9 @@ def test_help_has_a_one_line_summary_and_a_runnable_example(path: tuple[str, ...
     found = re.search(r"\bExample\b[^:]*:.*?\b(clusterctl .*)$", examples[0])
     assert found, examples[0]
     argv = shlex.split(found.group(1))[1:]
-    # The example parses as a complete command line (required options given, values valid).
-    command = typer.main.get_command(app)
+    # The example parses as a complete command line (required options given, values valid),
+    # in the Click tree the app builds once per process (parsing leaves it as it was).
+    command = click_command()
     ctx = command.make_context("clusterctl", ["--store", "x", *argv], resilient_parsing=False)
     for name in path:
         assert argv.pop(0) == name
