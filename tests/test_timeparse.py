@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusterctl.errors import TimeParseError, UsageError
+from clusterctl.limits import YEAR_RANGE
 from clusterctl.timefmt import format_duration, format_moment, format_time_left
 from clusterctl.timeparse import (
     add_calendar,
@@ -728,6 +729,10 @@ def test_iso_text_parses_back_to_the_same_moment(case: tuple[datetime, str]) -> 
     moment, zone = case
     moment = moment.replace(microsecond=0)
     if moment.utcoffset() % timedelta(minutes=1):  # type: ignore[operator]
+        return
+    if not YEAR_RANGE[0] <= moment.year <= YEAR_RANGE[1]:  # 1900-01-01 UTC is 1899 at -12:00
+        with pytest.raises(TimeParseError, match="outside the supported years"):
+            parse_moment(to_iso(moment), zone)
         return
     assert same_moment(parse_moment(to_iso(moment), zone), moment)
 
