@@ -154,7 +154,10 @@ class WarmRoute:
             for fd in output:
                 selector.register(fd, selectors.EVENT_READ)
             while selector.get_map():
-                for key, _ in selector.select(timeout=60):
+                ready = selector.select(timeout=60)
+                if not ready:  # as subprocess.run(timeout=60) would
+                    raise TimeoutError(f"no output for 60 s from {list(argv)}")
+                for key, _ in ready:
                     chunk = os.read(key.fd, 65536)
                     if chunk:
                         output[key.fd] += chunk
