@@ -215,6 +215,9 @@ def test_ctrl_c_while_modules_load_is_one_line(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(fastpath, "dispatch", interrupted)
+    # Its process-wide settings (the garbage collector off, SIGXFSZ ignored) would outlive
+    # the test in this pytest worker.
+    monkeypatch.setattr(entry, "prepare_process", lambda: None)
     monkeypatch.setattr("sys.argv", ["clusterctl", "calls"])
     with pytest.raises(SystemExit) as exited:
         entry.main()
