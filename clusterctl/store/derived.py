@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
 from clusterctl.store.cache import (
     RACY_SECONDS,
@@ -112,11 +113,18 @@ def derive(
     kept = dict(entries)
     changed = False
     values: list[T] = []
-    dir_fd = os.open(calls_dir, os.O_RDONLY)
+    try:
+        dir_fd = os.open(calls_dir, os.O_RDONLY)
+    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
+        return []
+    except OSError as exc:
+        raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
     try:
         for name in names:
             sig = _signature(dir_fd, name)
             entry = entries.get(name)
+            if not (isinstance(entry, tuple) and len(entry) == 4):
+                entry = None  # not one this version writes: made again
             raw = None
             if sig is not None and entry is not None and entry[0] == sig:
                 if max(sig[0], sig[3]) < entry[1] - RACY_NS:
