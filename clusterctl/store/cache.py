@@ -217,6 +217,10 @@ class CacheFile:
                 base = user_dir("cache")
         return cls(base / f"summaries-{store_key(real_root)}.pickle", real_root)
 
+    def beside(self, kind: str) -> Path:
+        """The file of another cache of the same store (``kind``), in the same directory."""
+        return self.path.with_name(f"{kind}-{store_key(self.root)}.pickle")
+
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
         try:

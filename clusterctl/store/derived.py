@@ -50,9 +50,7 @@ class DerivedFile:
     __slots__ = ("kind", "path", "root")
 
     def __init__(self, summaries: CacheFile, kind: str) -> None:
-        self.path = summaries.path.with_name(
-            summaries.path.name.replace("summaries-", f"{kind}-", 1)
-        )
+        self.path = summaries.beside(kind)
         self.root = summaries.root
         self.kind = kind
 
