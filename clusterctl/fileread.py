@@ -23,7 +23,7 @@ class UnreadableFile(Exception):
         self.size = size
 
 
-def read_bounded(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+def read_bounded(path: str | Path, limit: int) -> tuple[bytes, os.stat_result]:
     """The bytes and stat of a regular file of at most ``limit`` bytes.
 
     FileNotFoundError if it is absent; UnreadableFile for anything else that goes wrong.

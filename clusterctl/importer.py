@@ -6,7 +6,7 @@ plan; the store writes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -14,9 +14,9 @@ from typing import Any, BinaryIO
 from clusterctl.codec import RecordError, call_from_json, call_to_record
 from clusterctl.diff import change_lines, detail_text
 from clusterctl.errors import ConflictError, UsageError
-from clusterctl.interchange import read_calls_csv
+from clusterctl.interchange import json_array_items, load_json, read_calls_csv
 from clusterctl.model import Call
-from clusterctl.portal import decode_json, parse_portal
+from clusterctl.portal import json_errors, json_text, parse_portal
 from clusterctl.timefmt import format_moment
 
 Lookup = Callable[[str], Call | None]
@@ -109,7 +109,18 @@ def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[C
         except (UnicodeDecodeError, ValueError) as exc:
             raise UsageError(f"{name}: {exc}") from None
         return "csv", _records_to_calls(records, name)
-    data = decode_json(raw, name)
+    text = json_text(raw, name)
+    if kind != "eu-portal":
+        items = json_array_items(text)
+        if items is not None:
+            with json_errors(name):
+                first = next(items, _NONE)
+            # A list of portal pages is read whole; clusterctl's own array, record by record.
+            if kind == "json" or not _looks_like_portal([first]):
+                head = [] if first is _NONE else [first]
+                return "json", _records_to_calls(_checked(head, items, name), name)
+    with json_errors(name):
+        data = load_json(text)
     if kind == "auto":
         kind = "eu-portal" if _looks_like_portal(data) else "json"
     if kind == "eu-portal":
@@ -117,10 +128,19 @@ def decode_calls(raw: bytes, name: str, kind: str = "auto") -> tuple[str, list[C
     return "json", _records_to_calls(data, name)
 
 
+_NONE = object()
+
+
+def _checked(head: list[Any], items: Iterator[Any], name: str) -> Iterator[Any]:
+    yield from head
+    with json_errors(name):
+        yield from items
+
+
 def _records_to_calls(records: object, source: str) -> list[Call]:
     if isinstance(records, dict):
         records = [records]
-    if not isinstance(records, list):
+    if not isinstance(records, Iterable) or isinstance(records, str):
         raise UsageError(
             f"{source}: expected a JSON array of calls, as `calls --format json` writes"
         )

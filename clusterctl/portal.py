@@ -9,8 +9,10 @@ UsageError and no Calls at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -92,16 +94,28 @@ def load_portal_file(path: Path) -> list[Call]:
 
 def decode_json(raw: bytes, name: str) -> object:
     """JSON from bytes (a UTF-8 BOM allowed); any malformation is one UsageError naming ``name``."""
+    text = json_text(raw, name)
+    with json_errors(name):
+        return load_json(text)
+
+
+def json_text(raw: bytes, name: str) -> str:
+    """The text of a JSON file (a UTF-8 BOM allowed); UsageError naming ``name`` if not UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line, column = _line_column(raw, err.start)
         raise UsageError(
             f"{name}: not valid JSON: not UTF-8, byte 0x{raw[err.start]:02x} "
             f"(line {line}, column {column})"
         ) from None
+
+
+@contextlib.contextmanager
+def json_errors(name: str) -> Iterator[None]:
+    """Turn any malformation of the JSON being read into one UsageError naming ``name``."""
     try:
-        return load_json(text)
+        yield
     except json.JSONDecodeError as err:
         raise UsageError(
             f"{name}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"

@@ -29,7 +29,7 @@ from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.cache import CacheFile, record_writes, scan, store_key
+from clusterctl.store.cache import CacheFile, content_digest, record_writes, scan, store_key
 from clusterctl.store.derived import DerivedFile, derive
 from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
@@ -411,6 +411,7 @@ class Transaction:
         self._puts: dict[str, Call] = {}
         self._data: dict[str, bytes] = {}  # the file content of each call in _puts
         self._deletes: set[str] = set()
+        self._digests: dict[str, bytes] = {}  # of each file written, once committed
 
     def get(self, call_id: str) -> Call:
         """The call as it is now (staged changes included); NotFoundError if absent."""
@@ -419,7 +420,7 @@ class Transaction:
         if call_id in self._deletes:
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
         try:
-            return read_call(self._layout.call_path(call_id))
+            return read_call(self._layout.call_file(call_id))
         except FileNotFoundError:
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
 
@@ -460,9 +461,10 @@ class Transaction:
         return list(self._deletes)
 
     def written(self) -> dict[str, tuple[CallSummary, bytes]]:
-        """File name -> the summary and the bytes of each call written (for the cache)."""
+        """File name -> the summary and the digest of the bytes of each call written (for the
+        cache), once ``commit`` has written them."""
         # Each id was validated by put: f"{id}{SUFFIX}" is its file's name (Layout.call_path).
-        return {f"{i}{SUFFIX}": (c.summary(), self._data[i]) for i, c in self._puts.items()}
+        return {f"{i}{SUFFIX}": (c.summary(), self._digests[i]) for i, c in self._puts.items()}
 
     def commit(self) -> None:
         """Write the staged changes as one change (``Store.transaction`` does, on success)."""
@@ -473,11 +475,14 @@ class Transaction:
             ensure_store(layout, create=True)  # the first change creates the store
         commit_files(
             layout,
-            ((layout.call_path(i), self._data[i]) for i in ids),
+            ((layout.call_file(i), self._data[i]) for i in ids),
             len(ids),
-            (layout.call_path(i) for i in sorted(self._deletes)),
+            (layout.call_file(i) for i in sorted(self._deletes)),
             self.progress,
         )
+        # Only the digests are kept for the cache: at 100,000 calls the bytes are 60 MB.
+        self._digests = {i: content_digest(data) for i, data in self._data.items()}
+        self._data.clear()
 
     def _refuse_case_twins(self, ids: list[str]) -> None:
         """ConflictError if an id to write equals another one or an existing one but for case:
@@ -490,7 +495,7 @@ class Transaction:
                     f"ids {other!r} and {call_id!r} differ only in case; nothing was written"
                 )
         # Only a new file can make a twin (a change to an existing call lists nothing).
-        new = [i for i in ids if not os.path.lexists(self._layout.call_path(i))]
+        new = [i for i in ids if not os.path.lexists(self._layout.call_file(i))]
         twins = self._case_twins(new) if self._case_twins is not None and new else {}
         for call_id in new:
             if call_id in twins:

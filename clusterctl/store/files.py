@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 
-def _umask() -> int:
+def _new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: str | Path) -> None:
     """Make the entries of the directory ``path`` durable (after a rename or a removal)."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -32,31 +34,44 @@ class PendingWrite:
 
     __slots__ = ("target", "temp")  # not a dataclass, which would cost every start-up 0.5 ms
 
-    def __init__(self, target: Path, temp: Path) -> None:
+    # Strings, not Paths: an import builds one per call, and pathlib cost 4 s of 100,000.
+    def __init__(self, target: str, temp: str) -> None:
         self.target = target
         self.temp = temp
 
 
-def write_temp(path: Path, data: bytes) -> PendingWrite:
+def write_temp(path: str | Path, data: bytes) -> PendingWrite:
     """Write ``data`` to a temporary file beside the file that ``path`` names (or links to)."""
-    target = path.resolve() if path.is_symlink() else path
+    target = os.fspath(path)
     try:
-        mode = target.stat().st_mode & 0o7777
+        info = os.lstat(target)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = _new_file_mode()
+    else:
+        mode = info.st_mode & 0o7777
+        if stat.S_ISLNK(info.st_mode):
+            target = os.path.realpath(target)
+            try:
+                mode = os.stat(target).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = _new_file_mode()
+    head, name = os.path.split(target)
     # Not tempfile.mkstemp: importing tempfile (and random) costs more than a whole small write.
-    temp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+    temp = os.path.join(head, f".{name}.{os.urandom(6).hex()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    return PendingWrite(target=target, temp=Path(temp))
+    return PendingWrite(target, temp)
 
 
 def sync_temps(writes: list[PendingWrite]) -> None:
@@ -72,7 +87,10 @@ def sync_temps(writes: list[PendingWrite]) -> None:
 
 
 def apply_writes(
-    renames: Iterable[tuple[Path, Path]], removals: Iterable[Path], *, replay: bool = False
+    renames: Iterable[tuple[str | Path, str | Path]],
+    removals: Iterable[str | Path],
+    *,
+    replay: bool = False,
 ) -> None:
     """Rename each temp file over its target, remove ``removals``, then sync the directories.
 
@@ -88,7 +106,8 @@ def apply_writes(
     for path in removals:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-    for directory in {t.parent for _, t in renames} | {p.parent for p in removals}:
+    dirname = os.path.dirname
+    for directory in {dirname(t) for _, t in renames} | {dirname(p) for p in removals}:
         fsync_dir(directory)
 
 
@@ -99,7 +118,7 @@ def discard_temps(writes: Iterable[PendingWrite]) -> None:
             os.unlink(write.temp)
 
 
-def commit_writes(writes: list[PendingWrite], removals: Iterable[Path] = ()) -> None:
+def commit_writes(writes: list[PendingWrite], removals: Iterable[str | Path] = ()) -> None:
     """Make every temp file durable, then rename each over its target and sync the directories."""
     try:
         sync_temps(writes)
@@ -131,12 +150,13 @@ def read_private(path: Path) -> bytes | None:
         return handle.read()
 
 
-def write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Replace ``path`` (a planted link included, never followed) by a file only we can read,
     in a directory created 0700 if missing.
 
     Not ``write_temp``: that keeps the mode of the file it replaces and writes through a link,
-    both right for call files and wrong in a directory other users can write to.
+    both right for call files and wrong in a directory other users can write to. ``data`` may
+    be a function that writes the content to the file it is given.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
@@ -144,7 +164,10 @@ def write_private(path: Path, data: bytes) -> None:
     fd = os.open(temp, flags, 0o600)
     try:
         with open(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

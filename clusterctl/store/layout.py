@@ -88,6 +88,10 @@ class Layout:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
         return self.calls_dir / call_name(call_id)
 
+    def call_file(self, call_id: str) -> str:
+        """``call_path`` as a string: an import builds 300,000 of them, and Paths cost 5 s."""
+        return os.path.join(self.root, CALLS_DIR, call_name(call_id))
+
     def call_names(self) -> list[str]:
         """The names of the call files in calls/ (none if there is no calls/)."""
         try:

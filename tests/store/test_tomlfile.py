@@ -12,14 +12,17 @@ import subprocess
 import time
 import tomllib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clusterctl.errors import StoreError
 from clusterctl.store import MAX_CALL_FILE_BYTES, Store, Unreadable
+from clusterctl.store.tomlfile import dump_toml
 from tests.conftest import run
 from tests.store.helpers import (
     BRU,
@@ -380,3 +383,67 @@ def test_the_same_content_is_written_as_the_same_bytes(tmp_path: Path) -> None:
     assert (one / path).read_bytes() == first
     keys = [line.split(" = ")[0] for line in first.decode().splitlines() if " = " in line]
     assert keys == ["id", "title", "programme", "url", "tags", "timezone", "deadline"]
+
+
+# --- the writer's own fast path against tomli-w ---------------------------------------------------
+
+_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+_scalars = st.one_of(
+    _text,
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-3, minutes=-30))])),
+    st.datetimes(),
+    st.floats(allow_nan=False),  # not written by the fast path: tomli-w lays it out
+    st.dates(),
+)
+_values = st.one_of(_scalars, st.lists(_scalars, max_size=4))
+_keys = st.one_of(st.sampled_from(["id", "title", "a-b_C9", "", "x y", "é"]), _text)
+_tables = st.dictionaries(_keys, _values, max_size=5)
+_records = st.builds(
+    lambda head, lists: {**head, **lists},
+    _tables,
+    st.dictionaries(
+        st.sampled_from(["deadlines", "extensions", "x.y"]),
+        st.lists(st.one_of(_tables, st.dictionaries(_keys, _tables, max_size=1)), max_size=3),
+        max_size=2,
+    ),
+)
+
+
+def _tomli_w_layout(record: dict[str, Any]) -> bytes:
+    """dump_toml as it was before its fast path: tomli-w for the head and for each table (and
+    a key such as "x.y" quoted in its [[...]] header, which it then was not: a fixed bug)."""
+    import tomli_w
+    from tomli_w._writer import format_key_part
+
+    def table_list(value: Any) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(t, dict) for t in value)
+
+    blocks = [tomli_w.dumps({k: v for k, v in record.items() if not table_list(v)})]
+    for key, tables in record.items():
+        for table in tables if table_list(tables) else ():
+            if any(isinstance(v, dict) or table_list(v) for v in table.values()):
+                return tomli_w.dumps(record).encode()
+            blocks.append(f"\n[[{format_key_part(key)}]]\n{tomli_w.dumps(table)}")
+    return "".join(blocks).encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_records)
+def test_the_fast_writer_writes_what_tomli_w_writes(record: dict[str, Any]) -> None:
+    assert dump_toml(record) == _tomli_w_layout(record)
+    assert tomllib.loads(dump_toml(record).decode()) == record
+
+
+def test_the_fast_writer_covers_every_call_clusterctl_writes() -> None:
+    from clusterctl.codec import call_to_record
+    from clusterctl.store.tomlfile import _fast_toml, read_call
+
+    shipped_calls = Path(__file__).resolve().parents[2] / "data" / "calls"
+    shipped = [read_call(p) for p in sorted(shipped_calls.glob("*.toml"))]
+    odd = make_call("FAST-1", note='a "quoted"\nnote\t\x7f\\ \x01', tags=("b", "a"))
+    for call in [*shipped, odd]:
+        record = call_to_record(call)
+        assert _fast_toml(record) is not None, call.id
+        assert dump_toml(record) == _tomli_w_layout(record)
