@@ -38,7 +38,7 @@ from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, call_name, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
-from clusterctl.store.maintenance import check_store, migrate_store
+from clusterctl.store.maintenance import check_store, check_tag, migrate_store
 from clusterctl.store.schema import (
     MIGRATIONS,
     check_root,
@@ -388,7 +388,10 @@ class Store:
 
     def check(self) -> list[str]:
         """Every problem in the store, as one-line messages; empty when the store is sound."""
-        return check_store(self.layout, self.lock_timeout)
+        remembered = DerivedFile(
+            CacheFile.of(self._real_root(), self.cache_dir), "check", check_tag()
+        )
+        return check_store(self.layout, self.lock_timeout, remembered, self.clock)
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""

@@ -45,14 +45,16 @@ Entries = dict[str, tuple[tuple[int, int, int, int], int, bytes, Any]]
 
 
 class DerivedFile:
-    """The file of one kind of derived value (``kind``, with its version) for one store."""
+    """The file of one kind of derived value (``kind``, with its version) for one store; its
+    entries hold only while ``tag`` (what else they depend on) is the same."""
 
-    __slots__ = ("kind", "path", "root")
+    __slots__ = ("kind", "path", "root", "tag")
 
-    def __init__(self, summaries: CacheFile, kind: str) -> None:
+    def __init__(self, summaries: CacheFile, kind: str, tag: str = "") -> None:
         self.path = summaries.beside(kind)
         self.root = summaries.root
         self.kind = kind
+        self.tag = tag
 
     def load(self) -> Entries:
         """The entries, or none when the file is missing, torn, another store's or not ours."""
@@ -66,6 +68,7 @@ class DerivedFile:
                 and data.get("format") == DERIVED_FORMAT
                 and data.get("root") == self.root
                 and data.get("kind") == self.kind
+                and data.get("tag", "") == self.tag
                 and isinstance(data.get("entries"), dict)
             ):
                 return data["entries"]
@@ -74,7 +77,13 @@ class DerivedFile:
         return {}
 
     def save(self, entries: Entries) -> None:
-        data = {"format": DERIVED_FORMAT, "root": self.root, "kind": self.kind, "entries": entries}
+        data = {
+            "format": DERIVED_FORMAT,
+            "root": self.root,
+            "kind": self.kind,
+            "tag": self.tag,
+            "entries": entries,
+        }
         # Only an accelerator: a read-only or full cache directory is not an error.
         with contextlib.suppress(OSError):
             write_private(self.path, dumps_without_memo(data))
@@ -103,6 +112,33 @@ def derive(
     ``present()`` lists the store's files: entries of files no longer there are dropped.
     ``clock()`` stamps when a file is read (nanoseconds, the clock of file times).
     """
+    values: list[T] = []
+    for name, value in derive_from_bytes(
+        calls_dir, names, file, lambda raw, path: make(parse_call(raw, path)), present, clock
+    ):
+        if isinstance(value, TomlFileError):
+            unreadable.append(Unreadable(calls_dir / name, value.reason))
+        elif value is not GONE:
+            values.append(value)
+    return values
+
+
+#: What ``derive_from_bytes`` gives for a file that is not there (removed since it was listed).
+GONE: Any = object()
+
+
+def derive_from_bytes(
+    calls_dir: Path,
+    names: Iterable[str],
+    file: DerivedFile,
+    make: Callable[[bytes, Path], T],
+    present: Callable[[], Collection[str]],
+    clock: Callable[[], int] = time.time_ns,
+) -> list[tuple[str, T | TomlFileError]]:
+    """(name, ``make(bytes, path)``) for each file of ``names``, in order, remembered as
+    ``derive`` remembers; a file that cannot be read, or whose ``make`` raises TomlFileError,
+    gives that error (not remembered), and one that is not there gives ``GONE``.
+    """
     names = list(names)
     entries = file_entries = file.load()
     if len(entries) > len(names):  # entries of other files too: are they all still there?
@@ -110,11 +146,11 @@ def derive(
         entries = {name: entry for name, entry in entries.items() if name in there}
     kept = dict(entries)
     changed = False
-    values: list[T] = []
+    results: list[tuple[str, T | TomlFileError]] = []
     try:
         dir_fd = os.open(calls_dir, os.O_RDONLY)
     except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
-        return []
+        return [(name, GONE) for name in names]
     except OSError as exc:
         raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
     try:
@@ -126,7 +162,7 @@ def derive(
             raw = None
             if sig is not None and entry is not None and entry[0] == sig:
                 if max(sig[0], sig[3]) < entry[1] - RACY_NS:
-                    values.append(entry[3])
+                    results.append((name, entry[3]))
                     continue
                 # Changed shortly before it was read: trusted only by its bytes. Checked now,
                 # the entry is stamped now (git's racy-index rule), so this is done once.
@@ -134,31 +170,32 @@ def derive(
                 raw = _bytes(calls_dir / name)
                 if raw is not None and content_digest(raw) == entry[2]:
                     kept[name] = (sig, read_at, entry[2], entry[3])
-                    values.append(entry[3])
+                    results.append((name, entry[3]))
                     changed = True
                     continue
             read_at = clock()
             path = calls_dir / name
             try:
                 raw = read_call_bytes(path)
-                value = make(parse_call(raw, path))
+                value = make(raw, path)
             except FileNotFoundError:  # removed since it was listed: gone, not broken
+                results.append((name, GONE))
                 kept.pop(name, None)
                 changed = True
                 continue
             except TomlFileError as exc:
-                unreadable.append(Unreadable(path, exc.reason))
+                results.append((name, exc))
                 kept.pop(name, None)
                 changed = True
                 continue
-            values.append(value)
+            results.append((name, value))
             kept[name] = (sig or (-1, -1, -1, -1), read_at, content_digest(raw), value)
             changed = True
     finally:
         os.close(dir_fd)
     if changed or len(kept) != len(file_entries):
         file.save(kept)
-    return values
+    return results
 
 
 def _bytes(path: Path) -> bytes | None:

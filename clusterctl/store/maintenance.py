@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from clusterctl.errors import StoreError, UsageError, describe_os_error
 from clusterctl.model import consistency_problems
+from clusterctl.store.derived import GONE, DerivedFile, derive_from_bytes
 from clusterctl.store.files import atomic_write
 from clusterctl.store.journal import arm_sweep, settle
 from clusterctl.store.layout import STATE_DIR, SUFFIX, TEMP_NAME, Layout, id_mismatch
@@ -23,15 +25,46 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import read_toml
+from clusterctl.store.tomlfile import parse_toml
+
+#: Bump when check finds other problems in a call file: results remembered by an older rule
+#: are then found again.
+CHECK_RULES = 1
 
 
-def check_store(layout: Layout, timeout: float) -> list[str]:
-    """Every problem in the store, as one-line messages; empty when the store is sound."""
-    # Not at the top: codec and timeparse take 9 ms to import, which only check needs here.
-    from clusterctl.codec import call_from_record
-    from clusterctl.timeparse import offset_mismatch
+def check_tag() -> str:
+    """What check's remembered results depend on besides the file (``store/derived.py``): the
+    rules, this program's version and the time zone data."""
+    from zoneinfo import TZPATH
 
+    from clusterctl import __version__
+
+    zones = ""
+    for base in TZPATH:  # the system's zone data, which zoneinfo reads first
+        with contextlib.suppress(OSError):
+            info = os.stat(os.path.join(base, "tzdata.zi"))
+            zones = f"{info.st_mtime_ns}-{info.st_size}"
+            break
+    if not zones:
+        with contextlib.suppress(ImportError):
+            import tzdata  # type: ignore[import-untyped]  # the package zoneinfo falls back on
+
+            zones = str(tzdata.IANA_VERSION)
+    return f"{CHECK_RULES} {__version__} {zones}"
+
+
+def check_store(
+    layout: Layout,
+    timeout: float,
+    remembered: DerivedFile,
+    clock: Callable[[], int] = time.time_ns,
+) -> list[str]:
+    """Every problem in the store, as one-line messages; empty when the store is sound.
+
+    What check finds in a call file on its own is kept in ``remembered`` and reused while the
+    file provably holds the same bytes (``derived.derive_from_bytes``): at 100,000 calls parsing
+    every file took 12 s. Problems between files (the same id twice) are found on every run.
+    """
     if not layout.root.exists():
         return []
     try:
@@ -42,16 +75,21 @@ def check_store(layout: Layout, timeout: float) -> list[str]:
     except StoreError as exc:
         return [str(exc)]
     problems: list[str] = []
-    seen: dict[str, str] = {}
-    folded: dict[str, str] = {}
     try:
         listing = sorted(os.listdir(layout.calls_dir))
     except FileNotFoundError:
         listing = []
     except OSError as exc:
         return [f"{layout.calls_dir}: cannot list: {describe_os_error(exc)}"]
+    calls = [n for n in listing if n.endswith(SUFFIX) and not TEMP_NAME.fullmatch(n)]
+    found = dict(
+        derive_from_bytes(layout.calls_dir, calls, remembered, _file_problems, lambda: calls, clock)
+    )
+    seen: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    base = str(layout.calls_dir)
     for name in listing:
-        path = layout.calls_dir / name
+        path = os.path.join(base, name)  # not a Path: at 100,000 calls they cost 1 s
         if TEMP_NAME.fullmatch(name):
             # What a killed writer leaves: never read as a call, removed by the next change.
             # The marker that asks for that sweep is not fsynced, so after a power failure
@@ -62,42 +100,59 @@ def check_store(layout: Layout, timeout: float) -> list[str]:
         if not name.endswith(SUFFIX):
             problems.append(f"{path}: not a call file (expected <ID>.toml)")
             continue
-        try:
-            record = read_toml(path, str(path))
-            call = call_from_record(record)
-        except StoreError as exc:
-            problems.append(str(exc))
+        result = found[name]
+        if isinstance(result, StoreError):
+            problems.append(str(result))
             continue
-        except FileNotFoundError:
-            problems.append(f"{path}: a symbolic link to a file that does not exist")
+        if result is GONE:
+            if os.path.lexists(path):
+                problems.append(f"{path}: a symbolic link to a file that does not exist")
             continue
-        except (ValueError, OverflowError, UsageError) as exc:
-            problems.append(f"{path}: {exc}")
+        call_id, mismatch, own = result
+        if call_id is None:  # not a call: why is all there is to say
+            problems.extend(f"{path}: {p}" for p in own)
             continue
-        problem = id_mismatch(call.id, name)
-        if problem:
-            problems.append(f"{path}: {problem}")
-        if call.id in seen:
-            problems.append(f"{path}: duplicate id {call.id!r} (also in {seen[call.id]})")
-        seen.setdefault(call.id, str(path))
-        key = call.id.casefold()
-        if key in folded and folded[key] != call.id:
+        if mismatch:
+            problems.append(f"{path}: {mismatch}")
+        if call_id in seen:
+            problems.append(f"{path}: duplicate id {call_id!r} (also in {seen[call_id]})")
+        seen.setdefault(call_id, path)
+        key = call_id.casefold()
+        if key in folded and folded[key] != call_id:
             problems.append(
-                f"{path}: id {call.id!r} differs only in case from {folded[key]!r}, "
+                f"{path}: id {call_id!r} differs only in case from {folded[key]!r}, "
                 "which clashes on case-insensitive file systems"
             )
-        folded.setdefault(key, call.id)
-        try:
-            problems.extend(f"{path}: {p}" for p in consistency_problems(call))
-            for label, value in _stored_moments(record):
-                if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
-                    problems.append(
-                        f"{path}: {label} {value.isoformat()} has an offset that "
-                        f"{call.timezone} does not use at that time (the wall time is kept)"
-                    )
-        except (ValueError, OverflowError) as exc:
-            problems.append(f"{path}: {exc}")
+        folded.setdefault(key, call_id)
+        problems.extend(f"{path}: {p}" for p in own)
     return problems
+
+
+def _file_problems(raw: bytes, path: Path) -> tuple[str | None, str, tuple[str, ...]]:
+    """What check finds in one call file on its own, each problem without the path: the id it
+    declares (None if it is no call, and then why), its mismatch with the file's name (or ""),
+    and its other problems. A file that is not TOML raises TomlFileError, as a read does."""
+    # Not at the top: codec and timeparse take 9 ms to import, which only check needs here.
+    from clusterctl.codec import call_from_record
+    from clusterctl.timeparse import offset_mismatch
+
+    record = parse_toml(raw, str(path))
+    try:
+        call = call_from_record(record)
+    except (ValueError, OverflowError, UsageError) as exc:
+        return None, "", (str(exc),)
+    problems: list[str] = []
+    try:
+        problems.extend(consistency_problems(call))
+        for label, value in _stored_moments(record):
+            if isinstance(value, datetime) and offset_mismatch(value, call.timezone):
+                problems.append(
+                    f"{label} {value.isoformat()} has an offset that "
+                    f"{call.timezone} does not use at that time (the wall time is kept)"
+                )
+    except (ValueError, OverflowError) as exc:
+        problems.append(str(exc))
+    return call.id, id_mismatch(call.id, path.name) or "", tuple(problems)
 
 
 def migrate_store(

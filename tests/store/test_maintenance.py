@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from clusterctl import store as store_mod
 from clusterctl.errors import StoreError
 from clusterctl.model import Stage
-from clusterctl.store import Store, atomic_write
+from clusterctl.store import Store, atomic_write, maintenance
 from tests.store.helpers import (
     AT,
     BRU,
@@ -190,3 +192,103 @@ def test_check_reports_duplicates_wrong_ids_and_broken_chains(store: Path) -> No
         f"{calls / 'CALL-1.toml'})",
         f"error: 4 problems in {store}",
     ]
+
+
+# --- check remembers what it found in each file --------------------------------------------------
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the call files check parses from now on."""
+    parsed: list[str] = []
+    real = maintenance._file_problems
+
+    def counted(raw: bytes, path: Path) -> object:
+        parsed.append(path.name)
+        return real(raw, path)
+
+    monkeypatch.setattr(maintenance, "_file_problems", counted)
+    return parsed
+
+
+def _later(seconds: float) -> int:
+    """A clock reading ``seconds`` from now, in ns: files written now are then long settled."""
+    return time.time_ns() + int(seconds * 1e9)
+
+
+def test_check_parses_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    for n in range(5):
+        Store(root).add(make_call(f"CALL-{n}"))
+    parsed = _counting(monkeypatch)
+    clock = lambda: _later(10)  # noqa: E731
+    assert Store(root, clock=clock).check() == []
+    assert sorted(parsed) == [f"CALL-{n}.toml" for n in range(5)]
+    parsed.clear()
+    assert Store(root, clock=clock).check() == []
+    assert parsed == []
+    # A problem written into one file is found, and only that file is parsed again; a file
+    # edited to keep its size and mtime is caught by its ctime.
+    path = root / "calls" / "CALL-3.toml"
+    before = path.stat()
+    path.write_text(path.read_text().replace('id = "CALL-3"', 'id = "CALL-9"'))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    problems = Store(root, clock=clock).check()
+    assert parsed == ["CALL-3.toml"]
+    assert problems == [f"{path}: declares id 'CALL-9' but the file name says 'CALL-3'"]
+    # The problem between files is found on every run, from what is remembered.
+    shutil.copy(root / "calls" / "CALL-1.toml", root / "calls" / "CALL-7.toml")
+    parsed.clear()
+    problems = Store(root, clock=clock).check()
+    assert parsed == ["CALL-7.toml"]
+    assert any("duplicate id 'CALL-1'" in p for p in problems)
+
+
+def test_check_trusts_nothing_it_read_while_the_file_could_still_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read in the same instant it was written (the clock says so), a file could be changed
+    # again without moving its timestamps: check compares its bytes, not its signature.
+    root = tmp_path / "store"
+    Store(root).add(make_call("CALL-1"))
+    path = root / "calls" / "CALL-1.toml"
+    written = path.stat()
+    same_instant = lambda: max(written.st_mtime_ns, written.st_ctime_ns)  # noqa: E731
+    assert Store(root, clock=same_instant).check() == []
+    text = path.read_text()
+    path.write_text(text.replace('id = "CALL-1"', 'id = "CALL-2"'))
+    os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
+    problems = Store(root, clock=same_instant).check()
+    assert problems == [f"{path}: declares id 'CALL-2' but the file name says 'CALL-1'"]
+
+
+def test_check_finds_again_what_other_rules_or_zone_data_would_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call("CALL-1"))
+    clock = lambda: _later(10)  # noqa: E731
+    Store(root, clock=clock).check()
+    parsed = _counting(monkeypatch)
+    Store(root, clock=clock).check()
+    assert parsed == []
+    monkeypatch.setattr(maintenance, "CHECK_RULES", maintenance.CHECK_RULES + 1)
+    Store(root, clock=clock).check()
+    assert parsed == ["CALL-1.toml"]
+    monkeypatch.setattr(maintenance, "check_tag", lambda: "other zone data")
+    monkeypatch.setattr(store_mod, "check_tag", lambda: "other zone data")
+    Store(root, clock=clock).check()
+    assert parsed == ["CALL-1.toml", "CALL-1.toml"]
+
+
+def test_check_works_with_a_cache_directory_it_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "store"
+    Store(root).add(make_call("CALL-1"))
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    assert Store(root, cache_dir=blocked).check() == []
+    (root / "calls" / "CALL-1.toml").write_text("id = ")
+    assert Store(root, cache_dir=blocked).check() != []

@@ -429,7 +429,7 @@ def _tomli_w_layout(record: dict[str, Any]) -> bytes:
     return "".join(blocks).encode()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_records)
 def test_the_fast_writer_writes_what_tomli_w_writes(record: dict[str, Any]) -> None:
     assert dump_toml(record) == _tomli_w_layout(record)
