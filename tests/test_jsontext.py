@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,6 +75,28 @@ def test_templates_give_exactly_the_json_of_the_calls_at_every_moment() -> None:
         assert jsontext.listing_text(templates, now.timestamp()) == expected, now
 
 
+def test_a_listing_written_in_chunks_is_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = varied_calls() * 3
+    now = datetime(2017, 3, 1, tzinfo=UTC)
+    expected = json.dumps([call_to_json(c, now) for c in calls], indent=2, ensure_ascii=False)
+    for chunk in (1, 2, len(calls) - 1, len(calls), 1000):
+        monkeypatch.setattr(jsontext, "CHUNK", chunk)
+        out = io.StringIO()
+        jsontext.write_listing([jsontext.call_template(c) for c in calls], now.timestamp(), out)
+        assert out.getvalue() == expected, chunk
+
+
+def test_labels_and_text_with_control_characters_keep_their_place() -> None:
+    # A template is one string cut by NUL, \x01 and \x02: text holding them must not cut it.
+    call = next(c for c in varied_calls() if len(c.stages) == 2).replace(extensions=())
+    odd = '\x00\x01\x02 \u2028 "quoted" \\'
+    stages = tuple(s.replace(label=f"{odd}{n}") for n, s in enumerate(call.stages))
+    call = call.replace(title=odd, note=odd, stages=stages)
+    for now in moments([call]):
+        expected = json.dumps([call_to_json(call, now)], indent=2, ensure_ascii=False)
+        assert jsontext.listing_text([jsontext.call_template(call)], now.timestamp()) == expected
+
+
 def test_an_empty_listing_is_an_empty_array() -> None:
     assert jsontext.listing_text([], 0.0) == json.dumps([], indent=2)
 
@@ -90,7 +113,7 @@ def test_keys_the_program_does_not_know_are_in_the_template_too(extra: dict) -> 
 # The store keeps templates across runs under jsontext.KIND: when the JSON of a call changes, a
 # template made by an earlier version must not be served. This digest of the JSON of the calls
 # above fails the test until KIND is bumped with it (or, if varied_calls changed, re-recorded).
-JSON_DIGESTS = {"json1": "d1d80b09f78f8e50"}
+JSON_DIGESTS = {"json1": "d1d80b09f78f8e50", "json2": "d1d80b09f78f8e50"}
 
 
 def test_the_template_kind_changes_whenever_the_json_does() -> None:

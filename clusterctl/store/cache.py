@@ -225,10 +225,9 @@ class CacheFile:
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
         try:
-            raw = read_private(self.path)
-            if raw is None:
+            data = read_private(self.path, lambda handle: PlainUnpickler(handle).load())
+            if data is None:
                 return None  # someone else wrote it, or could have: rebuild
-            data = PlainUnpickler(io.BytesIO(raw)).load()
             if (
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT

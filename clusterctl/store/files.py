@@ -11,7 +11,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 
 def _new_file_mode() -> int:
@@ -135,19 +135,27 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 # --- files of our own in a directory others may share (the summary cache) -------------------
 
+T = TypeVar("T")
+
+
+def _read_all(handle: BinaryIO) -> Any:
+    return handle.read()
+
+
 #: Not O_NOFOLLOW where the system lacks it; the ownership check still applies.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def read_private(path: Path) -> bytes | None:
-    """The bytes of ``path`` if it is ours alone (owned by us, writable by nobody else), else
-    None; FileNotFoundError if absent. Checked on the open file, so it is the file we read."""
+def read_private(path: Path, read: Callable[[BinaryIO], T] = _read_all) -> T | None:
+    """The bytes of ``path`` (or what ``read`` makes of the open file) if it is ours alone
+    (owned by us, writable by nobody else), else None; FileNotFoundError if absent. Checked on
+    the open file, so it is the file we read."""
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     with open(fd, "rb") as handle:
         info = os.fstat(fd)
         if info.st_uid != os.geteuid() or info.st_mode & 0o022:
             return None
-        return handle.read()
+        return read(handle)
 
 
 def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import TZPATH
 
+from clusterctl import __version__
 from clusterctl.errors import StoreError, UsageError, describe_os_error
 from clusterctl.model import consistency_problems
 from clusterctl.store.derived import GONE, DerivedFile, derive_from_bytes
@@ -35,10 +37,6 @@ CHECK_RULES = 1
 def check_tag() -> str:
     """What check's remembered results depend on besides the file (``store/derived.py``): the
     rules, this program's version and the time zone data."""
-    from zoneinfo import TZPATH
-
-    from clusterctl import __version__
-
     zones = ""
     for base in TZPATH:  # the system's zone data, which zoneinfo reads first
         with contextlib.suppress(OSError):
@@ -47,7 +45,8 @@ def check_tag() -> str:
             break
     if not zones:
         with contextlib.suppress(ImportError):
-            import tzdata  # type: ignore[import-untyped]  # the package zoneinfo falls back on
+            # Only without system zone data: the package zoneinfo then falls back on.
+            import tzdata  # type: ignore[import-untyped]
 
             zones = str(tzdata.IANA_VERSION)
     return f"{CHECK_RULES} {__version__} {zones}"
