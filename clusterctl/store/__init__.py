@@ -29,9 +29,16 @@ from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.cache import CacheFile, content_digest, record_writes, scan, store_key
+from clusterctl.store.cache import (
+    CacheFile,
+    Written,
+    content_digest,
+    record_writes,
+    scan,
+    store_key,
+)
 from clusterctl.store.derived import DerivedFile, derive
-from clusterctl.store.files import atomic_write
+from clusterctl.store.files import Signature, atomic_write
 from clusterctl.store.history import append_history, read_history
 from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import commit_files, recover, settle
@@ -280,16 +287,14 @@ class Store:
             recover(self.layout)
             txn = Transaction(self.layout, self.case_twins)
             yield txn
-            # Before the first write: every file written is then racy in the warmed cache.
-            stamp_ns = min(self.clock(), time.time_ns())
             bulk = len(txn.written_ids()) >= BULK_WRITE
             into_empty = bulk and not _has_entries(self.calls_dir)
             txn.commit()
             if bulk:
-                self._warm_cache(txn, stamp_ns, into_empty)
+                self._warm_cache(txn, into_empty)
         self._summaries_by = {}
 
-    def _warm_cache(self, txn: Transaction, stamp_ns: int, into_empty: bool) -> None:
+    def _warm_cache(self, txn: Transaction, into_empty: bool) -> None:
         """Put what ``txn`` just wrote into the summary cache (under the lock, after the commit),
         so that the next listing need not parse it (cache.record_writes). An existing cache is
         updated; a new one is made only by a write into an empty calls/ (an import).
@@ -308,7 +313,13 @@ class Store:
             cache_file = CacheFile.of(self._real_root(), self.cache_dir)
             deleted = {self.call_path(i).name for i in txn.deleted_ids()}
             listing = self.layout.call_names if into_empty else None
-            record_writes(self.calls_dir, cache_file, written, deleted, stamp_ns, listing)
+
+            # Never later than the real clock (a test's clock may run ahead): a writer must not
+            # trust its own files sooner than real time allows.
+            def clock() -> int:
+                return min(self.clock(), time.time_ns())
+
+            record_writes(self.calls_dir, cache_file, written, deleted, clock, listing)
 
     def _require_existing(self, call_id: str) -> None:
         validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it
@@ -420,6 +431,7 @@ class Transaction:
         self._data: dict[str, bytes] = {}  # the file content of each call in _puts
         self._deletes: set[str] = set()
         self._digests: dict[str, bytes] = {}  # of each file written, once committed
+        self._signatures: dict[str, Signature] = {}  # of each file written, once in place
 
     def get(self, call_id: str) -> Call:
         """The call as it is now (staged changes included); NotFoundError if absent."""
@@ -468,16 +480,20 @@ class Transaction:
         """The ids of the calls the transaction removes."""
         return list(self._deletes)
 
-    def written(self) -> dict[str, tuple[CallSummary, bytes]]:
-        """File name -> the summary and the digest of the bytes of each call written (for the
-        cache), once ``commit`` has written them."""
+    def written(self) -> dict[str, Written]:
+        """File name -> the summary, the digest of the bytes and the file's signature when it
+        took its place, of each call written (for the cache), once ``commit`` wrote them."""
         # Each id was validated by put: f"{id}{SUFFIX}" is its file's name (Layout.call_path).
-        return {f"{i}{SUFFIX}": (c.summary(), self._digests[i]) for i, c in self._puts.items()}
+        return {
+            f"{i}{SUFFIX}": (c.summary(), self._digests[i], self._signatures[i])
+            for i, c in self._puts.items()
+        }
 
     def commit(self) -> None:
         """Write the staged changes as one change (``Store.transaction`` does, on success)."""
         layout = self._layout
         ids = sorted(self._puts)
+        signatures: list[Signature] = []
         self._refuse_case_twins(ids)
         if self._puts:
             ensure_store(layout, create=True)  # the first change creates the store
@@ -487,7 +503,9 @@ class Transaction:
             len(ids),
             (layout.call_file(i) for i in sorted(self._deletes)),
             self.progress,
+            signatures,
         )
+        self._signatures = dict(zip(ids, signatures, strict=True))
         # Only the digests are kept for the cache: at 100,000 calls the bytes are 60 MB.
         self._digests = {i: content_digest(data) for i, data in self._data.items()}
         self._data.clear()

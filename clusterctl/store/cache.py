@@ -109,26 +109,32 @@ def _scan(
     return summaries, fresh.broken
 
 
+#: What a writer knows of a file it wrote (``record_writes``): the summary of its call, the
+#: digest of its bytes and its signature right after it took its place.
+Written = tuple[CallSummary, bytes, tuple[int, int, int, int]]
+
+
 def record_writes(
     calls_dir: Path,
     cache_file: CacheFile,
-    written: dict[str, tuple[CallSummary, bytes]],
+    written: dict[str, Written],
     deleted: set[str],
-    stamp_ns: int,
+    clock: Callable[[], int] = time.time_ns,
     listing: Callable[[], list[str]] | None = None,
 ) -> None:
     """Keep the cache warm after a writer changed files: ``written`` maps each file it wrote
-    to its summary and the ``content_digest`` of the bytes written; ``deleted`` names the files
-    it removed.
+    to what it knows of it (``Written``); ``deleted`` names the files it removed.
 
     An existing cache is updated without listing calls/ (its names, less the deleted, plus the
     written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
     is given and holds no file but those written: an import into an empty store.
 
-    ``stamp_ns`` must precede the writes, so that every file written is racy and trusted only
-    while it still holds the bytes written. Any other file whose entry does not hold (changed by
-    hand, never cached) makes this give up and leave the cache to the next reader, so a writer
-    never parses files it did not write.
+    As git's index: the cache is stamped when the files are looked at (``clock()``, after), and
+    only a file changed within ``RACY_SECONDS`` of that stamp is racy (checked by content by the
+    next reader). A written file that no longer has the signature it had when it took its place
+    was changed since by someone else; it, and any other file whose entry does not hold (changed
+    by hand, never cached), makes this give up and leave the cache to the next reader, so a
+    writer never parses files it did not write, nor vouches for files it no longer knows.
     """
     cache = cache_file.load()
     if cache is not None:
@@ -140,7 +146,14 @@ def record_writes(
         return
     try:
         sigs = _signatures(calls_dir, names)
-        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
+        stamp_ns = clock()
+        known: dict[str, tuple[CallSummary, bytes]] = {}
+        for n, name in enumerate(names):
+            if name in written:
+                summary, digest, placed = written[name]
+                if tuple(sigs[4 * n : 4 * n + 4]) == placed:
+                    known[name] = (summary, digest)
+        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=known)
     except _Unusable:
         return
     if result is not None:

@@ -20,6 +20,10 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+#: A file's (mtime, size, inode, ctime), in nanoseconds where they are times.
+Signature = tuple[int, int, int, int]
+
+
 def fsync_dir(path: str | Path) -> None:
     """Make the entries of the directory ``path`` durable (after a rename or a removal)."""
     fd = os.open(path, os.O_RDONLY)
@@ -91,10 +95,13 @@ def apply_writes(
     removals: Iterable[str | Path],
     *,
     replay: bool = False,
+    signatures: list[Signature] | None = None,
 ) -> None:
     """Rename each temp file over its target, remove ``removals``, then sync the directories.
 
-    With ``replay`` (finishing a journal) a missing temporary file was already renamed.
+    With ``replay`` (finishing a journal) a missing temporary file was already renamed. With
+    ``signatures``, each target's signature right after its rename is appended to it: what the
+    file is while it still holds what was written (the summary cache keeps that, cache.py).
     """
     renames, removals = list(renames), list(removals)
     for temp, target in renames:
@@ -103,6 +110,9 @@ def apply_writes(
         except FileNotFoundError:
             if not replay:
                 raise
+        if signatures is not None:
+            st = os.stat(target)
+            signatures.append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     for path in removals:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -118,11 +128,16 @@ def discard_temps(writes: Iterable[PendingWrite]) -> None:
             os.unlink(write.temp)
 
 
-def commit_writes(writes: list[PendingWrite], removals: Iterable[str | Path] = ()) -> None:
-    """Make every temp file durable, then rename each over its target and sync the directories."""
+def commit_writes(
+    writes: list[PendingWrite],
+    removals: Iterable[str | Path] = (),
+    signatures: list[Signature] | None = None,
+) -> None:
+    """Make every temp file durable, then rename each over its target and sync the directories
+    (``signatures`` as ``apply_writes``)."""
     try:
         sync_temps(writes)
-        apply_writes(((w.temp, w.target) for w in writes), removals)
+        apply_writes(((w.temp, w.target) for w in writes), removals, signatures=signatures)
     except BaseException:
         discard_temps(writes)  # those not renamed yet; the others are gone already
         raise

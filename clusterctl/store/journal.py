@@ -18,6 +18,7 @@ from pathlib import Path
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.store.files import (
     PendingWrite,
+    Signature,
     apply_writes,
     atomic_write,
     commit_writes,
@@ -36,9 +37,11 @@ def commit_files(
     count: int,
     removals: Iterable[str | Path],
     progress: Callable[[int, int], None] | None = None,
+    signatures: list[Signature] | None = None,
 ) -> None:
     """Under the lock: write the ``count`` files of ``contents``, then remove ``removals``, as one
-    change; ``progress(done, count)`` is told every 100 files and after the last."""
+    change; ``progress(done, count)`` is told every 100 files and after the last. Each file's
+    signature right after it took its place is appended to ``signatures``, in order."""
     writes: list[PendingWrite] = []
     where: str | Path = layout.calls_dir
     journaled = False
@@ -55,7 +58,7 @@ def commit_files(
                 progress(done, count)
         removed = list(removals)
         if len(writes) + len(removed) <= 1:
-            commit_writes(writes, removed)
+            commit_writes(writes, removed, signatures)
             _disarm_sweep(layout)
             return
         where = layout.calls_dir
@@ -77,7 +80,7 @@ def commit_files(
             ) from None
         raise
     try:
-        apply_writes(((w.temp, w.target) for w in writes), removed)
+        apply_writes(((w.temp, w.target) for w in writes), removed, signatures=signatures)
         os.unlink(layout.journal)
         fsync_dir(layout.state_dir)  # a journal that reappeared after a crash would replay
         _disarm_sweep(layout)

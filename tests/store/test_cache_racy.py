@@ -4,6 +4,7 @@ one, and writers keep the cache warm: a listing right after a change parses no f
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -130,4 +131,55 @@ def test_an_import_into_an_empty_store_builds_the_cache(tmp_path: Path, parses: 
             txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
     parses.clear()
     assert len(fresh(s).summaries()) == count
+    assert parses == []
+
+
+def test_a_file_changed_between_a_writers_rename_and_its_cache_update_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Someone edits a file the import just put in place (same size, old mtime put back), and the
+    # import looks at the files long enough after that for the edit not to be racy any more: the
+    # writer must notice the file is no longer the one it placed, and not vouch for it.
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    held: list[tuple[object, ...]] = []
+    monkeypatch.setattr(store_module, "record_writes", lambda *args: held.append(args))
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    path = s.call_path("CALL-7")
+    before = path.stat()
+    path.write_text(path.read_text().replace("Title 7", "Hand 7"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    (args,) = held
+    calls_dir, cache_file, written, deleted, _, listing = args
+    later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
+    cache_module.record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing)
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
+
+
+def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    # git's rule: racy is what changed within RACY_SECONDS of the moment the files were looked
+    # at, not every file of a long import.
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    (entry,) = (tmp_path / "cache").glob("summaries-*.pickle")
+    cache_file = cache_module.CacheFile(entry, str(s.root.resolve()))
+    cache = cache_file.load()
+    assert cache is not None and len(cache.digests) == store_module.BULK_WRITE  # all just written
+    rows = {row.id: row for row in cache.rows(live_only=False)}
+    written = {
+        name: (rows[name.removesuffix(".toml")], cache.digests[name], sig)
+        for name, sig in cache.signatures().items()
+    }
+    later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
+    cache_module.record_writes(s.calls_dir, cache_file, written, set(), lambda: later)
+    cache = cache_file.load()
+    assert cache is not None and cache.digests == {} and cache.built_ns == later
+    parses.clear()
+    assert len(fresh(s).summaries()) == store_module.BULK_WRITE
     assert parses == []
