@@ -63,6 +63,10 @@ def import_file(
             for call in plan.writes:
                 txn.put(call)
             txn.progress = TerminalProgress("writing calls", len(plan.writes))
+            # The transaction holds the calls from here on: dropped here, they can be let go
+            # once written (Transaction.take_written; 40 MB at 100,000 calls).
+            plan.writes.clear()
+            calls = []
         if created and store.exists():
             echo(f"Created a new store in {store.root}", err=True)
     for message in plan.messages:

@@ -110,8 +110,8 @@ def _scan(
 
 
 #: What a writer knows of a file it wrote (``record_writes``): the summary of its call, the
-#: digest of its bytes and its signature right after it took its place.
-Written = tuple[CallSummary, bytes, tuple[int, int, int, int]]
+#: digest of its bytes and its signature right after it took its place (as in ``sigs``).
+Written = tuple[CallSummary, bytes, bytes]
 
 
 def record_writes(
@@ -147,13 +147,11 @@ def record_writes(
     try:
         sigs = _signatures(calls_dir, names)
         stamp_ns = clock()
-        known: dict[str, tuple[CallSummary, bytes]] = {}
         for n, name in enumerate(names):
-            if name in written:
-                summary, digest, placed = written[name]
-                if tuple(sigs[4 * n : 4 * n + 4]) == placed:
-                    known[name] = (summary, digest)
-        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=known)
+            entry = written.get(name)
+            if entry is not None and sigs[4 * n : 4 * n + 4].tobytes() != entry[2]:
+                return  # changed since it was written: left to the next reader
+        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
     except _Unusable:
         return
     if result is not None:
@@ -461,7 +459,7 @@ def _rebuild(
     cache: _SummaryCache | None,
     started_ns: int,
     open_at: float | None,
-    known: dict[str, tuple[CallSummary, bytes]] | None = None,
+    known: dict[str, Written] | None = None,
 ) -> tuple[_SummaryCache, dict[str, list[CallSummary]]] | None:
     """Re-read the files whose signature changed and build the new cache.
 
@@ -556,7 +554,7 @@ def _read_changed(
     sigs: array[int],
     racy_before: int,
     digests: dict[str, bytes],
-    known: dict[str, tuple[CallSummary, bytes]] | None = None,
+    known: dict[str, Written] | None = None,
 ) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
     """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
     of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
@@ -572,7 +570,7 @@ def _read_changed(
     for name, n in changed.items():
         racy = max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before
         if known is not None:
-            rows[name], digest = known[name]
+            rows[name], digest, _ = known[name]
             if racy:
                 digests[name] = digest
             continue

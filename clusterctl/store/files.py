@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -18,10 +19,6 @@ def _new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
-
-
-#: A file's (mtime, size, inode, ctime), in nanoseconds where they are times.
-Signature = tuple[int, int, int, int]
 
 
 def fsync_dir(path: str | Path) -> None:
@@ -95,13 +92,14 @@ def apply_writes(
     removals: Iterable[str | Path],
     *,
     replay: bool = False,
-    signatures: list[Signature] | None = None,
+    signatures: array[int] | None = None,
 ) -> None:
     """Rename each temp file over its target, remove ``removals``, then sync the directories.
 
     With ``replay`` (finishing a journal) a missing temporary file was already renamed. With
-    ``signatures``, each target's signature right after its rename is appended to it: what the
-    file is while it still holds what was written (the summary cache keeps that, cache.py).
+    ``signatures``, each target's signature (mtime, size, inode, ctime) right after its rename
+    is appended to it: what the file is while it still holds what was written (the summary
+    cache keeps that, cache.py). An array, not tuples: at 100,000 files, 3 MB instead of 22.
     """
     renames, removals = list(renames), list(removals)
     for temp, target in renames:
@@ -112,7 +110,7 @@ def apply_writes(
                 raise
         if signatures is not None:
             st = os.stat(target)
-            signatures.append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+            signatures.extend((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     for path in removals:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -131,7 +129,7 @@ def discard_temps(writes: Iterable[PendingWrite]) -> None:
 def commit_writes(
     writes: list[PendingWrite],
     removals: Iterable[str | Path] = (),
-    signatures: list[Signature] | None = None,
+    signatures: array[int] | None = None,
 ) -> None:
     """Make every temp file durable, then rename each over its target and sync the directories
     (``signatures`` as ``apply_writes``)."""

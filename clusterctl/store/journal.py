@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.store.files import (
     PendingWrite,
-    Signature,
     apply_writes,
     atomic_write,
     commit_writes,
@@ -37,7 +37,7 @@ def commit_files(
     count: int,
     removals: Iterable[str | Path],
     progress: Callable[[int, int], None] | None = None,
-    signatures: list[Signature] | None = None,
+    signatures: array[int] | None = None,
 ) -> None:
     """Under the lock: write the ``count`` files of ``contents``, then remove ``removals``, as one
     change; ``progress(done, count)`` is told every 100 files and after the last. Each file's

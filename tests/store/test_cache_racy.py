@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from pathlib import Path
 
 import pytest
@@ -173,7 +174,7 @@ def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
     assert cache is not None and len(cache.digests) == store_module.BULK_WRITE  # all just written
     rows = {row.id: row for row in cache.rows(live_only=False)}
     written = {
-        name: (rows[name.removesuffix(".toml")], cache.digests[name], sig)
+        name: (rows[name.removesuffix(".toml")], cache.digests[name], array("q", sig).tobytes())
         for name, sig in cache.signatures().items()
     }
     later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
