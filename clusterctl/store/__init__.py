@@ -9,7 +9,8 @@ The one place that knows the files. Each concern has a module of its own:
     journal      changes to several files at once, and finishing one that a crash interrupted
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
-    derived      other values derived from call files (a call's JSON), remembered per file
+    derived      other values derived from call files (a call's JSON, what check finds in
+                 it), remembered per file
     idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate

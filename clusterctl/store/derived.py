@@ -23,14 +23,13 @@ from typing import Any, TypeVar
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
-from clusterctl.store.cache import (
-    RACY_SECONDS,
-    CacheFile,
+from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
+from clusterctl.store.files import (
     PlainUnpickler,
-    content_digest,
     dumps_without_memo,
+    read_private,
+    write_private,
 )
-from clusterctl.store.files import read_private, write_private
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 
 T = TypeVar("T")

@@ -7,7 +7,9 @@ directory is synced after the rename. ``journal`` builds changes to several file
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import pickle
 import stat
 from array import array
 from collections.abc import Callable, Iterable
@@ -194,3 +196,22 @@ def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> Non
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+class PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
+    None), which is all the cache holds: pickle rebuilds those without looking up any global,
+    and every global (a class, a function such as os.system) is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"the summary cache holds no {module}.{name}")
+
+
+def dumps_without_memo(rows: Any) -> bytes:
+    """Pickle plain rows without the pickler's memo, which at 100,000 rows costs over 100 MB
+    of memory (the rows hold no shared or self-referencing objects that would need it)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(rows)
+    return buffer.getvalue()
