@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100_000, help="how many files")
     parser.add_argument("--dir", default=tempfile.gettempdir(), help="where to make them")
-    parser.add_argument("--size", type=int, default=550, help="bytes per file (the mean of the benchmark data)")
+    parser.add_argument("--size", type=int, default=550, help="bytes per file (the data's mean)")
     parser.add_argument("--runs", type=int, default=3, help="rounds")
     args = parser.parse_args(argv)
     rounds = [one_round(args.dir, args.files, args.size) for _ in range(args.runs)]

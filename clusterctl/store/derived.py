@@ -26,7 +26,7 @@ from clusterctl.model import Call
 from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
 from clusterctl.store.files import (
     PlainUnpickler,
-    dumps_without_memo,
+    dump_without_memo,
     read_private,
     write_private,
 )
@@ -91,7 +91,7 @@ class DerivedFile:
         }
         # Only an accelerator: a read-only or full cache directory is not an error.
         with contextlib.suppress(OSError):
-            write_private(self.path, dumps_without_memo(data))
+            write_private(self.path, lambda out: dump_without_memo(data, out))
 
 
 def _signature(dir_fd: int, name: str) -> bytes | None:
