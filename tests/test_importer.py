@@ -94,3 +94,36 @@ def test_a_file_past_the_cap_is_refused_after_reading_one_byte_more(
         "in.json: larger than 1 MiB, the most an import file may be; nothing was imported"
     )
     assert stream.tell() == 1024 * 1024 + 1
+
+
+# --- clusterctl's own JSON array is decoded record by record ----------------------------------
+
+
+def _one_record() -> str:
+    from datetime import UTC, datetime
+
+    from clusterctl.codec import call_to_json
+    from tests.store.helpers import make_call
+
+    return json.dumps(call_to_json(make_call("ONE-1"), datetime(2030, 1, 1, tzinfo=UTC)))
+
+
+@pytest.mark.parametrize("tail", [", ]", " x", "]]", "", ', {"id": ', "] [", ",", "]\n\n  }"])
+def test_a_malformed_array_is_refused_as_the_whole_document_would_be(tail: str) -> None:
+    text = "[" + _one_record() + tail
+    with pytest.raises(json.JSONDecodeError) as whole:
+        json.loads(text)
+    err = whole.value
+    expected = f"in.json: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+    assert refusal(text.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["[]", " [ ] ", "\ufeff[\n]\n", "[{record}]", " \t\r\n[ {record} ,\n {record2} ]\n"]
+)
+def test_a_well_formed_array_gives_its_records(text: str) -> None:
+    record = _one_record()
+    text = text.replace("{record}", record).replace("{record2}", record.replace("ONE-1", "TWO-2"))
+    kind, calls = decode_calls(text.encode(), "in.json")
+    assert kind == "json"
+    assert [c.id for c in calls] == [c["id"] for c in json.loads(text.lstrip("\ufeff"))]
