@@ -66,6 +66,11 @@ class IdIndex:
             return None
         return b"\n" + names
 
+    def name_list(self, sig: Signature | None) -> list[str] | None:
+        """``names`` as ``Layout.call_names`` lists them, if they are still those of calls/."""
+        raw = self.names(sig)
+        return None if raw is None else os.fsdecode(raw).split("\n")[1:-1]
+
     def refresh(self, sig: Signature | None, listed_ns: int, names: list[str]) -> None:
         """Record ``names``, listed at ``listed_ns`` from calls/ whose signature was ``sig``,
         unless the file already holds a trusted listing of calls/ as it is."""
@@ -74,10 +79,13 @@ class IdIndex:
         with contextlib.suppress(OSError), open(self.path, "rb") as handle:
             if _trusted(handle.readline().rstrip(b"\n"), sig):
                 return
+        # A name with a line break is no id, and must neither pose as two names nor be left out
+        # of a listing that reads the index (``name_list``): such a calls/ is not indexed.
+        if any("\n" in n for n in names):
+            return
         fields = (FORMAT, *(str(n).encode() for n in (*sig, listed_ns)))
         head = b" ".join(fields) + b"\n" + os.fsencode(self.root) + b"\0\n"
-        # A name with a line break is no id (and must not pose as two names).
-        body = os.fsencode("".join(n + "\n" for n in names if "\n" not in n))
+        body = os.fsencode("".join(n + "\n" for n in names))
         with contextlib.suppress(OSError):  # only an accelerator, as the cache
             write_private(self.path, head + body)
 

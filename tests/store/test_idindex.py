@@ -117,3 +117,35 @@ def test_a_change_to_an_existing_call_never_lists_calls(
     store.update("OK", lambda call: call)
     store.add(make_call("OTHER-1", title="Replaced"), replace=True)
     assert listings == []
+
+
+def test_a_listing_reads_the_index_while_calls_is_unchanged(
+    store: Store, listings: list[str]
+) -> None:
+    fresh(store).summaries()
+    del listings[:]
+    assert sorted(s.id for s in fresh(store).summaries()) == ["OK", "OTHER-1"]
+    assert listings == []
+    # A file put there by hand (git pull, cp) changes calls/: it is listed, and found.
+    text = store.call_path("OK").read_text()
+    store.call_path("HAND-1").write_text(text.replace('"OK"', '"HAND-1"'))
+    assert sorted(s.id for s in fresh(store).summaries()) == ["HAND-1", "OK", "OTHER-1"]
+    assert listings == [str(store.root)]
+    # A file removed by hand likewise.
+    store.call_path("OTHER-1").unlink()
+    assert sorted(s.id for s in fresh(store).summaries()) == ["HAND-1", "OK"]
+
+
+def test_a_name_with_a_line_break_keeps_calls_from_being_indexed(
+    store: Store, listings: list[str]
+) -> None:
+    # Not an id, and never to be dropped from a listing by an index that cannot hold it.
+    odd = store.root / "calls" / "TWO\nLINES.toml"
+    odd.write_text("not a call")
+    unreadable: list = []
+    assert [s.id for s in fresh(store).summaries(unreadable=unreadable)] != []
+    assert [u.path.name for u in unreadable] == ["TWO\nLINES.toml"]
+    again: list = []
+    fresh(store).summaries(unreadable=again)
+    assert [u.path.name for u in again] == ["TWO\nLINES.toml"]
+    assert len(listings) == 2  # listed both times: nothing was indexed
