@@ -167,7 +167,12 @@ def derive_from_bytes(
         for name in names:
             sig = _signature(dir_fd, name)
             entry = entries.get(name)
-            if not (isinstance(entry, tuple) and len(entry) == 2 and len(entry[0]) > _META.size):
+            if not (
+                isinstance(entry, tuple)
+                and len(entry) == 2
+                and isinstance(entry[0], bytes)
+                and len(entry[0]) > _META.size
+            ):
                 entry = None  # not one this version writes: made again
             raw = None
             if sig is not None and entry is not None and entry[0].startswith(sig):

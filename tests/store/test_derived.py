@@ -7,8 +7,12 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from clusterctl.model import Call
 from clusterctl.store import Store, Unreadable
+from clusterctl.store.cache import CacheFile
+from clusterctl.store.derived import DerivedFile
 from tests.store.helpers import make_call
 
 LATER = 10 * 10**9  # a clock this far ahead: every file is old enough to trust by signature
@@ -128,3 +132,20 @@ def test_a_read_only_cache_directory_is_no_error(tmp_path: Path) -> None:
     assert derive(s, ["CALL-1"], made) == ["CALL-1: A call"]
     assert derive(s, ["CALL-1"], made) == ["CALL-1: A call"]
     assert made == ["CALL-1", "CALL-1"]
+
+
+@pytest.mark.parametrize(
+    "entry", [("x" * 60, "stale"), (b"short", "stale"), ("only one",), 42, (b"\0" * 48, "x", 1)]
+)
+def test_an_entry_of_another_shape_is_made_again(tmp_path: Path, entry: object) -> None:
+    # Our own file, of this format, but an entry this version never writes (a bug, an edit).
+    s = store_with(tmp_path, 1, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-1"], made)
+    (path,) = (tmp_path / "cache").glob("test1-*")
+    file = DerivedFile(CacheFile.of(str(s.root.resolve()), s.cache_dir), "test1")
+    assert file.path == path
+    file.save({"CALL-1.toml": entry})  # type: ignore[dict-item]
+    made.clear()
+    assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]
+    assert made == ["CALL-1"]
