@@ -149,6 +149,10 @@ def _records_to_calls(records: object, source: str) -> list[Call]:
         try:
             calls.append(call_from_json(record))
         except RecordError as exc:
+            # Read record by record, the rest of the file is still to be read: malformed JSON
+            # further on is said first, as when the whole file was decoded before any record.
+            for _ in records:
+                pass
             rid = record.get("id") if isinstance(record, dict) else None
             named = f" ({rid})" if isinstance(rid, str) and rid else ""
             raise UsageError(f"{source}: record {n}{named}: {exc}; nothing was imported") from None

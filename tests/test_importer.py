@@ -127,3 +127,13 @@ def test_a_well_formed_array_gives_its_records(text: str) -> None:
     kind, calls = decode_calls(text.encode(), "in.json")
     assert kind == "json"
     assert [c.id for c in calls] == [c["id"] for c in json.loads(text.lstrip("\ufeff"))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[{"id":"A-1"}, 1 2]', '[{"id":"A-1"}, NaN]', '[{"id":"A-1"}] x', "[3, {", '[{"id":"A-1"},'],
+)
+def test_malformed_json_after_a_bad_record_is_said_first(text: str) -> None:
+    # As when the whole file was decoded before any record was looked at: the first record is
+    # no call, but that the file is not JSON is what is said.
+    assert refusal(text.encode()).startswith("in.json: not valid JSON: ")

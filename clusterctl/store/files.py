@@ -198,6 +198,18 @@ def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> Non
         raise
 
 
+def store_key(text: str) -> str:
+    """A stable 64-bit FNV-1a hash of ``text`` in hex (names a store's cache file).
+
+    Not hashlib: importing it loads OpenSSL, about 3 ms of every listing. The cache also records
+    the root it belongs to, so a collision could only cost a rebuild, never a wrong answer.
+    """
+    value = 0xCBF29CE484222325
+    for byte in text.encode("utf-8", "surrogateescape"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{value:016x}"
+
+
 class PlainUnpickler(pickle.Unpickler):
     """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
     None), which is all the cache holds: pickle rebuilds those without looking up any global,

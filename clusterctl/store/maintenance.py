@@ -40,8 +40,13 @@ def check_tag() -> str:
     zones = ""
     for base in TZPATH:  # the system's zone data, which zoneinfo reads first
         with contextlib.suppress(OSError):
-            info = os.stat(os.path.join(base, "tzdata.zi"))
-            zones = f"{info.st_mtime_ns}-{info.st_size}"
+            # The directory changes when a package update replaces its files; tzdata.zi, where
+            # there is one, when its contents do.
+            top = os.stat(base)
+            zones = f"{top.st_mtime_ns}-{top.st_ctime_ns}"
+            with contextlib.suppress(OSError):
+                info = os.stat(os.path.join(base, "tzdata.zi"))
+                zones += f"-{info.st_mtime_ns}-{info.st_size}"
             break
     if not zones:
         with contextlib.suppress(ImportError):

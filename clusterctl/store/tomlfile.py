@@ -252,7 +252,7 @@ def call_bytes(call: Call) -> bytes:
     return data
 
 
-def read_call_bytes(path: Path) -> bytes:
+def read_call_bytes(path: str | Path) -> bytes:
     """The bytes of the call file ``path``, unparsed: FileNotFoundError if absent, else
     TomlFileError naming it (the summary cache compares their digest, cache.py)."""
     return _read_bytes(path, str(path))

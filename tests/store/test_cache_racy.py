@@ -184,3 +184,35 @@ def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
     parses.clear()
     assert len(fresh(s).summaries()) == store_module.BULK_WRITE
     assert parses == []
+
+
+def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The edit lands between the rename and the writer's look at the file, so the signature the
+    # writer keeps is the edited file's; and the writer looks again long after (not racy). Only
+    # reading the bytes back tells the writer the file is not what it wrote.
+    from clusterctl.store import files as files_module
+
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    real_replace = os.replace
+
+    def replace_then_edit(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        if str(dst).endswith("CALL-7.toml"):
+            path = Path(dst)
+            path.write_text(path.read_text().replace("Title 7", "Hand 7"))  # same size
+
+    held: list[tuple[object, ...]] = []
+    monkeypatch.setattr(files_module.os, "replace", replace_then_edit)
+    monkeypatch.setattr(store_module, "record_writes", lambda *args: held.append(args))
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
+    monkeypatch.setattr(files_module.os, "replace", real_replace)
+    (args,) = held
+    calls_dir, cache_file, written, deleted, _, listing = args
+    later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
+    cache_module.record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing)
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"

@@ -149,3 +149,16 @@ def test_a_name_with_a_line_break_keeps_calls_from_being_indexed(
     fresh(store).summaries(unreadable=again)
     assert [u.path.name for u in again] == ["TWO\nLINES.toml"]
     assert len(listings) == 2  # listed both times: nothing was indexed
+
+
+def test_an_index_of_the_earlier_format_is_not_trusted(store: Store) -> None:
+    # Version 1 left out names with a line break; a listing now reads the index.
+    fresh(store).summaries()
+    path = index_path(store)
+    raw = path.read_bytes()
+    assert raw.startswith(b"clusterctl-ids 2 ")
+    path.write_bytes(raw.replace(b"clusterctl-ids 2 ", b"clusterctl-ids 1 ", 1))
+    index = IdIndex.of(str(store.root.resolve()), store.cache_dir)
+    from clusterctl.store.idindex import signature
+
+    assert index.name_list(signature(store.root / "calls")) is None
