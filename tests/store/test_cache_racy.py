@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -142,21 +143,34 @@ def test_a_file_changed_between_a_writers_rename_and_its_cache_update_is_seen(
     # import looks at the files long enough after that for the edit not to be racy any more: the
     # writer must notice the file is no longer the one it placed, and not vouch for it.
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+
+    def edit() -> None:
+        path = s.call_path("CALL-7")
+        before = path.stat()
+        path.write_text(path.read_text().replace("Title 7", "Hand 7"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    titles = bulk_write_then_warm_later(s, monkeypatch, edit)
+    assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
+
+
+def bulk_write_then_warm_later(
+    s: Store, monkeypatch: pytest.MonkeyPatch, between: Callable[[], None]
+) -> dict[str, str]:
+    """Write BULK_WRITE calls CALL-n titled "Title n"; run ``between``; then let the writer warm
+    the cache as if long after (nothing it wrote is racy any more). The titles a fresh listing
+    then gives, by id."""
     held: list[tuple[object, ...]] = []
     monkeypatch.setattr(store_module, "record_writes", lambda *args: held.append(args))
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
-    path = s.call_path("CALL-7")
-    before = path.stat()
-    path.write_text(path.read_text().replace("Title 7", "Hand 7"))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    between()
     (args,) = held
     calls_dir, cache_file, written, deleted, _, listing = args
     later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
     cache_module.record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing)
-    titles = {x.id: x.title for x in fresh(s).summaries()}
-    assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
+    return {x.id: x.title for x in fresh(s).summaries()}
 
 
 def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
@@ -203,16 +217,8 @@ def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
             path = Path(dst)
             path.write_text(path.read_text().replace("Title 7", "Hand 7"))  # same size
 
-    held: list[tuple[object, ...]] = []
     monkeypatch.setattr(files_module.os, "replace", replace_then_edit)
-    monkeypatch.setattr(store_module, "record_writes", lambda *args: held.append(args))
-    with s.transaction() as txn:
-        for n in range(store_module.BULK_WRITE):
-            txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
-    monkeypatch.setattr(files_module.os, "replace", real_replace)
-    (args,) = held
-    calls_dir, cache_file, written, deleted, _, listing = args
-    later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
-    cache_module.record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing)
-    titles = {x.id: x.title for x in fresh(s).summaries()}
+    titles = bulk_write_then_warm_later(
+        s, monkeypatch, lambda: monkeypatch.setattr(files_module.os, "replace", real_replace)
+    )
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
