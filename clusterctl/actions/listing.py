@@ -74,7 +74,7 @@ def list_calls(
         from clusterctl.jsontext import KIND, call_template, write_listing
 
         # The summaries are done with once their ids are known: at 100,000 calls, freeing them
-        # before the templates load took the export's peak from 280 MB to 150. The ids are
+        # before the templates load took the export's peak from 280 MB to 160. The ids are
         # copied out through one string: kept, the summaries' own id strings would keep the
         # memory of all the others from being released (they are scattered through it).
         joined = "\n".join(s.id for s in chosen)

@@ -111,8 +111,12 @@ def apply_writes(
             if not replay:
                 raise
         if signatures is not None:
-            st = os.stat(target)
-            signatures.extend((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+            try:
+                st = os.stat(target)
+            except OSError:  # gone or changed already: a signature no file has, never vouched for
+                signatures.extend((-1, -1, -1, -1))
+            else:
+                signatures.extend((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     for path in removals:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)

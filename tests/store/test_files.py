@@ -185,3 +185,25 @@ def test_a_symlinked_call_file_is_written_through_keeping_its_mode(
     record = tomllib.loads(target.read_text())
     assert record["note"] == "through the link" and len(record["extensions"]) == 1
     assert temp_files(tmp_path) == []
+
+
+def test_a_target_gone_right_after_its_rename_gets_a_signature_no_file_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Removed by someone else between the rename and the look at it: the change still stands.
+    from array import array
+
+    from clusterctl.store import files
+
+    target = tmp_path / "CALL-1.toml"
+    pending = files.write_temp(target, b"x = 1\n")
+    real_replace = os.replace
+
+    def replace_then_remove(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        os.unlink(dst)
+
+    monkeypatch.setattr(files.os, "replace", replace_then_remove)
+    signatures = array("q")
+    files.apply_writes([(pending.temp, pending.target)], [], signatures=signatures)
+    assert list(signatures) == [-1, -1, -1, -1]
