@@ -105,16 +105,14 @@ def dump_toml(record: dict[str, Any]) -> bytes:
     tomli-w alone inlines short tables and switches style as they grow, which rewrites whole
     blocks in git diffs; one ``[[extensions]]`` block per entry keeps each change to new lines.
     """
-    fast = _fast_toml(record)
+    head, lists = _split_tables(record)
+    fast = _fast_toml(head, lists)
     if fast is not None:
         return fast.encode("utf-8")
     import tomli_w  # here, not at the top: 0.6 ms that only a hand-made value needs
 
-    head = {k: v for k, v in record.items() if not _is_table_list(v)}
     blocks = [tomli_w.dumps(head)]
-    for key, tables in record.items():
-        if not _is_table_list(tables):
-            continue
+    for key, tables in lists:
         for table in tables:
             if any(isinstance(v, dict) or _is_table_list(v) for v in table.values()):
                 return tomli_w.dumps(record).encode(
@@ -180,19 +178,27 @@ def _fast_table(table: dict[str, Any], out: list[str]) -> bool:
     return True
 
 
-def _fast_toml(record: dict[str, Any]) -> str | None:
-    """``dump_toml``'s text when every value is one it writes itself, else None."""
-    out: list[str] = []
-    blocks = []
-    head = {}
+def _split_tables(
+    record: dict[str, Any],
+) -> tuple[dict[str, Any], list[tuple[str, list[dict[str, Any]]]]]:
+    """The plain keys of ``record``, and its lists of tables (written as ``[[name]]`` blocks)."""
+    head: dict[str, Any] = {}
+    lists: list[tuple[str, list[dict[str, Any]]]] = []
     for key, value in record.items():
         if _is_table_list(value):
-            blocks.append((key, value))
+            lists.append((key, value))
         else:
             head[key] = value
+    return head, lists
+
+
+def _fast_toml(head: dict[str, Any], lists: list[tuple[str, list[dict[str, Any]]]]) -> str | None:
+    """``dump_toml``'s text of ``head`` and the table ``lists`` when every value is one it
+    writes itself, else None."""
+    out: list[str] = []
     if not _fast_table(head, out):
         return None
-    for key, tables in blocks:
+    for key, tables in lists:
         name = _key(key)
         for table in tables:
             out.append(f"\n[[{name}]]\n")
