@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time
-from typing import Any
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.history import CORRECTS, Kind, infer_kind
@@ -31,6 +30,10 @@ from clusterctl.timeparse import (
     to_storage,
 )
 from clusterctl.zones import canonical_zone_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CALL_KEYS = ("id", "title", "programme", "url", "tags", "note", "timezone", "opens")
 STAGE_KEYS = ("label", "deadline", "aoe")

@@ -13,10 +13,13 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, NoReturn
 
 from clusterctl.codec import call_to_json
 from clusterctl.model import Call
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 
 class NonFiniteNumberError(ValueError):

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import io
 from json.encoder import encode_basestring
-from typing import IO
 
 from clusterctl import prettyjson
 from clusterctl.codec import call_to_json
 from clusterctl.model import Call
 from clusterctl.summary import CallSummary
 from clusterctl.timeparse import to_iso
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 #: What the store remembers templates as (``Store.derive``): bump it when their text or their
 #: form changes.

@@ -33,10 +33,15 @@ import codecs
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Literal, NamedTuple
 from unicodedata import category, combining, east_asian_width
 
-How = Literal["fixed", "key", "title", "cut", "label", "words"]
+from clusterctl.records import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    How = Literal["fixed", "key", "title", "cut", "label", "words"]
 
 #: The order in which columns give way; those that may on one line, with the title below.
 SHRINK_ORDER: tuple[How, ...] = ("title", "cut", "label", "words")

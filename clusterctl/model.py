@@ -10,11 +10,11 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import NamedTuple
 
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.history import EXTENSION, Extension, Kind, Track, replay
 from clusterctl.limits import MAX_CHARS, YEAR_RANGE
+from clusterctl.records import NamedTuple
 from clusterctl.summary import CallSummary, Status
 from clusterctl.value import Value
 from clusterctl.zones import get_zone, readings, wall_text

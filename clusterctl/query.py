@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import NamedTuple
 
 from clusterctl.errors import UsageError
+from clusterctl.records import NamedTuple
 from clusterctl.summary import CallSummary, Status, sort_key
 
 DEFAULT_STATUSES = frozenset({Status.OPEN, Status.FORTHCOMING})

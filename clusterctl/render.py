@@ -16,14 +16,20 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import IO, Any, NamedTuple
 
 from clusterctl.errors import UsageError
 from clusterctl.history import Extension, Kind
-from clusterctl.layout import Column, How, Terminal, detail_text, table_text
+from clusterctl.layout import Column, Terminal, detail_text, table_text
 from clusterctl.model import Call, CallSummary, Status
+from clusterctl.records import NamedTuple
 from clusterctl.timefmt import format_duration, format_moment, format_relative, format_time_left
 from clusterctl.zones import AOE_KEY, get_zone
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
+
+    from clusterctl.layout import How
 
 URGENT = timedelta(days=2)
 SOON = timedelta(days=7)

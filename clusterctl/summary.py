@@ -6,7 +6,8 @@ Apart from ``model``, which holds a call's full history: a listing works on thes
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+
+from clusterctl.records import NamedTuple
 
 
 class Status(StrEnum):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import TimeParseError
@@ -36,6 +35,10 @@ from clusterctl.zones import (
     zone_key,
     zones_by_city,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _DATE_HINT = "write e.g. 2018-03-08 17:00, 2018-03-08T17:00+01:00 or '8 March 2018, 17:00'"
 

@@ -7,7 +7,9 @@ Plain classes rather than frozen dataclasses: ``import dataclasses`` costs ~5 ms
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Self
 
 
 class Value:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError
 from clusterctl.history import Kind
 from clusterctl.model import Call, CallSummary
+from clusterctl.records import NamedTuple
 from clusterctl.timefmt import format_duration, format_moment, format_time_left
 from clusterctl.timeparse import utc_stamp
 

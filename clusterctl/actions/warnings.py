@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from clusterctl import query, render, warn
 from clusterctl.actions.context import AppContext
@@ -21,6 +20,7 @@ from clusterctl.store import Ledger, Store, Unreadable
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from clusterctl.mail import SmtpSettings
     from clusterctl.notify import Channel

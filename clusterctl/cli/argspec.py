@@ -6,8 +6,13 @@ arguments and options. Option fields: dest, names, kind (flag, text, int, float,
 and where not usual: multiple, required (False), default, envvar (None), choices, min, max.
 """
 
+from __future__ import annotations
+
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 GLOBAL: tuple[dict[str, Any], ...] = (
     {"dest": "store", "names": ("--store",), "kind": "path", "envvar": "CLUSTERCTL_STORE"},

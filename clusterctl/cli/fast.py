@@ -19,13 +19,16 @@ import re
 from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from clusterctl.actions.context import AppContext
 from clusterctl.cli import argspec
 from clusterctl.cli.handler import guarded
 
-Spec = Mapping[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Spec = Mapping[str, Any]
 
 # Click accepts more spellings ('1e3', ' 5', 'nan', '+3'); those go the Typer route.
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")

@@ -212,7 +212,11 @@ def render(spec: dict[str, Any]) -> str:
     for name, value in spec.items():
         head = f"{name}: {ANNOTATIONS[name]} = "
         body += f"{head}{_literal(value, 0, len(head))}\n\n"
-    return HEADER + "import sys\nfrom typing import Any\n\n" + body.rstrip() + "\n" + FOOTER
+    imports = (
+        "from __future__ import annotations\n\nimport sys\n\n"
+        "TYPE_CHECKING = False\nif TYPE_CHECKING:\n    from typing import Any\n\n"
+    )
+    return HEADER + imports + body.rstrip() + "\n" + FOOTER
 
 
 def generate() -> str:

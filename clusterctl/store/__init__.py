@@ -25,7 +25,6 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, read_bounded
@@ -58,7 +57,12 @@ from clusterctl.store.schema import (
 )
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 
 __all__ = [
     "GITIGNORE",

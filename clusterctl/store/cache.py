@@ -34,7 +34,6 @@ from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.store.files import (
@@ -282,7 +281,7 @@ class _Unusable(Exception):
     """A pickled half of the cache does not load (refused, torn): it is rebuilt from the files."""
 
 
-def _load_rows(blob: bytes, names: list[str]) -> list[Any]:
+def _load_rows(blob: bytes, names: list[str]) -> list:
     """The rows pickled in ``blob``, one per name, through ``PlainUnpickler``."""
     try:
         rows = PlainUnpickler(io.BytesIO(blob)).load()
@@ -331,7 +330,7 @@ class _SummaryCache:
         self.broken: dict[str, str] = broken or {}
         self.digests: dict[str, bytes] = digests or {}
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> dict:
         """Plain data for pickling."""
         return dict(self.__dict__)
 
@@ -369,10 +368,10 @@ class _CacheBuilder:
         # all_live: the closed half is carried over as bytes, so every row added is live. Not
         # "closed before 1970" (time 0): a deadline before 1970 has a negative time stamp.
         self.closed_by_s = -math.inf if all_live else built_ns / 1e9
-        self.live: dict[str, tuple[Any, ...]] = {}
-        self.closed: dict[str, tuple[Any, ...]] = {}
+        self.live: dict[str, tuple] = {}
+        self.closed: dict[str, tuple] = {}
 
-    def add(self, name: str, row: tuple[Any, ...]) -> bool:
+    def add(self, name: str, row: tuple) -> bool:
         """File ``row`` under live or closed; True if it is live."""
         summary = row if isinstance(row, CallSummary) else CallSummary._make(row)
         live = summary.last_deadline()[1] > self.closed_by_s
@@ -513,7 +512,7 @@ def _rebuild(
                 return fresh, {"live": [CallSummary._make(r) for r in builder.live.values()]}
             return fresh, {"all": fresh.rows(live_only=False)}
     builder = _CacheBuilder(started_ns)
-    old_rows: dict[str, tuple[Any, ...]] = {}
+    old_rows: dict[str, tuple] = {}
     if cache is not None:
         # Closed half first: a row it still holds for a call since moved to the live half is
         # stale, and the live half's row must win.

@@ -19,7 +19,6 @@ import struct
 import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
@@ -32,7 +31,13 @@ from clusterctl.store.files import (
 )
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+    Entries = dict[str, tuple[bytes, Any]]
+
 
 #: Bump when what an entry holds changes; a file of another format is ignored and replaced.
 DERIVED_FORMAT = 2
@@ -42,7 +47,6 @@ RACY_NS = int(RACY_SECONDS * 1e9)
 #: name -> (the file's signature (mtime, size, inode, ctime) and when it was read (ns), packed
 #: as ``_META``, then the digest of the bytes read; the derived value). Packed: 100,000 entries
 #: of tuples and ints took 40 MB more.
-Entries = dict[str, tuple[bytes, Any]]
 _META = struct.Struct("<5q")
 _SIG = struct.Struct("<4q")  # the start of _META
 _AT = struct.Struct("<q")  # its end

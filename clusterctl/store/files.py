@@ -14,7 +14,12 @@ import stat
 from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, TypeVar
+
+    T = TypeVar("T")
 
 
 def _new_file_mode() -> int:
@@ -153,8 +158,6 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 # --- files of our own in a directory others may share (the summary cache) -------------------
-
-T = TypeVar("T")
 
 
 def _read_all(handle: BinaryIO) -> Any:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.store.files import atomic_write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Runs kept: a daily cron job with a few saved searches keeps more than a year of them.
 KEEP = 2000

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import TZPATH
 
 from clusterctl import __version__
@@ -28,6 +27,10 @@ from clusterctl.store.schema import (
     store_exists,
 )
 from clusterctl.store.tomlfile import parse_toml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bump when check finds other problems in a call file: results remembered by an older rule
 #: are then found again.

@@ -12,13 +12,17 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, check_limits
+from clusterctl.records import NamedTuple
 from clusterctl.store.layout import id_mismatch
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
     import tomli as tomllib
