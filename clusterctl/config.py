@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import math
 import os
-import shlex
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -206,6 +205,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"config file {path}: nested too deeply") from None
     config = _build(path, data)
     if "password" in config.smtp and os.name != "nt" and mode & 0o077:
+        import shlex  # ~0.3 ms, for this refusal only
+
         quoted = shlex.quote(str(path))
         raise ConfigError(
             f"config file {path} holds an SMTP password but is readable by others; "

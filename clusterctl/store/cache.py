@@ -26,7 +26,6 @@ import contextlib
 import io
 import math
 import os
-import pickle
 import time
 
 # _blake2, not hashlib: importing hashlib loads OpenSSL (5 ms of every listing; see store_key).
@@ -36,13 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
-from clusterctl.store.files import (
-    PlainUnpickler,
-    dumps_without_memo,
-    read_private,
-    store_key,
-    write_private,
-)
+from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.summary import CallSummary
 
@@ -249,8 +242,10 @@ class CacheFile:
 
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
+        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
         try:
-            data = read_private(self.path, lambda handle: PlainUnpickler(handle).load())
+            data = read_private(self.path, lambda handle: pickling.PlainUnpickler(handle).load())
             if data is None:
                 return None  # someone else wrote it, or could have: rebuild
             if (
@@ -270,11 +265,13 @@ class CacheFile:
             "root": self.root,
             "fields": cache.fields(),
         }
+        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
         # The cache is only an accelerator: a read-only or full cache dir is not an error.
         with contextlib.suppress(OSError):
             # Pickled straight into the file: pickle.dumps would copy the pickled halves, 30 MB
             # at 100,000 calls, at the peak of an import's memory.
-            write_private(self.path, lambda out: pickle.dump(data, out, pickle.HIGHEST_PROTOCOL))
+            write_private(self.path, lambda out: pickling.dump(data, out))
 
 
 class _Unusable(Exception):
@@ -283,8 +280,10 @@ class _Unusable(Exception):
 
 def _load_rows(blob: bytes, names: list[str]) -> list:
     """The rows pickled in ``blob``, one per name, through ``PlainUnpickler``."""
+    from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
     try:
-        rows = PlainUnpickler(io.BytesIO(blob)).load()
+        rows = pickling.PlainUnpickler(io.BytesIO(blob)).load()
     except Exception:  # refused or torn: any failure of unpickling means the same
         raise _Unusable from None
     if not isinstance(rows, list) or len(rows) != len(names):
@@ -388,9 +387,11 @@ class _CacheBuilder:
     ) -> _SummaryCache:
         """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
         without unpickling it; ``broken`` names the files that cannot be read."""
+        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
         if closed_blob is None:
             closed_names = list(self.closed)
-            closed_rows = dumps_without_memo(list(self.closed.values()))
+            closed_rows = pickling.dumps_without_memo(list(self.closed.values()))
             dropped: list[str] = []
         else:
             closed_names, closed_rows, dropped = closed_blob
@@ -399,7 +400,7 @@ class _CacheBuilder:
             names=names,
             sigs=sigs.tobytes(),
             live_names=list(self.live),
-            live_rows=dumps_without_memo(list(self.live.values())),
+            live_rows=pickling.dumps_without_memo(list(self.live.values())),
             closed_names=closed_names,
             closed_rows=closed_rows,
             closed_dropped=dropped,

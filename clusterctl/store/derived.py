@@ -23,12 +23,7 @@ from pathlib import Path
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
 from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
-from clusterctl.store.files import (
-    PlainUnpickler,
-    dump_without_memo,
-    read_private,
-    write_private,
-)
+from clusterctl.store.files import read_private, write_private
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 
 TYPE_CHECKING = False
@@ -66,10 +61,12 @@ class DerivedFile:
 
     def load(self) -> Entries:
         """The entries, or none when the file is missing, torn, another store's or not ours."""
+        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
         try:
             # Unpickled from the file, never read whole first: at 100,000 calls the templates
             # of a JSON export are 116 MB of pickle.
-            data = read_private(self.path, lambda handle: PlainUnpickler(handle).load())
+            data = read_private(self.path, lambda handle: pickling.PlainUnpickler(handle).load())
             if data is None:
                 return {}
             if (
@@ -93,9 +90,11 @@ class DerivedFile:
             "tag": self.tag,
             "entries": entries,
         }
+        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
+
         # Only an accelerator: a read-only or full cache directory is not an error.
         with contextlib.suppress(OSError):
-            write_private(self.path, lambda out: dump_without_memo(data, out))
+            write_private(self.path, lambda out: pickling.dump_without_memo(data, out))
 
 
 def _signature(dir_fd: int, name: str) -> bytes | None:

@@ -7,9 +7,7 @@ directory is synced after the rename. ``journal`` builds changes to several file
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import pickle
 import stat
 from array import array
 from collections.abc import Callable, Iterable
@@ -215,28 +213,3 @@ def store_key(text: str) -> str:
     for byte in text.encode("utf-8", "surrogateescape"):
         value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return f"{value:016x}"
-
-
-class PlainUnpickler(pickle.Unpickler):
-    """Unpickles plain built-in values only (dict, list, tuple, str, bytes, int, float, bool,
-    None), which is all the cache holds: pickle rebuilds those without looking up any global,
-    and every global (a class, a function such as os.system) is refused."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"the summary cache holds no {module}.{name}")
-
-
-def dumps_without_memo(rows: Any) -> bytes:
-    """Pickle plain rows without the pickler's memo, which at 100,000 rows costs over 100 MB
-    of memory (the rows hold no shared or self-referencing objects that would need it)."""
-    buffer = io.BytesIO()
-    dump_without_memo(rows, buffer)
-    return buffer.getvalue()
-
-
-def dump_without_memo(rows: Any, out: BinaryIO) -> None:
-    """``dumps_without_memo`` written to ``out`` as it goes (the pickle is never all in memory:
-    the JSON templates of 100,000 calls are 97 MB of it)."""
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(rows)
