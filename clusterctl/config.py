@@ -49,10 +49,9 @@ import math
 import os
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from clusterctl.errors import ConfigError, UsageError
-from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.fileread import UnreadableFile, expand_user, path_text, read_bounded
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.zones import canonical_zone_name
 
@@ -74,6 +73,7 @@ _MAX_BYTES = 1 << 20
 class Config:
     """The settings read from the config file (``exists`` is False when there is no file).
 
+    ``path`` and ``store`` are strings (any ``os.PathLike`` is accepted), as pathlib writes them.
     A plain class rather than a dataclass: generating a 15-field frozen dataclass costs ~5 ms
     of every run, more than reading the file.
     """
@@ -98,9 +98,9 @@ class Config:
 
     def __init__(
         self,
-        path: Path,
+        path: str | os.PathLike[str],
         exists: bool = False,
-        store: Path | None = None,
+        store: str | os.PathLike[str] | None = None,
         timezone: str | None = None,
         lock_timeout: float | None = None,
         warn_thresholds: str | None = None,
@@ -114,9 +114,9 @@ class Config:
         portal_searches: tuple[object, ...] = (),
         smtp: dict[str, object] | None = None,
     ) -> None:
-        self.path = path
+        self.path = os.fspath(path)
         self.exists = exists
-        self.store = store
+        self.store = None if store is None else os.fspath(store)
         self.timezone = timezone
         self.lock_timeout = lock_timeout
         self.warn_thresholds = warn_thresholds
@@ -144,13 +144,13 @@ class _Invalid(Exception):
     """A value failed validation; the argument says what it must be."""
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
+def config_path(env: Mapping[str, str] | None = None) -> str:
     """Return the config file's path: ``$CLUSTERCTL_CONFIG`` or the platform default."""
     env = os.environ if env is None else env
     value = env.get(CONFIG_ENV)
     if value:
-        return Path(value).expanduser()
-    return user_dir("config") / "config.toml"
+        return expand_user(value)
+    return os.path.join(user_dir("config"), "config.toml")
 
 
 _XDG = {
@@ -161,7 +161,7 @@ _XDG = {
 }
 
 
-def user_dir(kind: str) -> Path:
+def user_dir(kind: str) -> str:
     """The per-user ``config``, ``data``, ``cache`` or ``state`` directory of clusterctl.
 
     On Linux this is the XDG rule, computed here because importing platformdirs (and the
@@ -171,8 +171,8 @@ def user_dir(kind: str) -> Path:
     if sys.platform.startswith("linux"):
         variable, default = _XDG[kind]
         base = os.environ.get(variable, "")
-        root = Path(base) if base and os.path.isabs(base) else Path.home() / default
-        return root / "clusterctl"
+        root = base if base and os.path.isabs(base) else os.path.join(expand_user("~"), default)
+        return path_text(os.path.join(root, "clusterctl"))
     import platformdirs  # ~6 ms, only off Linux
 
     finder = {
@@ -181,12 +181,12 @@ def user_dir(kind: str) -> Path:
         "cache": platformdirs.user_cache_dir,
         "state": platformdirs.user_state_dir,
     }[kind]
-    return Path(finder("clusterctl"))
+    return path_text(finder("clusterctl"))
 
 
-def load_config(path: Path | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate the config file at ``path`` (default: ``config_path()``)."""
-    path = config_path() if path is None else Path(path)
+    path = config_path() if path is None else path_text(path)
     read = _read(path)
     if read is None:
         return Config(path=path)
@@ -207,7 +207,7 @@ def load_config(path: Path | None = None) -> Config:
     if "password" in config.smtp and os.name != "nt" and mode & 0o077:
         import shlex  # ~0.3 ms, for this refusal only
 
-        quoted = shlex.quote(str(path))
+        quoted = shlex.quote(path)
         raise ConfigError(
             f"config file {path} holds an SMTP password but is readable by others; "
             f"run: chmod 600 {quoted}"
@@ -266,7 +266,7 @@ def smtp_env_name(key: str) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[bytes, int] | None:
+def _read(path: str) -> tuple[bytes, int] | None:
     """Return the file's bytes and mode, None if it does not exist; ConfigError otherwise."""
     try:
         raw, info = read_bounded(path, _MAX_BYTES)
@@ -438,7 +438,7 @@ def _env_value(key: str, text: str) -> object:
 
 
 def _checked_table(
-    path: Path, data: dict, name: str, keys: Mapping[str, Callable[[object], object]]
+    path: str, data: dict, name: str, keys: Mapping[str, Callable[[object], object]]
 ) -> dict[str, object]:
     """Validate table ``[name]`` of ``data`` against ``keys``; return the checked values."""
     table = data.get(name, {})
@@ -459,7 +459,7 @@ def _checked_table(
     return checked
 
 
-def _build(path: Path, data: dict) -> Config:
+def _build(path: str, data: dict) -> Config:
     unknown = sorted(set(data) - set(_TOP_KEYS))
     if unknown:
         raise ConfigError(
@@ -481,7 +481,7 @@ def _build(path: Path, data: dict) -> Config:
     store_path = None
     if isinstance(store, str):
         # Relative to the file, not the working directory, so cron jobs see the same store.
-        store_path = path.parent / Path(store).expanduser()
+        store_path = path_text(os.path.join(os.path.dirname(path), expand_user(store)))
     return Config(
         path=path,
         exists=True,

@@ -131,7 +131,9 @@ def _search(name: str, entry: dict) -> SavedSearch:
     return SavedSearch(name, text.strip(), statuses, terms)
 
 
-def saved_searches_from_config(table: object, *, path: Path | None = None) -> list[SavedSearch]:
+def saved_searches_from_config(
+    table: object, *, path: str | Path | None = None
+) -> list[SavedSearch]:
     """The searches of a config file's raw ``[[portal.search]]`` value, checked: ConfigError
     with one line naming the file (``path``), the search and the key otherwise."""
     prefix = f"config file {path}: " if path is not None else ""

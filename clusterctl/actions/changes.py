@@ -15,6 +15,7 @@ from datetime import UTC, datetime, time
 from clusterctl.actions.context import AppContext
 from clusterctl.diff import change_lines
 from clusterctl.errors import ConflictError, UsageError
+from clusterctl.fileread import exists
 from clusterctl.model import (
     Call,
     Extension,
@@ -153,7 +154,7 @@ def add_call(
         if not replace_ and store.find(call.id) is not None:
             raise ConflictError(f"a call with id {call.id!r} already exists")
     else:
-        created = not store.root.exists()
+        created = not exists(store.root)
         store.add(call, replace=replace_)
         if created:
             echo(f"Created a new store in {store.root}", err=True)

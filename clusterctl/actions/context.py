@@ -8,12 +8,13 @@ route (``clusterctl.cli.fast``).
 from __future__ import annotations
 
 import math
+import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from clusterctl.config import Config, load_config, user_dir
 from clusterctl.errors import StoreError, UsageError
+from clusterctl.fileread import exists, expand_user
 from clusterctl.layout import Terminal
 from clusterctl.render import color_wanted, terminal_of
 from clusterctl.store import Store
@@ -22,24 +23,31 @@ from clusterctl.zones import DEFAULT_ZONE, canonical_zone_name
 
 
 class AppContext:
-    """Everything a command needs from the global options, resolved lazily."""
+    """Everything a command needs from the global options, resolved lazily.
+
+    ``store_option`` is kept as a string: the fast route gives one, the Typer route a Path.
+    """
 
     __slots__ = ("_config", "lock_timeout_option", "no_color", "store_option")
 
     def __init__(
         self,
-        store_option: Path | None = None,
+        store_option: str | os.PathLike[str] | None = None,
         lock_timeout_option: float | None = None,
         no_color: bool = False,
     ) -> None:
-        self.store_option = store_option
+        self.store_option = None if store_option is None else os.fspath(store_option)
         self.lock_timeout_option = lock_timeout_option
         self.no_color = no_color
         self._config: Config | None = None
 
     @classmethod
     def from_options(
-        cls, *, store: Path | None = None, lock_timeout: float | None = None, no_color: bool = False
+        cls,
+        *,
+        store: str | os.PathLike[str] | None = None,
+        lock_timeout: float | None = None,
+        no_color: bool = False,
     ) -> AppContext:
         """The context for the global options, keyed by their parameter names."""
         return cls(store_option=store, lock_timeout_option=lock_timeout, no_color=no_color)
@@ -51,13 +59,13 @@ class AppContext:
             self._config = load_config()
         return self._config
 
-    def store_path(self) -> tuple[Path, str]:
+    def store_path(self) -> tuple[str, str]:
         """Where the store is and which rule chose it."""
         if self.store_option is not None:
-            return self.store_option.expanduser(), "--store / CLUSTERCTL_STORE"
+            return expand_user(self.store_option), "--store / CLUSTERCTL_STORE"
         if self.config.store is not None:
             return self.config.store, f"config file {self.config.path}"
-        return user_dir("data") / "store", "default"
+        return os.path.join(user_dir("data"), "store"), "default"
 
     def store(self) -> Store:
         """The Store the command works on."""
@@ -74,7 +82,7 @@ class AppContext:
         a mistyped one, not an empty store."""
         store = self.store()
         # The per-user default is made by the first add: before that, there are no calls yet.
-        if not store.root.exists() and self.store_path()[1] != "default":
+        if not exists(store.root) and self.store_path()[1] != "default":
             raise StoreError(
                 f"{store.root}: no clusterctl store there (check --store, $CLUSTERCTL_STORE "
                 "or the config file; clusterctl add or import creates one)"

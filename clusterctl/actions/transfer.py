@@ -22,7 +22,7 @@ from clusterctl.zones import canonical_zone_name
 
 def import_file(
     app_ctx: AppContext,
-    file: Path,
+    file: str | Path,
     *,
     source: str = "auto",
     replace_: bool = False,
@@ -33,6 +33,8 @@ def import_file(
 ) -> int | None:
     """Import the calls of ``file`` ('-' for stdin), all or nothing; print what changed.
 
+    ``file`` is a string on the fast route, a Path on Typer's.
+
     Return ``CONFLICTS_LEFT`` when a portal import left conflicts alone.
     """
     now = app_ctx.now(at)
@@ -41,7 +43,7 @@ def import_file(
         if str(file) == "-":
             raw = importer.read_import(sys.stdin.buffer, name)
         else:
-            with file.open("rb") as stream:
+            with open(file, "rb") as stream:
                 raw = importer.read_import(stream, name)
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {describe_os_error(exc)}") from None
@@ -54,7 +56,7 @@ def import_file(
         return importer.plan_records(calls, lookup, replace_existing=replace_, source=name)
 
     store = app_ctx.store()
-    created = not dry_run and not store.root.exists()
+    created = not dry_run and not Path(store.root).exists()
     if dry_run or not calls:  # nothing to write: no lock, so nothing is created either
         plan = make_plan(store.find)
     else:

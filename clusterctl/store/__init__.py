@@ -19,15 +19,15 @@ The one place that knows the files. Each concern has a module of its own:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from clusterctl.errors import ConflictError, NotFoundError, StoreError
-from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.fileread import UnreadableFile, exists, is_file, path_text, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import (
@@ -61,6 +61,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
+    from clusterctl.store.files import StrPath
+
     T = TypeVar("T")
 
 
@@ -84,20 +86,23 @@ class Store:
 
     ``clock``: what the summary cache takes as the moment it is built (see cache.scan); a test
     passes a later moment instead of waiting for one.
+
+    Its paths are strings, ``root`` as pathlib would write it (``fileread.path_text``): a Path
+    given (a test's) is taken as its text.
     """
 
     def __init__(
         self,
-        root: Path,
+        root: StrPath,
         lock_timeout: float = 10.0,
-        cache_dir: Path | None = None,
+        cache_dir: StrPath | None = None,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
-        self.root = root
+        self.root = path_text(root)
         self.lock_timeout = lock_timeout
-        self.cache_dir = cache_dir
+        self.cache_dir = None if cache_dir is None else os.fspath(cache_dir)
         self.clock = clock
-        self.layout = Layout(root)
+        self.layout = Layout(self.root)
         self._summaries_by: dict[str, list[CallSummary]] = {}
         self._resolved_root: str | None = None
         self._unreadable: list[Unreadable] = []
@@ -106,14 +111,14 @@ class Store:
         return f"Store(root={self.root!r}, lock_timeout={self.lock_timeout!r})"
 
     @property
-    def calls_dir(self) -> Path:
+    def calls_dir(self) -> str:
         return self.layout.calls_dir
 
     @property
-    def state_dir(self) -> Path:
+    def state_dir(self) -> str:
         return self.layout.state_dir
 
-    def call_path(self, call_id: str) -> Path:
+    def call_path(self, call_id: str) -> str:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
         return self.layout.call_path(call_id)
 
@@ -224,8 +229,9 @@ class Store:
         else:
             by_key, broken = self._scan(open_at)
             known.update(by_key)
+            calls_dir = self.calls_dir
             self._unreadable = [
-                Unreadable(self.calls_dir / n, r) for n, r in sorted(broken.items())
+                Unreadable(os.path.join(calls_dir, n), r) for n, r in sorted(broken.items())
             ]
             found = known["all"] if "all" in known else known["live"]
         _hand_over(self._unreadable, unreadable)
@@ -249,15 +255,21 @@ class Store:
     def _real_root(self) -> str:
         """The store's real path (symbolic links resolved): what its cache is keyed by."""
         if self._resolved_root is None:
-            self._resolved_root = str(self.root.resolve())
+            real = os.path.realpath(self.root)
+            try:  # as Path.resolve(): a loop of links is an error, not a path
+                os.stat(real)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise RuntimeError(f"Symlink loop from {exc.filename!r}") from exc
+            self._resolved_root = real
         return self._resolved_root
 
     def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
         """Validate the cache against every call file; re-read what changed; save if needed."""
-        if not self.root.exists():
+        if not exists(self.root):
             return {"all": []}, {}
         check_root(self.root)
-        if not self.layout.marker.exists() and not self.calls_dir.exists():
+        if not exists(self.layout.marker) and not exists(self.calls_dir):
             return {"all": []}, {}
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
@@ -323,7 +335,7 @@ class Store:
         # The cache is only an accelerator: a write that is committed never fails because of it.
         with contextlib.suppress(OSError, StoreError):
             cache_file = CacheFile.of(self._real_root(), self.cache_dir)
-            deleted = {self.call_path(i).name for i in txn.deleted_ids()}
+            deleted = {call_name(i) for i in txn.deleted_ids()}
             listing = self.layout.call_names if into_empty else None
 
             # Never later than the real clock (a test's clock may run ahead): a writer must not
@@ -367,7 +379,7 @@ class Store:
             try:
                 old: Call | None = txn.get(call_id)
             except TomlFileError:
-                if not self.call_path(call_id).is_file():  # follows a link, as reads do
+                if not is_file(self.call_path(call_id)):  # follows a link, as reads do
                     raise
                 old = None
             txn.delete(call_id)
@@ -381,12 +393,13 @@ class Store:
             return Ledger(path=self.layout.ledger, sent={})
         return Ledger.load(self.layout.ledger, self._ledger_fallback())
 
-    def _ledger_fallback(self) -> Path:
+    def _ledger_fallback(self) -> str:
         """Where delivered warnings go when the ledger cannot be written (another disk, often)."""
         # Not at the top: config takes 2 ms to import (see CacheFile.of).
         from clusterctl.config import user_dir
 
-        return user_dir("state") / f"undelivered-ledger-{store_key(self._real_root())}.json"
+        name = f"undelivered-ledger-{store_key(self._real_root())}.json"
+        return os.path.join(user_dir("state"), name)
 
     @contextlib.contextmanager
     def warning_ledger(self) -> Iterator[Ledger]:
@@ -421,7 +434,7 @@ class Store:
         )
         return check_store(self.layout, self.lock_timeout, remembered, self.clock)
 
-    def migrate(self, now: datetime | None = None) -> tuple[int, int, Path | None]:
+    def migrate(self, now: datetime | None = None) -> tuple[int, int, str | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
         result = migrate_store(self.layout, self.lock_timeout, now)
         if result[2] is not None:
@@ -558,7 +571,7 @@ class Transaction:
 BULK_WRITE = 100
 
 
-def _has_entries(directory: Path) -> bool:
+def _has_entries(directory: str) -> bool:
     """True unless ``directory`` is missing or empty (one entry is read, not the listing)."""
     try:
         with os.scandir(directory) as entries:

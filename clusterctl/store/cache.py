@@ -32,9 +32,9 @@ import time
 from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.summary import CallSummary
@@ -50,7 +50,7 @@ _GONE = (-1, -1, -1, -1)
 
 
 def scan(
-    calls_dir: Path,
+    calls_dir: str,
     names: list[str],
     cache_file: CacheFile,
     open_at: float | None,
@@ -72,7 +72,7 @@ def scan(
 
 
 def _scan(
-    calls_dir: Path,
+    calls_dir: str,
     names: list[str],
     cache_file: CacheFile,
     cache: _SummaryCache | None,
@@ -113,7 +113,7 @@ Written = tuple[CallSummary, bytes, bytes]
 
 
 def record_writes(
-    calls_dir: Path,
+    calls_dir: str,
     cache_file: CacheFile,
     written: dict[str, Written],
     deleted: set[str],
@@ -184,12 +184,12 @@ def content_digest(raw: bytes) -> bytes:
     return blake2b(raw, digest_size=16).digest()
 
 
-def _verified(calls_dir: Path, name: str, digest: bytes | None) -> bool:
+def _verified(calls_dir: str, name: str, digest: bytes | None) -> bool:
     """True when the file ``name`` still holds the bytes whose digest is ``digest``."""
     if digest is None:
         return False
     try:
-        raw = read_call_bytes(os.path.join(calls_dir, name))  # a string: 100,000 Paths take 1 s
+        raw = read_call_bytes(os.path.join(calls_dir, name))
     except (OSError, TomlFileError):
         return False
     return content_digest(raw) == digest
@@ -215,30 +215,29 @@ class CacheFile:
 
     __slots__ = ("path", "root")  # a plain class, as layout.Layout
 
-    def __init__(self, path: Path, root: str) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str], root: str) -> None:
+        self.path = os.fspath(path)
         self.root = root
 
     @classmethod
-    def of(cls, real_root: str, cache_dir: Path | None = None) -> CacheFile:
+    def of(cls, real_root: str, cache_dir: str | os.PathLike[str] | None = None) -> CacheFile:
         """The cache file of the store at ``real_root``: in ``cache_dir``, else
         ``$CLUSTERCTL_CACHE_DIR``, else the user's cache directory."""
         base = cache_dir
         if base is None:
-            env = os.environ.get("CLUSTERCTL_CACHE_DIR")
-            if env:
-                base = Path(env)
-            else:
-                # Not at the top: config takes 2 ms to import, which a store with its own cache
-                # directory never needs.
-                from clusterctl.config import user_dir
+            base = os.environ.get("CLUSTERCTL_CACHE_DIR") or None  # empty: unset
+        if base is None:
+            # Not at the top: config takes 2 ms to import, which a store with its own cache
+            # directory never needs.
+            from clusterctl.config import user_dir
 
-                base = user_dir("cache")
-        return cls(base / f"summaries-{store_key(real_root)}.pickle", real_root)
+            base = user_dir("cache")
+        name = f"summaries-{store_key(real_root)}.pickle"
+        return cls(path_text(os.path.join(base, name)), real_root)
 
-    def beside(self, kind: str) -> Path:
+    def beside(self, kind: str) -> str:
         """The file of another cache of the same store (``kind``), in the same directory."""
-        return self.path.with_name(f"{kind}-{store_key(self.root)}.pickle")
+        return os.path.join(os.path.dirname(self.path), f"{kind}-{store_key(self.root)}.pickle")
 
     def load(self) -> _SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
@@ -409,7 +408,7 @@ class _CacheBuilder:
         )
 
 
-def _signatures(calls_dir: Path, names: list[str]) -> array[int]:
+def _signatures(calls_dir: str, names: list[str]) -> array[int]:
     """(mtime, size, inode, ctime) of every file, flat, in ``names`` order."""
     sigs = array("q")
     append = sigs.extend
@@ -437,7 +436,7 @@ def _signatures(calls_dir: Path, names: list[str]) -> array[int]:
 
 
 def _rebuild(
-    calls_dir: Path,
+    calls_dir: str,
     names: list[str],
     sigs: array[int],
     cache: _SummaryCache | None,
@@ -558,7 +557,7 @@ class _CachedSignatures:
 
 
 def _read_changed(
-    calls_dir: Path,
+    calls_dir: str,
     changed: dict[str, int],
     sigs: array[int],
     racy_before: int,
@@ -583,7 +582,7 @@ def _read_changed(
             if racy:
                 digests[name] = digest
             continue
-        path = calls_dir / name
+        path = os.path.join(calls_dir, name)
         try:
             raw = read_call_bytes(path) if racy else b""
             rows[name] = read_summary(path)

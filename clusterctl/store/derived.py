@@ -18,7 +18,6 @@ import os
 import struct
 import time
 from collections.abc import Callable, Collection, Iterable
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
@@ -107,7 +106,7 @@ def _signature(dir_fd: int, name: str) -> bytes | None:
 
 
 def derive(
-    calls_dir: Path,
+    calls_dir: str,
     names: Iterable[str],
     file: DerivedFile,
     make: Callable[[Call], T],
@@ -126,7 +125,7 @@ def derive(
         calls_dir, names, file, lambda raw, path: make(parse_call(raw, path)), present, clock
     ):
         if isinstance(value, TomlFileError):
-            unreadable.append(Unreadable(calls_dir / name, value.reason))
+            unreadable.append(Unreadable(os.path.join(calls_dir, name), value.reason))
         elif value is not GONE:
             values.append(value)
     return values
@@ -137,10 +136,10 @@ GONE: Any = object()
 
 
 def derive_from_bytes(
-    calls_dir: Path,
+    calls_dir: str,
     names: Iterable[str],
     file: DerivedFile,
-    make: Callable[[bytes, Path], T],
+    make: Callable[[bytes, str], T],
     present: Callable[[], Collection[str]],
     clock: Callable[[], int] = time.time_ns,
 ) -> list[tuple[str, T | TomlFileError]]:
@@ -187,14 +186,14 @@ def derive_from_bytes(
                 # Changed shortly before it was read: trusted only by its bytes. Checked now,
                 # the entry is stamped now (git's racy-index rule), so this is done once.
                 read_at = clock()
-                raw = _bytes(calls_dir / name)
+                raw = _bytes(os.path.join(calls_dir, name))
                 if raw is not None and content_digest(raw) == digest:
                     kept[name] = (sig + _AT.pack(read_at) + digest, entry[1])
                     results.append((name, entry[1]))
                     changed = True
                     continue
             read_at = clock()
-            path = calls_dir / name
+            path = os.path.join(calls_dir, name)
             try:
                 raw = read_call_bytes(path)
                 value = make(raw, path)
@@ -219,7 +218,7 @@ def derive_from_bytes(
     return results
 
 
-def _bytes(path: Path) -> bytes | None:
+def _bytes(path: str) -> bytes | None:
     try:
         return read_call_bytes(path)
     except (OSError, TomlFileError):

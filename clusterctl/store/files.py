@@ -11,13 +11,16 @@ import os
 import stat
 from array import array
 from collections.abc import Callable, Iterable
-from pathlib import Path
+
+from clusterctl.fileread import make_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO, TypeVar
 
     T = TypeVar("T")
+    #: A path as these functions take it: a string (the store's own), or a Path (a test's).
+    StrPath = str | os.PathLike[str]
 
 
 def _new_file_mode() -> int:
@@ -26,7 +29,7 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def fsync_dir(path: str | Path) -> None:
+def fsync_dir(path: StrPath) -> None:
     """Make the entries of the directory ``path`` durable (after a rename or a removal)."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -46,7 +49,7 @@ class PendingWrite:
         self.temp = temp
 
 
-def write_temp(path: str | Path, data: bytes) -> PendingWrite:
+def write_temp(path: StrPath, data: bytes) -> PendingWrite:
     """Write ``data`` to a temporary file beside the file that ``path`` names (or links to)."""
     target = os.fspath(path)
     try:
@@ -93,8 +96,8 @@ def sync_temps(writes: list[PendingWrite]) -> None:
 
 
 def apply_writes(
-    renames: Iterable[tuple[str | Path, str | Path]],
-    removals: Iterable[str | Path],
+    renames: Iterable[tuple[StrPath, StrPath]],
+    removals: Iterable[StrPath],
     *,
     replay: bool = False,
     signatures: array[int] | None = None,
@@ -137,7 +140,7 @@ def discard_temps(writes: Iterable[PendingWrite]) -> None:
 
 def commit_writes(
     writes: list[PendingWrite],
-    removals: Iterable[str | Path] = (),
+    removals: Iterable[StrPath] = (),
     signatures: array[int] | None = None,
 ) -> None:
     """Make every temp file durable, then rename each over its target and sync the directories
@@ -150,7 +153,7 @@ def commit_writes(
         raise
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: StrPath, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
     commit_writes([write_temp(path, data)])
 
@@ -166,7 +169,7 @@ def _read_all(handle: BinaryIO) -> Any:
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def read_private(path: Path, read: Callable[[BinaryIO], T] = _read_all) -> T | None:
+def read_private(path: StrPath, read: Callable[[BinaryIO], T] = _read_all) -> T | None:
     """The bytes of ``path`` (or what ``read`` makes of the open file) if it is ours alone
     (owned by us, writable by nobody else), else None; FileNotFoundError if absent. Checked on
     the open file, so it is the file we read."""
@@ -178,7 +181,7 @@ def read_private(path: Path, read: Callable[[BinaryIO], T] = _read_all) -> T | N
         return read(handle)
 
 
-def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
+def write_private(path: StrPath, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Replace ``path`` (a planted link included, never followed) by a file only we can read,
     in a directory created 0700 if missing.
 
@@ -186,8 +189,9 @@ def write_private(path: Path, data: bytes | Callable[[BinaryIO], object]) -> Non
     both right for call files and wrong in a directory other users can write to. ``data`` may
     be a function that writes the content to the file it is given.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    head, name = os.path.split(os.fspath(path))
+    make_dir(head or ".", 0o700, parents=True)
+    temp = os.path.join(head, f".{name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(temp, flags, 0o600)
     try:

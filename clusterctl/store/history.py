@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.fileread import make_dir
 from clusterctl.store.files import atomic_write
 
 TYPE_CHECKING = False
@@ -16,12 +17,13 @@ if TYPE_CHECKING:
 KEEP = 2000
 
 
-def read_history(path: Path) -> list[dict[str, Any]]:
+def read_history(path: str) -> list[dict[str, Any]]:
     """Every recorded sync, oldest first; a missing file is an empty history."""
     import json  # 1.6 ms, for `sync` only (see store/ledger.py)
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -32,14 +34,14 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return [run for run in runs if isinstance(run, dict)]
 
 
-def append_history(path: Path, entries: Sequence[dict[str, Any]]) -> None:
+def append_history(path: str, entries: Sequence[dict[str, Any]]) -> None:
     """Add ``entries`` to the history, keeping the newest ``KEEP``."""
     import json  # see read_history
 
     runs = [*read_history(path), *entries][-KEEP:]
     data = json.dumps({"version": 1, "runs": runs}, indent=1, ensure_ascii=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(os.path.dirname(path) or ".", parents=True)
         atomic_write(path, data.encode("utf-8"))
     except OSError as exc:
         raise StoreError(f"{path}: cannot record the sync: {describe_os_error(exc)}") from None

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 from clusterctl.store import cache
 from clusterctl.store.files import read_private, write_private
@@ -30,7 +29,7 @@ FORMAT = b"clusterctl-ids 2"
 Signature = tuple[int, int, int]  # mtime_ns, ctime_ns, inode of calls/
 
 
-def signature(calls_dir: Path) -> Signature | None:
+def signature(calls_dir: str | os.PathLike[str]) -> Signature | None:
     """The signature of calls/, or None if there is none."""
     try:
         st = os.stat(calls_dir)
@@ -44,15 +43,15 @@ class IdIndex:
 
     __slots__ = ("path", "root")
 
-    def __init__(self, path: Path, root: str) -> None:
-        self.path = path
+    def __init__(self, path: str | os.PathLike[str], root: str) -> None:
+        self.path = os.fspath(path)
         self.root = root
 
     @classmethod
-    def of(cls, real_root: str, cache_dir: Path | None = None) -> IdIndex:
+    def of(cls, real_root: str, cache_dir: str | os.PathLike[str] | None = None) -> IdIndex:
         """The index of the store at ``real_root``, beside its summary cache."""
         summaries = cache.CacheFile.of(real_root, cache_dir)
-        return cls(summaries.path.with_suffix(".ids"), real_root)
+        return cls(f"{os.path.splitext(summaries.path)[0]}.ids", real_root)
 
     def names(self, sig: Signature | None) -> bytes | None:
         """The names, as ``b"\\nA.toml\\nB.toml\\n"``, if they are still those of calls/."""

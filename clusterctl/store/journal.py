@@ -14,9 +14,9 @@ import contextlib
 import os
 from array import array
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.fileread import exists, path_text
 from clusterctl.store.files import (
     PendingWrite,
     apply_writes,
@@ -30,12 +30,16 @@ from clusterctl.store.files import (
 from clusterctl.store.layout import SUFFIX, TEMP_NAME, Layout
 from clusterctl.store.lock import LockUnavailable, flock
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from clusterctl.store.files import StrPath
+
 
 def commit_files(
     layout: Layout,
-    contents: Iterable[tuple[str | Path, bytes]],
+    contents: Iterable[tuple[StrPath, bytes]],
     count: int,
-    removals: Iterable[str | Path],
+    removals: Iterable[StrPath],
     progress: Callable[[int, int], None] | None = None,
     signatures: array[int] | None = None,
 ) -> None:
@@ -43,7 +47,7 @@ def commit_files(
     change; ``progress(done, count)`` is told every 100 files and after the last. Each file's
     signature right after it took its place is appended to ``signatures``, in order."""
     writes: list[PendingWrite] = []
-    where: str | Path = layout.calls_dir
+    where: StrPath = layout.calls_dir
     journaled = False
     try:
         if count:
@@ -91,16 +95,16 @@ def commit_files(
         ) from None
 
 
-def _write_journal(layout: Layout, writes: list[PendingWrite], removals: list[str | Path]) -> None:
+def _write_journal(layout: Layout, writes: list[PendingWrite], removals: list[StrPath]) -> None:
     # Not at the top: json takes 1.6 ms to import, and only a change to several files or the
     # recovery from a crashed one reads or writes a journal.
     import json
 
-    root = str(layout.root)
+    root = layout.root
     prefix = root if root.endswith(os.sep) else root + os.sep
     cut = len(prefix)
 
-    def entry(path: str | Path) -> str:
+    def entry(path: StrPath) -> str:
         # Relative: survives moving the store. By string, not Path.relative_to: 2.4 s of an
         # import of 100,000 calls.
         text = os.fspath(path)
@@ -118,11 +122,12 @@ def _write_journal(layout: Layout, writes: list[PendingWrite], removals: list[st
     )
 
 
-def _read_journal(layout: Layout) -> tuple[list[tuple[Path, Path]], list[Path]] | None:
+def _read_journal(layout: Layout) -> tuple[list[tuple[str, str]], list[str]] | None:
     """The pending renames and removals, or None when no change is pending."""
     root = layout.root
     try:
-        raw = layout.journal.read_bytes()
+        with open(layout.journal, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -133,24 +138,32 @@ def _read_journal(layout: Layout) -> tuple[list[tuple[Path, Path]], list[Path]] 
         data = json.loads(raw)
     except ValueError as exc:
         raise StoreError(f"{layout.journal}: unreadable journal: {exc}") from None
-    renames: list[tuple[Path, Path]] | None
-    removals: list[Path] | None
+    renames: list[tuple[str, str]] | None
+    removals: list[str] | None
+
+    def under_root(entry: str) -> str:
+        # The text of Path(root) / entry, so that the checks below compare normalised paths.
+        return path_text(os.path.join(root, entry))
+
     try:
-        renames = [(root / t, root / f) for t, f in data["renames"]]
-        removals = [root / p for p in data["removals"]]
+        renames = [(under_root(t), under_root(f)) for t, f in data["renames"]]
+        removals = [under_root(p) for p in data["removals"]]
     except (KeyError, TypeError, ValueError):
         renames = removals = None
     # Only ever rename a temporary twin over its own file and remove files in calls/.
+    split = os.path.split
     if (
         renames is None
         or removals is None
         or not all(
-            t.parent == f.parent
-            and t.name.startswith(f".{f.name}.")
-            and TEMP_NAME.fullmatch(t.name)
+            split(t)[0] == split(f)[0]
+            and split(t)[1].startswith(f".{split(f)[1]}.")
+            and TEMP_NAME.fullmatch(split(t)[1])
             for t, f in renames
         )
-        or not all(p.parent == layout.calls_dir and p.name.endswith(SUFFIX) for p in removals)
+        or not all(
+            split(p)[0] == layout.calls_dir and split(p)[1].endswith(SUFFIX) for p in removals
+        )
     ):
         raise StoreError(
             f"{layout.journal}: malformed journal of a change; check the store by hand, "
@@ -178,7 +191,7 @@ def recover(layout: Layout) -> None:
 
 def settle(layout: Layout, timeout: float) -> None:
     """Before a read: if a change is half applied, wait for it or finish it (crashed writer)."""
-    if not layout.journal.exists():
+    if not exists(layout.journal):
         return
     try:
         with flock(layout, timeout):
@@ -189,7 +202,7 @@ def settle(layout: Layout, timeout: float) -> None:
     # This process cannot write the store: wait for a live writer, then look again.
     with contextlib.suppress(StoreError), flock(layout, timeout, shared=True):
         pass
-    if layout.journal.exists():
+    if exists(layout.journal):
         raise StoreError(
             f"{layout.journal}: a change to the store was interrupted and cannot be "
             f"finished by this process ({problem}); run clusterctl check as a user who "
@@ -213,7 +226,7 @@ def _sweep_temps(layout: Layout) -> None:
     for name in names:
         if name.startswith(".") and TEMP_NAME.fullmatch(name):
             try:
-                os.unlink(layout.calls_dir / name)
+                os.unlink(os.path.join(layout.calls_dir, name))
             except FileNotFoundError:
                 pass
             except OSError:

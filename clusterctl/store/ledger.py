@@ -8,12 +8,18 @@ its record was lost.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.fileread import make_dir
 from clusterctl.store.files import atomic_write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from clusterctl.store.files import StrPath
 
 
 def _ledger_deadline(key: str) -> str:
@@ -22,13 +28,14 @@ def _ledger_deadline(key: str) -> str:
     return parts[1] if len(parts) == 3 else ""
 
 
-def _read_entries(path: Path) -> tuple[dict[str, str], dict[str, dict]] | None:
+def _read_entries(path: str) -> tuple[dict[str, str], dict[str, dict]] | None:
     """The 'sent' and 'digests' tables of a ledger file; None if the file does not exist."""
     # Not at the top: json takes 1.6 ms to import, and only `warn` reads the ledger.
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -54,32 +61,33 @@ class Ledger:
     """Which warnings were delivered: ``sent``, key -> ISO time of delivery.
 
     ``fallback``: where delivered keys go when ``path`` cannot be written (None: nowhere else).
+    Both are kept as strings (any ``os.PathLike`` is accepted).
     ``digests``: per channel ('' for the output or e-mail), when its last digest went out ("at")
     and the deadlines of the calls it covered ("calls": id -> signature), to tell what changed.
     """
 
     def __init__(
         self,
-        path: Path,
+        path: StrPath,
         sent: dict[str, str],
         dirty: bool = False,
-        fallback: Path | None = None,
+        fallback: StrPath | None = None,
         digests: dict[str, dict] | None = None,
     ) -> None:
-        self.path = path
+        self.path = os.fspath(path)
         self.sent = sent
         self.dirty = dirty
-        self.fallback = fallback
+        self.fallback = None if fallback is None else os.fspath(fallback)
         self.digests: dict[str, dict] = {} if digests is None else digests
 
     @classmethod
-    def load(cls, path: Path, fallback: Path | None = None) -> Ledger:
+    def load(cls, path: StrPath, fallback: StrPath | None = None) -> Ledger:
         """Read the ledger (and what a previous run had to keep in ``fallback``).
 
         A missing file is an empty ledger, a broken one an error.
         """
-        sent, digests = _read_entries(path) or ({}, {})
-        kept = _read_entries(fallback) if fallback is not None else None
+        sent, digests = _read_entries(os.fspath(path)) or ({}, {})
+        kept = _read_entries(os.fspath(fallback)) if fallback is not None else None
         ledger = cls(path=path, sent=sent, fallback=fallback, digests=digests)
         if kept:
             ledger.sent.update(kept[0])
@@ -151,13 +159,14 @@ class Ledger:
                 continue
             self.dirty = False
             if self.fallback is not None:
-                self.fallback.unlink(missing_ok=True)
+                with contextlib.suppress(FileNotFoundError):  # Path.unlink(missing_ok=True)
+                    os.unlink(self.fallback)
             return
         assert problem is not None
         reason = f"{self.path}: cannot record delivered warnings: {describe_os_error(problem)}"
         if self.fallback is not None:
             try:
-                self.fallback.parent.mkdir(parents=True, exist_ok=True)
+                make_dir(os.path.dirname(self.fallback) or ".", parents=True)
                 atomic_write(self.fallback, data)
             except OSError as exc:
                 reason += f"; nor in {self.fallback}: {describe_os_error(exc)}"

@@ -10,9 +10,9 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from clusterctl.errors import LockTimeoutError, StoreError, describe_os_error
+from clusterctl.fileread import make_dir
 from clusterctl.store.layout import LOCK, Layout
 
 
@@ -37,12 +37,12 @@ def flock(
     # change.
     import fcntl
 
-    path = layout.state_dir / name
+    path = os.path.join(layout.state_dir, name)
     try:
         if shared:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         else:
-            layout.state_dir.mkdir(parents=True, exist_ok=True)
+            make_dir(layout.state_dir, parents=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
         raise LockUnavailable(
@@ -78,8 +78,9 @@ def flock(
         os.close(fd)
 
 
-def _read_pid(path: Path) -> str:
+def _read_pid(path: str) -> str:
     try:
-        return path.read_text().strip()
+        with open(path) as handle:  # the locale's encoding, as Path.read_text()
+            return handle.read().strip()
     except OSError:
         return ""

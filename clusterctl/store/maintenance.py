@@ -7,11 +7,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import TZPATH
 
 from clusterctl import __version__
 from clusterctl.errors import StoreError, UsageError, describe_os_error
+from clusterctl.fileread import exists
 from clusterctl.model import consistency_problems
 from clusterctl.store.derived import GONE, DerivedFile, derive_from_bytes
 from clusterctl.store.files import atomic_write
@@ -72,7 +72,7 @@ def check_store(
     file provably holds the same bytes (``derived.derive_from_bytes``): at 100,000 calls parsing
     every file took 12 s. Problems between files (the same id twice) are found on every run.
     """
-    if not layout.root.exists():
+    if not exists(layout.root):
         return []
     try:
         if not store_exists(layout):  # a directory without a marker or calls/ holds no store yet
@@ -94,9 +94,9 @@ def check_store(
     )
     seen: dict[str, str] = {}
     folded: dict[str, str] = {}
-    base = str(layout.calls_dir)
+    base = layout.calls_dir
     for name in listing:
-        path = os.path.join(base, name)  # not a Path: at 100,000 calls they cost 1 s
+        path = os.path.join(base, name)
         if TEMP_NAME.fullmatch(name):
             # What a killed writer leaves: never read as a call, removed by the next change.
             # The marker that asks for that sweep is not fsynced, so after a power failure
@@ -135,7 +135,7 @@ def check_store(
     return problems
 
 
-def _file_problems(raw: bytes, path: Path) -> tuple[str | None, str, tuple[str, ...]]:
+def _file_problems(raw: bytes, path: str) -> tuple[str | None, str, tuple[str, ...]]:
     """What check finds in one call file on its own, each problem without the path: the id it
     declares (None if it is no call, and then why), its mismatch with the file's name (or ""),
     and its other problems. A file that is not TOML raises TomlFileError, as a read does."""
@@ -143,7 +143,7 @@ def _file_problems(raw: bytes, path: Path) -> tuple[str | None, str, tuple[str, 
     from clusterctl.codec import call_from_record
     from clusterctl.timeparse import offset_mismatch
 
-    record = parse_toml(raw, str(path))
+    record = parse_toml(raw, path)
     try:
         call = call_from_record(record)
     except (ValueError, OverflowError, UsageError) as exc:
@@ -159,12 +159,12 @@ def _file_problems(raw: bytes, path: Path) -> tuple[str | None, str, tuple[str, 
                 )
     except (ValueError, OverflowError) as exc:
         problems.append(str(exc))
-    return call.id, id_mismatch(call.id, path.name) or "", tuple(problems)
+    return call.id, id_mismatch(call.id, os.path.basename(path)) or "", tuple(problems)
 
 
 def migrate_store(
     layout: Layout, timeout: float, now: datetime | None = None
-) -> tuple[int, int, Path | None]:
+) -> tuple[int, int, str | None]:
     """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
     import shutil  # here, not at the top: 3 ms to import, for a command run once a schema
 
@@ -179,11 +179,12 @@ def migrate_store(
         if version == SCHEMA_VERSION:
             return version, version, None
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        backup = layout.state_dir / "backups" / f"schema-{version}-{stamp}"
+        backups = os.path.join(layout.state_dir, "backups")
+        backup = os.path.join(backups, f"schema-{version}-{stamp}")
         n = 1
-        while backup.exists():
+        while exists(backup):
             n += 1
-            backup = backup.with_name(f"schema-{version}-{stamp}-{n}")
+            backup = os.path.join(backups, f"schema-{version}-{stamp}-{n}")
         try:
             shutil.copytree(root, backup, ignore=shutil.ignore_patterns(STATE_DIR), symlinks=True)
         except (OSError, shutil.Error) as exc:

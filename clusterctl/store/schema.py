@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.fileread import exists, is_dir, is_symlink, make_dir
 from clusterctl.store.files import atomic_write
 from clusterctl.store.layout import GITIGNORE, Layout
 from clusterctl.store.tomlfile import read_toml
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from clusterctl.store.files import StrPath
+
 SCHEMA_VERSION = 1
 
-#: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1.
-MIGRATIONS: dict[int, Callable[[Path], None]] = {}
+#: Schema migrations: MIGRATIONS[n] turns a store of schema n into one of schema n + 1, given
+#: the store's directory (a string).
+MIGRATIONS: dict[int, Callable[[str], None]] = {}
 
 
-def check_root(root: Path) -> None:
+def check_root(root: StrPath) -> None:
     """StoreError if ``root`` exists but is no directory this user can read."""
     try:
         info = os.stat(root)
@@ -35,7 +40,7 @@ def check_root(root: Path) -> None:
 def store_exists(layout: Layout) -> bool:
     """True when the store directory holds a store marker (or anything at all)."""
     check_root(layout.root)
-    return layout.root.is_dir() and (layout.marker.exists() or layout.calls_dir.exists())
+    return is_dir(layout.root) and (exists(layout.marker) or exists(layout.calls_dir))
 
 
 def marker_version(layout: Layout) -> int:
@@ -44,7 +49,7 @@ def marker_version(layout: Layout) -> int:
     try:
         data = read_toml(marker, str(marker))
     except FileNotFoundError:
-        if layout.calls_dir.exists():
+        if exists(layout.calls_dir):
             raise StoreError(
                 f"{marker}: missing, but {layout.calls_dir} exists; restore the marker "
                 f"(schema_version = {SCHEMA_VERSION}) before changing this store"
@@ -82,7 +87,7 @@ def require_schema(layout: Layout) -> None:
 def ensure_store(layout: Layout, *, create: bool) -> None:
     """Under the lock: insist on a schema this program knows; ``create`` a fresh store."""
     marker = layout.marker
-    if marker.exists() or marker.is_symlink() or layout.calls_dir.exists():
+    if exists(marker) or is_symlink(marker) or exists(layout.calls_dir):
         require_schema(layout)  # never adopts a calls/ directory whose marker is missing
         fresh = False
     else:
@@ -93,10 +98,10 @@ def ensure_store(layout: Layout, *, create: bool) -> None:
         if fresh:
             # The marker first: a reader that sees calls/ can then always read its schema.
             atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
-            gitignore = layout.root / ".gitignore"
-            if not gitignore.exists():
+            gitignore = layout.under(".gitignore")
+            if not exists(gitignore):
                 atomic_write(gitignore, GITIGNORE.encode())
-        layout.calls_dir.mkdir(exist_ok=True)
+        make_dir(layout.calls_dir)
     except OSError as exc:
         raise StoreError(
             f"{layout.root}: cannot create the store: {describe_os_error(exc)}"

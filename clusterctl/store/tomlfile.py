@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
-from pathlib import Path
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
@@ -23,6 +22,8 @@ from clusterctl.store.layout import id_mismatch
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from clusterctl.store.files import StrPath
 
 try:  # the compiled tomli wheel parses about 2.5x faster than the standard library's tomllib
     import tomli as tomllib
@@ -42,9 +43,11 @@ class TomlFileError(StoreError):
 
 
 class Unreadable(NamedTuple):
-    """A call file that a lenient read could not read, and why (as ``TomlFileError`` says)."""
+    """A call file that a lenient read could not read, and why (as ``TomlFileError`` says).
 
-    path: Path
+    ``path`` is a string, as the store's paths are."""
+
+    path: str
     reason: str
 
     def __str__(self) -> str:
@@ -55,7 +58,7 @@ class Unreadable(NamedTuple):
         return TomlFileError(str(self.path), self.reason)
 
 
-def _read_bytes(path: str | Path, display: str) -> bytes:
+def _read_bytes(path: StrPath, display: str) -> bytes:
     """The bytes of a call or marker file; FileNotFoundError if absent, else TomlFileError."""
     try:
         return read_bounded(path, MAX_CALL_FILE_BYTES)[0]
@@ -68,7 +71,7 @@ def _read_bytes(path: str | Path, display: str) -> bytes:
         raise TomlFileError(display, reason) from None
 
 
-def read_toml(path: Path, display: str) -> dict[str, Any]:
+def read_toml(path: StrPath, display: str) -> dict[str, Any]:
     """Parse one TOML file; every failure is a TomlFileError naming the file (and line/column)."""
     return parse_toml(_read_bytes(path, display), display)
 
@@ -211,12 +214,12 @@ def _fast_toml(head: dict[str, Any], lists: list[tuple[str, list[dict[str, Any]]
     return "".join(out)
 
 
-def read_call(path: str | Path) -> Call:
+def read_call(path: StrPath) -> Call:
     """The call in the file ``path``; FileNotFoundError if absent, else TomlFileError naming it."""
     return parse_call(_read_bytes(path, os.fspath(path)), path)
 
 
-def parse_call(raw: bytes, path: str | Path) -> Call:
+def parse_call(raw: bytes, path: StrPath) -> Call:
     """The call in ``raw``, the bytes of the file ``path`` (errors as ``read_call``)."""
     # Not at the top: codec imports timeparse and zoneinfo (9 ms), which a listing served from
     # the cache never needs.
@@ -236,7 +239,7 @@ def parse_call(raw: bytes, path: str | Path) -> Call:
     return call
 
 
-def read_summary(path: Path) -> CallSummary:
+def read_summary(path: StrPath) -> CallSummary:
     """The summary of the call in the file ``path`` (errors as ``read_call``)."""
     call = read_call(path)
     try:
@@ -262,7 +265,7 @@ def call_bytes(call: Call) -> bytes:
     return data
 
 
-def read_call_bytes(path: str | Path) -> bytes:
+def read_call_bytes(path: StrPath) -> bytes:
     """The bytes of the call file ``path``, unparsed: FileNotFoundError if absent, else
     TomlFileError naming it (the summary cache compares their digest, cache.py)."""
     return _read_bytes(path, str(path))

@@ -175,7 +175,7 @@ def _full_disk_for(target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = ledger_module.atomic_write
 
     def atomic_write(path: Path, data: bytes) -> None:
-        if path == target:
+        if os.fspath(path) == os.fspath(target):  # the store passes strings
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, data)
 

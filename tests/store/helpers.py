@@ -43,16 +43,19 @@ def make_call(call_id: str = "CALL-1", *, title: str = "A call", **changes: obje
     return call.replace(**changes)  # type: ignore[arg-type]
 
 
-def call_files(root: Path) -> dict[str, bytes]:
-    """name -> bytes of every call file (what a reader of calls/ would consider)."""
-    calls = root / "calls"
+def call_files(root: str | Path) -> dict[str, bytes]:
+    """name -> bytes of every call file (what a reader of calls/ would consider).
+
+    ``root`` may be a string: the store's paths are (``Store.root``)."""
+    calls = Path(root) / "calls"
     if not calls.is_dir():
         return {}
     return {p.name: p.read_bytes() for p in sorted(calls.iterdir()) if not p.name.startswith(".")}
 
 
-def tree(root: Path) -> dict[str, bytes | str | None]:
+def tree(root: str | Path) -> dict[str, bytes | str | None]:
     """Every path under ``root``, .state/ included: file bytes, None for a directory."""
+    root = Path(root)
     if not root.exists():
         return {}
     found: dict[str, bytes | str | None] = {}
@@ -68,13 +71,14 @@ def tree(root: Path) -> dict[str, bytes | str | None]:
     return found
 
 
-def stat_tree(root: Path, *, strict: bool = True) -> dict[str, tuple]:
+def stat_tree(root: str | Path, *, strict: bool = True) -> dict[str, tuple]:
     """Every path under ``root``: mode, size, mtime, inode and bytes of each file.
 
     Stricter than ``tree``: a file rewritten with the same bytes shows too. ``strict=False``
     (after a refused change) leaves out ``.state/lock``, where every attempt writes its pid, and
     the mtimes of directories, which a removed temporary file touches.
     """
+    root = Path(root)
     found = {}
     for p in sorted(root.rglob("*")):
         if not strict and p == root / ".state" / "lock":
@@ -96,8 +100,8 @@ def stat_tree(root: Path, *, strict: bool = True) -> dict[str, tuple]:
     return found
 
 
-def temp_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*.tmp"))
+def temp_files(root: str | Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in Path(root).rglob("*.tmp"))
 
 
 def refusals(store: Store) -> list[Callable[[], object]]:

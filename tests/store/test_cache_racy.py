@@ -23,8 +23,8 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
     real = tomlfile.read_call
 
-    def spy(path: Path) -> Call:
-        parsed.append(path.name)
+    def spy(path: str) -> Call:  # the store's paths are strings
+        parsed.append(os.path.basename(path))
         return real(path)
 
     monkeypatch.setattr(tomlfile, "read_call", spy)
@@ -45,7 +45,7 @@ def test_racy_entries_are_checked_by_content_not_parsed(tmp_path: Path, parses: 
     assert sorted(x.title for x in fresh(s).summaries()) == ["Title 1", "Title 2", "Title 3"]
     assert parses == []
     # A racy file that changed is parsed again, and only that one.
-    path = s.call_path("CALL-2")
+    path = Path(s.call_path("CALL-2"))
     path.write_text(path.read_text().replace("Title 2", "Title X"))
     assert sorted(x.title for x in fresh(s).summaries()) == ["Title 1", "Title 3", "Title X"]
     assert parses == ["CALL-2.toml"]
@@ -61,7 +61,7 @@ def test_a_racy_entry_becomes_trusted_once_a_later_run_restamps_the_cache(
     later = Store(s.root, cache_dir=s.cache_dir, clock=lambda: 2**62)
     later.summaries()  # checked by content, then saved stamped later: no longer racy
     (entry,) = (tmp_path / "cache").glob("summaries-*.pickle")
-    cache = cache_module.CacheFile(entry, str(s.root.resolve())).load()
+    cache = cache_module.CacheFile(entry, os.path.realpath(s.root)).load()
     assert cache is not None and cache.digests == {} and cache.built_ns == 2**62
     assert parses == []
 
@@ -102,10 +102,12 @@ def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
 ) -> None:
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     s.add(make_call("CALL-1", title="One"))
-    text = s.call_path("CALL-1").read_text()
-    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand"))
+    text = Path(s.call_path("CALL-1")).read_text()
+    Path(s.call_path("HAND-1")).write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand"))
     fresh(s).summaries()
-    s.call_path("HAND-1").write_text(text.replace("CALL-1", "HAND-1").replace("One", "Hand 2"))
+    Path(s.call_path("HAND-1")).write_text(
+        text.replace("CALL-1", "HAND-1").replace("One", "Hand 2")
+    )
     parses.clear()
     with s.transaction() as txn:  # does not parse HAND-1
         for n in range(store_module.BULK_WRITE):
@@ -118,7 +120,7 @@ def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
 def test_a_file_changed_after_a_writer_wrote_it_is_seen(tmp_path: Path) -> None:
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     s.add(make_call("CALL-1", title="One"))
-    path = s.call_path("CALL-1")
+    path = Path(s.call_path("CALL-1"))
     before = path.stat()
     path.write_text(path.read_text().replace("One", "Two"))  # same size
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -145,7 +147,7 @@ def test_a_file_changed_between_a_writers_rename_and_its_cache_update_is_seen(
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
 
     def edit() -> None:
-        path = s.call_path("CALL-7")
+        path = Path(s.call_path("CALL-7"))
         before = path.stat()
         path.write_text(path.read_text().replace("Title 7", "Hand 7"))
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -183,7 +185,7 @@ def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
     (entry,) = (tmp_path / "cache").glob("summaries-*.pickle")
-    cache_file = cache_module.CacheFile(entry, str(s.root.resolve()))
+    cache_file = cache_module.CacheFile(entry, os.path.realpath(s.root))
     cache = cache_file.load()
     assert cache is not None and len(cache.digests) == store_module.BULK_WRITE  # all just written
     rows = {row.id: row for row in cache.rows(live_only=False)}

@@ -53,15 +53,17 @@ def lenient(s: Store, **options: float) -> tuple[list[str], list[Unreadable]]:
 
 
 def before_reading(
-    monkeypatch: pytest.MonkeyPatch, name: str, act: Callable[[Path], None]
+    monkeypatch: pytest.MonkeyPatch, name: str, act: Callable[[str], None]
 ) -> list[str]:
-    """Run ``act(path)`` just before the cache reads the file ``name``; return the names read."""
+    """Run ``act(path)`` just before the cache reads the file ``name``; return the names read.
+
+    Paths are strings, as the store's are."""
     real = cache_module.read_summary
     read: list[str] = []
 
-    def racing(path: Path) -> CallSummary:
-        read.append(path.name)
-        if path.name == name:
+    def racing(path: str) -> CallSummary:
+        read.append(os.path.basename(path))
+        if os.path.basename(path) == name:
             act(path)
         return real(path)
 
@@ -73,15 +75,15 @@ def before_reading(
 
 
 def test_a_lenient_read_returns_the_good_calls_and_names_the_bad_file(store: Store) -> None:
-    bad = store.calls_dir / "BAD-1.toml"
-    bad.write_bytes(TYPO)
+    bad = os.path.join(store.calls_dir, "BAD-1.toml")
+    Path(bad).write_bytes(TYPO)
     assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [Unreadable(bad, TYPO_REASON)])
     assert str(Unreadable(bad, TYPO_REASON)) == f"{bad}: {TYPO_REASON}"
 
 
 def test_a_strict_read_still_refuses_the_bad_file(store: Store) -> None:
-    bad = store.calls_dir / "BAD-1.toml"
-    bad.write_bytes(TYPO)
+    bad = os.path.join(store.calls_dir, "BAD-1.toml")
+    Path(bad).write_bytes(TYPO)
     for _ in range(2):  # from the files, then from the cache that records the bad file
         with pytest.raises(TomlFileError) as caught:
             fresh(store).summaries()
@@ -92,8 +94,8 @@ def test_a_strict_read_still_refuses_the_bad_file(store: Store) -> None:
 def test_an_unchanged_bad_file_is_remembered_not_read_again(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bad = store.calls_dir / "BAD-1.toml"
-    bad.write_bytes(TYPO)
+    bad = os.path.join(store.calls_dir, "BAD-1.toml")
+    Path(bad).write_bytes(TYPO)
     lenient(fresh(store))  # builds the cache
     read = before_reading(monkeypatch, "", lambda path: None)
     for options in ({}, {"open_at": FAR}):
@@ -105,13 +107,13 @@ def test_an_unchanged_bad_file_is_remembered_not_read_again(
 
 
 def test_each_bad_file_is_handed_over_once_per_run(store: Store) -> None:
-    (store.calls_dir / "BAD-1.toml").write_bytes(TYPO)
+    Path(store.calls_dir, "BAD-1.toml").write_bytes(TYPO)
     s = fresh(store)
     found: list[Unreadable] = []
     s.summaries(open_at=FAR, unreadable=found)
     s.summaries(unreadable=found)
     s.get_many(["CALL-1", "BAD-1"], unreadable=found)
-    assert [u.path.name for u in found] == ["BAD-1.toml"]
+    assert [os.path.basename(u.path) for u in found] == ["BAD-1.toml"]
 
 
 @pytest.mark.parametrize("half", ["live", "closed"])
@@ -127,20 +129,21 @@ def test_a_cached_call_that_breaks_is_reported_not_served_from_the_cache(
         old = Stage("", datetime(2001, 3, 8, 17, tzinfo=BRU))
         store.add(make_call("CALL-2", title="Title of CALL-2", stages=(old,)), replace=True)
     assert lenient(fresh(store))[1] == []  # the cache now holds CALL-2
-    path = store.call_path("CALL-2")
+    path = Path(store.call_path("CALL-2"))
     path.write_bytes(path.read_bytes().replace(b'title = "Title of CALL-2"', b"title = "))
     reason = "invalid TOML: Invalid value (at line 2, column 9)"
     for _ in range(2):  # the rebuilt cache, then the saved one
-        assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], [Unreadable(path, reason)])
+        assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], [Unreadable(str(path), reason)])
     path.write_bytes(path.read_bytes().replace(b"title = \n", b'title = "Mended"\n'))
     assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
 
 
 def test_a_link_to_nothing_is_reported_not_skipped(store: Store) -> None:
-    link = store.calls_dir / "LINK-1.toml"
-    link.symlink_to(store.calls_dir / "missing.toml")
+    link = Path(store.calls_dir, "LINK-1.toml")
+    link.symlink_to(Path(store.calls_dir, "missing.toml"))
     reason = "a symbolic link to a file that does not exist"
-    assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [Unreadable(link, reason)])
+    found = [Unreadable(str(link), reason)]
+    assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], found)
 
 
 # --- files that vanish or change while a read runs -----------------------------------------------
@@ -178,7 +181,9 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
     monkeypatch.setattr(
         cache_module,
         "_signatures",
-        lambda calls_dir, names: (sigs(calls_dir, names), git_pull(calls_dir / "CALL-2.toml"))[0],
+        lambda calls_dir, names: (sigs(calls_dir, names), git_pull(Path(calls_dir, "CALL-2.toml")))[
+            0
+        ],
     )
     titles = {s.id: s.title for s in fresh(store).summaries()}
     assert titles["CALL-2"] == "Pulled title"
@@ -194,7 +199,7 @@ def test_a_file_removed_between_listing_and_stat_is_left_out(
 
     def then_remove(layout: Layout) -> list[str]:
         names = listing(layout)
-        (layout.calls_dir / "CALL-3.toml").unlink()
+        Path(layout.calls_dir, "CALL-3.toml").unlink()
         return names
 
     monkeypatch.setattr(Layout, "call_names", then_remove)
@@ -230,7 +235,7 @@ def test_get_many_names_a_call_that_broke_since_the_listing(store: Store) -> Non
     s = fresh(store)
     listed = sorted(x.id for x in s.summaries())
     path = store.call_path("CALL-2")
-    path.write_bytes(b'id = "CALL-2"\ntitle = \n')
+    Path(path).write_bytes(b'id = "CALL-2"\ntitle = \n')
     found: list[Unreadable] = []
     assert [c.id for c in s.get_many(listed, unreadable=found)] == ["CALL-1", "CALL-3"]
     assert found == [Unreadable(path, TYPO_REASON)]

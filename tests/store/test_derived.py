@@ -63,7 +63,7 @@ def test_a_hand_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
     s = store_with(tmp_path, 1)
     made: list[str] = []
     assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]
-    path = s.call_path("CALL-1")
+    path = Path(s.call_path("CALL-1"))
     before = path.stat()
     path.write_bytes(path.read_bytes().replace(b"Title 1", b"Title 9"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -86,11 +86,11 @@ def test_unreadable_and_vanished_files_are_reported_or_left_out(tmp_path: Path) 
     s = store_with(tmp_path, 3, clock_ahead=LATER)
     made: list[str] = []
     derive(s, ["CALL-1", "CALL-2", "CALL-3"], made)
-    s.call_path("CALL-2").write_text("id = 'CALL-2'\ntitle = \n", encoding="utf-8")
-    s.call_path("CALL-3").unlink()
+    Path(s.call_path("CALL-2")).write_text("id = 'CALL-2'\ntitle = \n", encoding="utf-8")
+    Path(s.call_path("CALL-3")).unlink()
     bad: list[Unreadable] = []
     assert derive(s, ["CALL-1", "CALL-2", "CALL-3"], made, bad) == ["CALL-1: Title 1"]
-    assert [u.path.name for u in bad] == ["CALL-2.toml"]
+    assert [os.path.basename(u.path) for u in bad] == ["CALL-2.toml"]
     assert "invalid TOML" in bad[0].reason
 
 
@@ -143,8 +143,8 @@ def test_an_entry_of_another_shape_is_made_again(tmp_path: Path, entry: object) 
     made: list[str] = []
     derive(s, ["CALL-1"], made)
     (path,) = (tmp_path / "cache").glob("test1-*")
-    file = DerivedFile(CacheFile.of(str(s.root.resolve()), s.cache_dir), "test1")
-    assert file.path == path
+    file = DerivedFile(CacheFile.of(os.path.realpath(s.root), s.cache_dir), "test1")
+    assert file.path == str(path)
     file.save({"CALL-1.toml": entry})  # type: ignore[dict-item]
     made.clear()
     assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]

@@ -33,7 +33,7 @@ def test_a_change_that_would_make_the_file_too_large_is_refused_and_writes_nothi
 ) -> None:
     store = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     store.add(make_call("BIG-1", note="n" * 60_000))
-    before = store.call_path("BIG-1").read_bytes()
+    before = Path(store.call_path("BIG-1")).read_bytes()
     reason = "r" * 65_536  # each within its limit; 16 of them are over a megabyte
 
     def extend_often(call: Call) -> Call:
@@ -47,7 +47,7 @@ def test_a_change_that_would_make_the_file_too_large_is_refused_and_writes_nothi
         r"call BIG-1: too large to store \(1[0-9]{6} bytes; at most 1048576\); nothing was written",
         str(caught.value),
     )
-    assert store.call_path("BIG-1").read_bytes() == before
+    assert Path(store.call_path("BIG-1")).read_bytes() == before
     assert temp_files(store.root) == []
 
 
@@ -81,7 +81,7 @@ def test_a_hand_edited_text_beyond_its_limit_is_refused_by_name(
     # What a hand edit could write: the encoder without the limits.
     record = call_to_record(make_call("CALL-1", **changes))
     path = store.call_path("CALL-1")
-    path.write_bytes(dump_toml(record))
+    Path(path).write_bytes(dump_toml(record))
     with pytest.raises(StoreError) as caught:
         store.get("CALL-1")
     assert str(caught.value) == f"{path}: {problem}"

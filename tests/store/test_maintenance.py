@@ -42,8 +42,8 @@ def old_store(tmp_path: Path) -> Path:
     return root
 
 
-def rename_name_to_title(root: Path) -> None:
-    for path in (root / "calls").glob("*.toml"):
+def rename_name_to_title(root: str) -> None:  # a migration is given the store's path, a str
+    for path in (Path(root) / "calls").glob("*.toml"):
         atomic_write(path, path.read_bytes().replace(b"name = ", b"title = "))
 
 
@@ -57,7 +57,8 @@ def test_migrate_keeps_a_backup_and_updates_the_marker(
         Store(root).summaries()
     start, end, backup = Store(root).migrate(now=datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
     assert (start, end) == (0, 1)
-    assert backup == root / ".state" / "backups" / "schema-0-20300506T070809Z"
+    assert backup == str(root / ".state" / "backups" / "schema-0-20300506T070809Z")
+    backup = Path(backup)
     assert (root / "clusterctl.toml").read_text() == "schema_version = 1\n"
     assert (backup / "clusterctl.toml").read_text() == "schema_version = 0\n"
     assert {p.name: p.read_bytes() for p in (backup / "calls").iterdir()} == before
@@ -70,7 +71,7 @@ def test_migrate_keeps_a_backup_and_updates_the_marker(
 def test_a_failing_migration_names_the_backup_and_keeps_the_old_marker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(root: Path) -> None:
+    def broken(root: str) -> None:
         raise KeyError("title")
 
     monkeypatch.setitem(store_mod.MIGRATIONS, 0, broken)
@@ -147,8 +148,8 @@ def test_check_compares_the_opening_and_the_deadline_as_instants() -> None:
 def test_migrate_from_an_older_schema_keeps_a_backup(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def rename_name_to_title(root: Path) -> None:
-        for path in (root / "calls").glob("*.toml"):
+    def rename_name_to_title(root: str) -> None:
+        for path in (Path(root) / "calls").glob("*.toml"):
             store_mod.atomic_write(path, path.read_bytes().replace(b"name = ", b"title = "))
 
     monkeypatch.setitem(store_mod.MIGRATIONS, 0, rename_name_to_title)
@@ -202,8 +203,8 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
     real = maintenance._file_problems
 
-    def counted(raw: bytes, path: Path) -> object:
-        parsed.append(path.name)
+    def counted(raw: bytes, path: str) -> object:
+        parsed.append(os.path.basename(path))
         return real(raw, path)
 
     monkeypatch.setattr(maintenance, "_file_problems", counted)
