@@ -78,13 +78,48 @@ def candidate_ids(
     return [s.id for s in summaries if any(now_ts < d <= horizon for _, d, _ in s.stages)]
 
 
+#: Bump when ``warn_facts`` changes what it gives: the remembered facts of another version are
+#: never used (``Store.derive`` keys them by this name).
+FACTS_KIND = "warn-facts-1"
+
+
+def warn_facts(call: Call) -> tuple:
+    """What ``due_warnings`` needs of ``call``, in plain values the store can remember per file
+    (``Store.derive``), so that a warn run parses only the files changed since the last:
+    (id, title, programme, url, zone, ((label, deadline, extended, anchor), ...)) with each
+    moment an ISO text keeping its offset, and anchor None or (label, moment)."""
+    stages = []
+    for view in call.stage_views():
+        anchor = view.warn_key
+        stages.append(
+            (
+                view.label,
+                view.deadline.isoformat(),
+                view.extended,
+                None if anchor is None else (anchor[0], anchor[1].isoformat()),
+            )
+        )
+    return (call.id, call.title, call.programme, call.url, call.timezone, tuple(stages))
+
+
 def due_warnings(
     calls: Iterable[Call],
     thresholds: Sequence[timedelta],
     now: datetime,
     delivered: Container[str],
 ) -> list[DueWarning]:
-    """Warnings due at ``now``: per stage ahead of now, the tightest threshold crossed, once.
+    """``due_from_facts`` for the calls themselves."""
+    return due_from_facts([warn_facts(call) for call in calls], thresholds, now, delivered)
+
+
+def due_from_facts(
+    facts: Iterable[tuple],
+    thresholds: Sequence[timedelta],
+    now: datetime,
+    delivered: Container[str],
+) -> list[DueWarning]:
+    """Warnings due at ``now`` for calls given by ``warn_facts``: per stage ahead of now, the
+    tightest threshold crossed, once.
 
     A stage whose deadline is exactly ``now`` is closed and gets none. A warning whose key is
     in ``delivered`` is left out. Sorted soonest deadline first, then call id, then stage.
@@ -92,27 +127,28 @@ def due_warnings(
     tights = check_thresholds(thresholds)
     now_utc = now.astimezone(UTC)
     found: list[DueWarning] = []
-    for call in calls:
-        zone = ZoneInfo(call.timezone)
-        for view in call.stage_views():
+    for call_id, title, programme, url, timezone, stages in facts:
+        zone = ZoneInfo(timezone)
+        for label, deadline_text, extended, anchor in stages:
+            deadline = datetime.fromisoformat(deadline_text)
             # Subtract in UTC: aware datetimes sharing a tzinfo subtract as wall times.
-            remaining = view.deadline.astimezone(UTC) - now_utc
+            remaining = deadline.astimezone(UTC) - now_utc
             if remaining <= timedelta(0):
                 continue
             crossed = [t for t in tights if remaining <= t]
             if not crossed:
                 continue
             warning = DueWarning(
-                call_id=call.id,
-                title=call.title,
-                programme=call.programme,
-                url=call.url,
-                stage=view.label,
-                deadline=view.deadline.astimezone(zone),
+                call_id=call_id,
+                title=title,
+                programme=programme,
+                url=url,
+                stage=label,
+                deadline=deadline.astimezone(zone),
                 threshold=min(crossed),
                 remaining=remaining,
-                extended=view.extended,
-                anchor=view.warn_key,
+                extended=extended,
+                anchor=None if anchor is None else (anchor[0], datetime.fromisoformat(anchor[1])),
             )
             if warning.key not in delivered:
                 found.append(warning)

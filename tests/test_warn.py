@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clusterctl.errors import UsageError
+from clusterctl.history import Extension, Kind
 from clusterctl.model import Call, Stage
+from clusterctl.store import pickling
 from clusterctl.warn import (
     DEFAULT_THRESHOLDS,
     DueWarning,
     digest_body,
     digest_subject,
+    due_from_facts,
     due_warnings,
     to_json,
+    warn_facts,
 )
 
 BRU = ZoneInfo("Europe/Brussels")
@@ -344,3 +349,62 @@ def test_digest_body_names_the_files_it_could_not_read() -> None:
     ]
     assert digest_body(warnings, now, []) == digest_body(warnings, now)
     assert "Could not read" not in digest_body(warnings, now)
+
+
+# --- the facts the store remembers per file -----------------------------------------------------
+
+
+def _history_calls() -> list[Call]:
+    """Calls whose warnings depend on their history: extended (the 'extended' flag and a new
+    deadline), corrected later (the key keeps the deadline as first typed), two stages, a zone
+    other than the display's and a deadline with seconds."""
+    recorded = datetime(2018, 1, 1, tzinfo=UTC)
+    extended = Call(
+        id="EXT-1",
+        title="Extended",
+        timezone="Europe/Brussels",
+        stages=(Stage("", DEADLINE),),
+        extensions=(Extension(stage="", from_=DEADLINE, to=DEADLINE + 2 * D, recorded=recorded),),
+    )
+    corrected = Call(
+        id="COR-1",
+        title="Corrected",
+        timezone="America/New_York",
+        stages=(Stage("Stage 1", DEADLINE - 3 * D), Stage("Stage 2", DEADLINE + 20 * D)),
+        extensions=(
+            Extension(
+                stage="Stage 1",
+                from_=DEADLINE - 3 * D,
+                to=DEADLINE - 2 * D,
+                recorded=recorded,
+                kind=Kind.CORRECTION,
+                corrects="deadline",
+            ),
+        ),
+    )
+    seconds = make_call("SEC-1", DEADLINE.replace(second=30, microsecond=250))
+    return [extended, corrected, seconds, make_call()]
+
+
+def test_facts_are_plain_values_that_give_the_same_warnings() -> None:
+    calls = _history_calls()
+    now = DEADLINE - 10 * D
+    facts = [warn_facts(c) for c in calls]
+    # Plain values only: what the store's derived file can hold (it refuses every class).
+    remembered = pickling.PlainUnpickler(io.BytesIO(pickling.dumps_without_memo(facts))).load()
+    assert remembered == facts
+    due = due_from_facts(remembered, DEFAULT_THRESHOLDS, now, set())
+    assert {w.call_id for w in due} == {"EXT-1", "COR-1", "SEC-1", "COS-CLUSTPARTNS-2017-3-02"}
+    assert due == due_warnings(calls, DEFAULT_THRESHOLDS, now, set())
+    by_id = {(w.call_id, w.stage): w for w in due}
+    assert by_id["EXT-1", ""].extended and by_id["EXT-1", ""].deadline == DEADLINE + 2 * D
+    assert by_id["SEC-1", ""].deadline == DEADLINE.replace(second=30, microsecond=250)
+    corrected = by_id["COR-1", "Stage 1"]
+    assert str(corrected.deadline.tzinfo) == "America/New_York"
+    # The corrected stage is keyed by the model's anchor, not by its deadline: through the
+    # facts too, or a warning delivered before the correction would be sent again.
+    label, anchor = calls[1].stage_views()[0].warn_key or ("", DEADLINE)
+    assert anchor != corrected.deadline
+    assert corrected.anchor == (label, anchor)
+    anchor_utc = anchor.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert corrected.key == f"COR-1|Stage 1|{anchor_utc}|{14 * 86400}"

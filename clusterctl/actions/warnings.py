@@ -93,22 +93,24 @@ def warn_calls(
                 + (f": {shown}" if kept else ""),
                 err=True,
             )
-        calls = store.get_many(candidates, unreadable=unreadable)
-        due = warn.due_warnings(calls, limits, now, ledger.sent)
+        # Each call's facts are remembered while its file is unchanged: at 100,000 calls,
+        # parsing the ~11,000 due within 30 days took 1.5 s of a 1.9 s run.
+        facts = store.derive(candidates, warn.FACTS_KIND, warn.warn_facts, unreadable=unreadable)
+        due = warn.due_from_facts(facts, limits, now, ledger.sent)
         changes = _changes(store, ledger, "", current, followed_ids)
         _print_warnings(due, changes, now, zone, fmt, app_ctx)
         if (due or changes) and recipients:
             render.echo(f"dry run: would e-mail {_count(due)} to {', '.join(recipients)}", err=True)
         for chat in chats:
-            if chat_due := warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent)):
+            if chat_due := warn.due_from_facts(facts, limits, now, _sent_to(chat, ledger.sent)):
                 render.echo(f"dry run: would notify {chat.shown}: {_count(chat_due)}", err=True)
         report_unreadable(unreadable)
         return
     with store.warning_ledger() as ledger:
-        calls = store.get_many(candidates, unreadable=unreadable)
+        facts = store.derive(candidates, warn.FACTS_KIND, warn.warn_facts, unreadable=unreadable)
         unread = [str(u) for u in unreadable]  # named in every digest, for whoever gets it
         failures: list[ClusterctlError] = []
-        due = warn.due_warnings(calls, limits, now, ledger.sent)
+        due = warn.due_from_facts(facts, limits, now, ledger.sent)
         changes = _changes(store, ledger, "", current, followed_ids)
         if not due and not changes:
             pass  # silent, and nothing to remember: the first digest sets what later ones compare
@@ -137,7 +139,7 @@ def warn_calls(
             except DeliveryError as exc:
                 failures.append(exc)
         for chat in chats:
-            chat_due = warn.due_warnings(calls, limits, now, _sent_to(chat, ledger.sent))
+            chat_due = warn.due_from_facts(facts, limits, now, _sent_to(chat, ledger.sent))
             chat_changes = _changes(store, ledger, chat.key, current, followed_ids)
             if not chat_due and not chat_changes:
                 continue

@@ -166,6 +166,23 @@ def test_an_extension_rearms_and_says_extended(cli: Cli, store: Path) -> None:
     assert warn(cli, "--at", "2027-04-07 12:00").stdout == ""
 
 
+def test_warn_sees_a_hand_edit_made_after_it_remembered_a_call(cli: Cli, store: Path) -> None:
+    # The first run remembers each candidate's facts (Store.derive); the edit, within the same
+    # second and of the same size, must still be seen (by signature, else by digest).
+    first = warn(cli, "--dry-run", "--at", "2027-04-07 12:00")
+    assert "ALPHA-1  Alpha call  deadline 2027-04-08 17:00 CEST" in first.stdout
+    assert any(
+        name.startswith("warn-facts-") for name in os.listdir(os.environ["CLUSTERCTL_CACHE_DIR"])
+    )
+    path = store / "calls" / "ALPHA-1.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "2027-04-08 17:00:00+02:00" in text
+    path.write_text(text.replace("2027-04-08 17:00:00+02:00", "2027-04-09 17:00:00+02:00"))
+    second = warn(cli, "--dry-run", "--at", "2027-04-07 12:00")
+    assert "ALPHA-1  Alpha call  deadline 2027-04-09 17:00 CEST" in second.stdout
+    assert "2027-04-08" not in second.stdout
+
+
 # --- thresholds ---------------------------------------------------------------------------------
 
 
