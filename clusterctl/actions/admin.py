@@ -16,13 +16,12 @@ def check_store(app_ctx: AppContext) -> str:
     store = app_ctx.store()
     if not store.exists():  # a mistyped path must not pass as a healthy store
         raise StoreError(f"{store.root}: no clusterctl store there")
-    problems = store.check()
+    problems, count = store.survey()
     if problems:
         for problem in problems:
             echo(f"problem: {problem}", err=True)
         plural = "s" if len(problems) != 1 else ""
         raise ClusterctlError(f"{len(problems)} problem{plural} in {store.root}")
-    count = len(store.summaries())
     return f"ok: {count} call{'s' if count != 1 else ''} in {store.root}, no problems"
 
 

@@ -46,7 +46,7 @@ from clusterctl.store.journal import commit_files, recover, settle
 from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, call_name, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
-from clusterctl.store.maintenance import check_store, check_tag, migrate_store
+from clusterctl.store.maintenance import check_tag, migrate_store, survey_store
 from clusterctl.store.schema import (
     MIGRATIONS,
     check_root,
@@ -429,10 +429,14 @@ class Store:
 
     def check(self) -> list[str]:
         """Every problem in the store, as one-line messages; empty when the store is sound."""
+        return self.survey()[0]
+
+    def survey(self) -> tuple[list[str], int]:
+        """``check``'s problems, and how many calls the store holds."""
         remembered = DerivedFile(
             CacheFile.of(self._real_root(), self.cache_dir), "check", check_tag()
         )
-        return check_store(self.layout, self.lock_timeout, remembered, self.clock)
+        return survey_store(self.layout, self.lock_timeout, remembered, self.clock)
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, str | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""

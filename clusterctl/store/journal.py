@@ -52,7 +52,7 @@ def commit_files(
     try:
         if count:
             # Before the first temporary file: a writer killed from here on leaves the
-            # marker, and the next change sweeps. Not fsynced; see maintenance.check_store.
+            # marker, and the next change sweeps. Not fsynced; see maintenance.survey_store.
             where = layout.writing_marker
             arm_sweep(layout)
         for done, (path, data) in enumerate(contents, start=1):

@@ -60,34 +60,36 @@ def check_tag() -> str:
     return f"{CHECK_RULES} {__version__} {zones}"
 
 
-def check_store(
+def survey_store(
     layout: Layout,
     timeout: float,
     remembered: DerivedFile,
     clock: Callable[[], int] = time.time_ns,
-) -> list[str]:
-    """Every problem in the store, as one-line messages; empty when the store is sound.
+) -> tuple[list[str], int]:
+    """Every problem in the store, as one-line messages (none when it is sound), and how many
+    calls (distinct ids) its files hold: ``check`` says that count without a second look at
+    every file (0.4 s at 100,000 calls).
 
     What check finds in a call file on its own is kept in ``remembered`` and reused while the
     file provably holds the same bytes (``derived.derive_from_bytes``): at 100,000 calls parsing
     every file took 12 s. Problems between files (the same id twice) are found on every run.
     """
     if not exists(layout.root):
-        return []
+        return [], 0
     try:
         if not store_exists(layout):  # a directory without a marker or calls/ holds no store yet
-            return []
+            return [], 0
         require_schema(layout)
         settle(layout, timeout)
     except StoreError as exc:
-        return [str(exc)]
+        return [str(exc)], 0
     problems: list[str] = []
     try:
         listing = sorted(os.listdir(layout.calls_dir))
     except FileNotFoundError:
         listing = []
     except OSError as exc:
-        return [f"{layout.calls_dir}: cannot list: {describe_os_error(exc)}"]
+        return [f"{layout.calls_dir}: cannot list: {describe_os_error(exc)}"], 0
     calls = [n for n in listing if n.endswith(SUFFIX) and not TEMP_NAME.fullmatch(n)]
     found = dict(
         derive_from_bytes(layout.calls_dir, calls, remembered, _file_problems, lambda: calls, clock)
@@ -132,7 +134,7 @@ def check_store(
             )
         folded.setdefault(key, call_id)
         problems.extend(f"{path}: {p}" for p in own)
-    return problems
+    return problems, len(seen)
 
 
 def _file_problems(raw: bytes, path: str) -> tuple[str | None, str, tuple[str, ...]]:

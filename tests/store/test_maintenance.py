@@ -293,3 +293,16 @@ def test_check_works_with_a_cache_directory_it_cannot_write(
     assert Store(root, cache_dir=blocked).check() == []
     (root / "calls" / "CALL-1.toml").write_text("id = ")
     assert Store(root, cache_dir=blocked).check() != []
+
+
+def test_survey_counts_the_calls_as_a_listing_does(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    store = Store(root)
+    for n in range(5):
+        store.add(make_call(f"CALL-{n}", title=f"Call {n}"))
+    assert store.survey() == ([], 5) == (store.check(), len(Store(root).summaries()))
+    (root / "calls" / "CALL-0.toml").unlink()
+    assert Store(root).survey() == ([], 4)
+    (root / "calls" / "CALL-1.toml").write_text("not = [toml")
+    problems, _ = Store(root).survey()
+    assert len(problems) == 1 and "CALL-1.toml" in problems[0]
