@@ -78,7 +78,8 @@ def warn_calls(
     # out, then each such file is reported and the run exits 9 (report_unreadable).
     unreadable: list[Unreadable] = []
     live = store.summaries(open_at=now_ts, unreadable=unreadable)
-    kept = query.select(live, followed, now_ts)
+    # Not sorted (query.select): the warnings are, and sorting 100,000 summaries took 0.1 s.
+    kept = [s for s in live if followed.matches(s, now_ts)]
     candidates = warn.candidate_ids(kept, limits, now)
     # A digest remembers every live call, and reports changes among the followed ones: a
     # call the filters start to follow later is not news.
@@ -87,7 +88,8 @@ def warn_calls(
     if dry_run:
         ledger = store.read_ledger()
         if followed != ALL_LIVE:
-            shown = ", ".join(s.id for s in kept[:20]) + (", ..." if len(kept) > 20 else "")
+            first = query.select(kept, followed, now_ts)[:20]
+            shown = ", ".join(s.id for s in first) + (", ..." if len(kept) > 20 else "")
             render.echo(
                 f"dry run: the filters keep {len(kept)} of {len(live)} calls"
                 + (f": {shown}" if kept else ""),
