@@ -2,12 +2,21 @@
 """What one file per call costs this machine before clusterctl does any work of its own.
 
     python benchmarks/floor.py --files 100000 --dir /tmp [--size 550] [--runs 3]
+        [--store STORE] [--json CALLS.json]
 
 Creates ``--files`` files of ``--size`` bytes in a fresh directory under ``--dir`` (what any
 import of that many calls must do, in the least work: no temporary names, no renames, no
-sync), then looks at each by name (``os.stat``, what validating the summary cache costs a
-listing) and reads each (what re-reading them costs). Prints seconds per step, the median of
-``--runs`` rounds with min-max; each round works in its own directory, removed afterwards.
+sync), then the same number again each under a temporary name renamed into place (the least
+an import that never leaves a half-written call file can do; still no sync), then looks at
+each by name (``os.stat``, what validating the summary cache costs a listing) and reads each
+(what re-reading them costs). Prints seconds per step, the median of ``--runs`` rounds with
+min-max; each round works in its own directory, removed afterwards.
+
+``--store`` also reads every call file of a real store and parses it with tomli, the compiled
+TOML parser clusterctl uses: what any listing with no cache must do before validating a single
+call. ``--json`` times decoding a ``calls --format json`` file with the standard library's C
+decoder, what an import must do before writing a single call.
+
 The store keeps one plain TOML file per call on purpose (hand-editable, merge-clean), so these
 are floors a one-file peer such as Taskwarrior does not pay.
 """
@@ -15,6 +24,7 @@ are floors a one-file peer such as Taskwarrior does not pay.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -23,18 +33,29 @@ import time
 from collections.abc import Sequence
 
 
+def _create(directory: str, name: str, data: bytes) -> None:
+    fd = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.write(fd, data)
+    os.close(fd)
+
+
 def one_round(base: str, files: int, size: int) -> dict[str, float]:
-    """Seconds to create, stat and read ``files`` files of ``size`` bytes in a new directory."""
+    """Seconds to create (plainly, then by rename), stat and read ``files`` files of ``size``
+    bytes in new directories."""
     directory = tempfile.mkdtemp(prefix="clusterctl-floor-", dir=base)
+    renamed = tempfile.mkdtemp(prefix="clusterctl-floor-", dir=base)
     names = [f"CALL-{n:06d}.toml" for n in range(files)]
     data = b"x" * size
     try:
         start = time.perf_counter()
         for name in names:
-            fd = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            os.write(fd, data)
-            os.close(fd)
+            _create(directory, name, data)
         created = time.perf_counter()
+        for name in names:
+            temp = f".{name}.tmp"
+            _create(renamed, temp, data)
+            os.rename(os.path.join(renamed, temp), os.path.join(renamed, name))
+        by_rename = time.perf_counter()
         dir_fd = os.open(directory, os.O_RDONLY)
         try:
             for name in names:
@@ -48,7 +69,38 @@ def one_round(base: str, files: int, size: int) -> dict[str, float]:
         read = time.perf_counter()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    return {"create": created - start, "stat": statted - created, "read": read - statted}
+        shutil.rmtree(renamed, ignore_errors=True)
+    return {
+        "create": created - start,
+        "rename": by_rename - created,
+        "stat": statted - by_rename,
+        "read": read - statted,
+    }
+
+
+def parse_round(store: str) -> dict[str, float]:
+    """Seconds to read every call file of ``store`` and to parse them all with tomli."""
+    import tomli
+
+    calls = os.path.join(store, "calls")
+    start = time.perf_counter()
+    texts = []
+    for name in os.listdir(calls):
+        if name.endswith(".toml"):
+            with open(os.path.join(calls, name), "rb") as handle:
+                texts.append(handle.read().decode("utf-8"))
+    read = time.perf_counter()
+    for text in texts:
+        tomli.loads(text)
+    return {"store read": read - start, "store parse": time.perf_counter() - read}
+
+
+def json_round(path: str) -> dict[str, float]:
+    """Seconds to read and decode a JSON file with the standard library."""
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        json.loads(handle.read())
+    return {"json decode": time.perf_counter() - start}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,14 +109,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", default=tempfile.gettempdir(), help="where to make them")
     parser.add_argument("--size", type=int, default=550, help="bytes per file (the data's mean)")
     parser.add_argument("--runs", type=int, default=3, help="rounds")
+    parser.add_argument("--store", help="a store whose call files to read and parse")
+    parser.add_argument("--json", help="a calls --format json file to decode")
     args = parser.parse_args(argv)
-    rounds = [one_round(args.dir, args.files, args.size) for _ in range(args.runs)]
+    rounds = []
+    for _ in range(args.runs):
+        found = one_round(args.dir, args.files, args.size)
+        if args.store:
+            found.update(parse_round(args.store))
+        if args.json:
+            found.update(json_round(args.json))
+        rounds.append(found)
     print(f"{args.files:,} files of {args.size} bytes in {args.dir}, {args.runs} rounds:")
-    for step in ("create", "stat", "read"):
+    for step in rounds[0]:
         values = [r[step] for r in rounds]
-        print(
-            f"  {step:6} {statistics.median(values):7.2f} s ({min(values):.2f}-{max(values):.2f})"
-        )
+        low, high = min(values), max(values)
+        print(f"  {step:11} {statistics.median(values):7.2f} s ({low:.2f}-{high:.2f})")
     return 0
 
 

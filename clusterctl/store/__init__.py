@@ -10,7 +10,8 @@ The one place that knows the files. Each concern has a module of its own:
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
     derived      other values derived from call files (a call's JSON, what check finds in
-                 it), remembered per file
+                 it, what warn needs of it), remembered per file
+    pickling     what the cache and derived files are pickled with (loaded only to use them)
     idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate
