@@ -78,8 +78,9 @@ def candidate_ids(
     return [s.id for s in summaries if any(now_ts < d <= horizon for _, d, _ in s.stages)]
 
 
-#: Bump when ``warn_facts`` changes what it gives: the remembered facts of another version are
-#: never used (``Store.derive`` keys them by this name).
+#: Bump when ``warn_facts`` changes what it gives: the remembered facts of another kind are
+#: never used (``Store.derive`` keys them by this name, and by the program's version and the
+#: time zone data, ``store/zonetag.py``).
 FACTS_KIND = "warn-facts-1"
 
 

@@ -12,6 +12,7 @@ The one place that knows the files. Each concern has a module of its own:
     derived      other values derived from call files (a call's JSON, what check finds in
                  it, what warn needs of it), remembered per file
     pickling     what the cache and derived files are pickled with (loaded only to use them)
+    zonetag      the program version and zone data that everything remembered depends on
     idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
     maintenance  check and migrate
@@ -57,6 +58,7 @@ from clusterctl.store.schema import (
     store_exists,
 )
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
+from clusterctl.store.zonetag import zone_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -201,7 +203,7 @@ class Store:
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
         names = [call_name(i) for i in ids]
-        file = DerivedFile(CacheFile.of(self._real_root(), self.cache_dir), kind)
+        file = DerivedFile(CacheFile.of(self._real_root(), self.cache_dir), kind, zone_tag())
         found: list[Unreadable] = []
         values = derive(
             self.calls_dir, names, file, make, found, self.layout.call_names, self.clock

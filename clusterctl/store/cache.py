@@ -37,6 +37,7 @@ from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
+from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
 #: A cached entry whose file changed this close to the cache's stamp is racy, checked by content:
@@ -251,6 +252,7 @@ class CacheFile:
                 isinstance(data, dict)
                 and data.get("format") == CACHE_FORMAT
                 and data.get("root") == self.root
+                and data.get("zones") == zone_tag()  # deadlines as this zone data reads them
             ):
                 return _SummaryCache(**data["fields"])
         except Exception:  # a missing, torn or foreign cache is simply rebuilt
@@ -259,11 +261,8 @@ class CacheFile:
 
     def save(self, cache: _SummaryCache) -> None:
         """Write the cache file."""
-        data = {
-            "format": CACHE_FORMAT,
-            "root": self.root,
-            "fields": cache.fields(),
-        }
+        data = {"format": CACHE_FORMAT, "root": self.root, "zones": zone_tag()}
+        data["fields"] = cache.fields()
         from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
 
         # The cache is only an accelerator: a read-only or full cache dir is not an error.

@@ -7,9 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from zoneinfo import TZPATH
 
-from clusterctl import __version__
 from clusterctl.errors import StoreError, UsageError, describe_os_error
 from clusterctl.fileread import exists
 from clusterctl.model import consistency_problems
@@ -27,6 +25,7 @@ from clusterctl.store.schema import (
     store_exists,
 )
 from clusterctl.store.tomlfile import parse_toml
+from clusterctl.store.zonetag import zone_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,25 +38,8 @@ CHECK_RULES = 1
 
 def check_tag() -> str:
     """What check's remembered results depend on besides the file (``store/derived.py``): the
-    rules, this program's version and the time zone data."""
-    zones = ""
-    for base in TZPATH:  # the system's zone data, which zoneinfo reads first
-        with contextlib.suppress(OSError):
-            # The directory changes when a package update replaces its files; tzdata.zi, where
-            # there is one, when its contents do.
-            top = os.stat(base)
-            zones = f"{top.st_mtime_ns}-{top.st_ctime_ns}"
-            with contextlib.suppress(OSError):
-                info = os.stat(os.path.join(base, "tzdata.zi"))
-                zones += f"-{info.st_mtime_ns}-{info.st_size}"
-            break
-    if not zones:
-        with contextlib.suppress(ImportError):
-            # Only without system zone data: the package zoneinfo then falls back on.
-            import tzdata  # type: ignore[import-untyped]
-
-            zones = str(tzdata.IANA_VERSION)
-    return f"{CHECK_RULES} {__version__} {zones}"
+    rules, this program's version and the time zone data (``zonetag``)."""
+    return f"{CHECK_RULES} {zone_tag()}"
 
 
 def survey_store(
