@@ -26,6 +26,8 @@ else:
         def __new__(mcls, name, bases, namespace):
             if namespace.get("_is_root"):
                 return super().__new__(mcls, name, bases, namespace)
+            if bases != (NamedTuple,):  # as typing: a mixin would be dropped without a word
+                raise TypeError(f"{name}: can only inherit from NamedTuple")
             fields = tuple(namespace.get("__annotations__", {}))
             defaults = [namespace[f] for f in fields if f in namespace]
             if any(f in namespace for f in fields[: len(fields) - len(defaults)]):

@@ -88,3 +88,11 @@ def test_importing_records_does_not_import_typing() -> None:
     code = "import sys, clusterctl.records; print('typing' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_another_base_is_refused_not_dropped() -> None:
+    class Mixin:
+        pass
+
+    with pytest.raises(TypeError, match="only inherit from NamedTuple"):
+        type("Bad", (NamedTuple, Mixin), {"__module__": __name__, "__annotations__": {"a": "int"}})
