@@ -149,7 +149,10 @@ def config_path(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     value = env.get(CONFIG_ENV)
     if value:
-        return expand_user(value)
+        try:
+            return expand_user(value)
+        except RuntimeError:  # '~someone' with no such user
+            raise UsageError(f"${CONFIG_ENV} {value!r}: no home directory for its '~'") from None
     return os.path.join(user_dir("config"), "config.toml")
 
 
@@ -481,7 +484,12 @@ def _build(path: str, data: dict) -> Config:
     store_path = None
     if isinstance(store, str):
         # Relative to the file, not the working directory, so cron jobs see the same store.
-        store_path = path_text(os.path.join(os.path.dirname(path), expand_user(store)))
+        try:
+            store_path = path_text(os.path.join(os.path.dirname(path), expand_user(store)))
+        except RuntimeError:  # '~someone' with no such user
+            raise ConfigError(
+                f"config file {path}: store {store!r}: no home directory for its '~'"
+            ) from None
     return Config(
         path=path,
         exists=True,

@@ -154,6 +154,44 @@ def test_default_store_is_the_per_user_data_directory(tmp_path: Path) -> None:
     }
 
 
+def test_a_new_store_in_the_current_directory_works_the_first_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # '--store .': the marker is a name alone, whose directory os.path.dirname gives as ''.
+    monkeypatch.chdir(tmp_path)
+    ok(run("--store", ".", "add", "X-1", "--title", "T", "--deadline", "2030-01-01"))
+    assert (tmp_path / "clusterctl.toml").is_file() and (tmp_path / "calls" / "X-1.toml").is_file()
+    assert ok(run("--store", ".", "check")) == "ok: 1 call in ., no problems\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "error: store '~nouser-clusterctl/s': no home directory for its '~'"),
+        (
+            {"CLUSTERCTL_STORE": "~nouser-clusterctl/s"},
+            "error: store '~nouser-clusterctl/s': no home directory for its '~'",
+        ),
+        (
+            {"CLUSTERCTL_CONFIG": "~nouser-clusterctl/c.toml"},
+            "error: $CLUSTERCTL_CONFIG '~nouser-clusterctl/c.toml': no home directory for its '~'",
+        ),
+    ],
+)
+def test_a_tilde_of_no_user_is_a_one_line_error(env: dict[str, str], expected: str) -> None:
+    args = ("calls",) if env else ("--store", "~nouser-clusterctl/s", "calls")
+    assert error_line(run(*args, env=env), 2) == expected
+
+
+def test_a_config_store_with_a_tilde_of_no_user_is_a_one_line_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('store = "~nouser-clusterctl/s"\n')
+    result = run("calls", env={"CLUSTERCTL_CONFIG": str(config)})
+    assert error_line(result, 8) == (
+        f"error: config file {config}: store '~nouser-clusterctl/s': no home directory for its '~'"
+    )
+
+
 def test_show_on_a_copy_of_data(seeded: Path) -> None:
     out = ok(run("--store", str(seeded), "show", SEED_EOI, "--at", NOW))
     assert out.splitlines()[5:9] == [

@@ -62,7 +62,12 @@ class AppContext:
     def store_path(self) -> tuple[str, str]:
         """Where the store is and which rule chose it."""
         if self.store_option is not None:
-            return expand_user(self.store_option), "--store / CLUSTERCTL_STORE"
+            try:
+                return expand_user(self.store_option), "--store / CLUSTERCTL_STORE"
+            except RuntimeError:  # '~someone' with no such user: pathlib's error, not a crash
+                raise UsageError(
+                    f"store {os.fspath(self.store_option)!r}: no home directory for its '~'"
+                ) from None
         if self.config.store is not None:
             return self.config.store, f"config file {self.config.path}"
         return os.path.join(user_dir("data"), "store"), "default"

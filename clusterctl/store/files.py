@@ -30,8 +30,9 @@ def _new_file_mode() -> int:
 
 
 def fsync_dir(path: StrPath) -> None:
-    """Make the entries of the directory ``path`` durable (after a rename or a removal)."""
-    fd = os.open(path, os.O_RDONLY)
+    """Make the entries of the directory ``path`` durable (after a rename or a removal); ''
+    is the current directory (what os.path.dirname gives for a name alone: a store at '.')."""
+    fd = os.open(path or ".", os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
