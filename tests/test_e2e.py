@@ -162,6 +162,14 @@ def test_a_new_store_in_the_current_directory_works_the_first_time(
     ok(run("--store", ".", "add", "X-1", "--title", "T", "--deadline", "2030-01-01"))
     assert (tmp_path / "clusterctl.toml").is_file() and (tmp_path / "calls" / "X-1.toml").is_file()
     assert ok(run("--store", ".", "check")) == "ok: 1 call in ., no problems\n"
+    # A change to several files goes through the journal, whose entries are relative to '.'.
+    calls = json.loads(ok(run("--store", ".", "calls", "--all", "-f", "json")))
+    calls.append({**calls[0], "id": "X-2"})
+    (tmp_path.parent / "two.json").write_text(json.dumps(calls))
+    ok(run("--store", ".", "import", str(tmp_path.parent / "two.json"), "--replace"))
+    assert sorted(p.name for p in (tmp_path / "calls").iterdir()) == ["X-1.toml", "X-2.toml"]
+    assert not (tmp_path / ".state" / "commit.json").exists()
+    assert ok(run("--store", ".", "check")) == "ok: 2 calls in ., no problems\n"
 
 
 @pytest.mark.parametrize(

@@ -472,7 +472,7 @@ class Transaction:
         if call_id in self._deletes:
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
         try:
-            return read_call(self._layout.call_file(call_id))
+            return read_call(self._layout.call_path(call_id))
         except FileNotFoundError:
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
 
@@ -541,9 +541,9 @@ class Transaction:
             ensure_store(layout, create=True)  # the first change creates the store
         commit_files(
             layout,
-            ((layout.call_file(i), self._data[i]) for i in ids),
+            ((layout.call_path(i), self._data[i]) for i in ids),
             len(ids),
-            (layout.call_file(i) for i in sorted(self._deletes)),
+            (layout.call_path(i) for i in sorted(self._deletes)),
             self.progress,
             signatures,
         )
@@ -563,7 +563,7 @@ class Transaction:
                     f"ids {other!r} and {call_id!r} differ only in case; nothing was written"
                 )
         # Only a new file can make a twin (a change to an existing call lists nothing).
-        new = [i for i in ids if not os.path.lexists(self._layout.call_file(i))]
+        new = [i for i in ids if not os.path.lexists(self._layout.call_path(i))]
         twins = self._case_twins(new) if self._case_twins is not None and new else {}
         for call_id in new:
             if call_id in twins:

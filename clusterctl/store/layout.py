@@ -90,12 +90,7 @@ class Layout:
 
     def call_path(self, call_id: str) -> str:
         """The file of ``call_id`` (validated first: an id is never used as a path unchecked)."""
-        return os.path.join(self.calls_dir, call_name(call_id))
-
-    def call_file(self, call_id: str) -> str:
-        """``call_path`` in one join (an import builds 300,000 of them); in a store named '.' it
-        reads './calls/<ID>.toml', as the journal's entries and a change's messages always did."""
-        return os.path.join(self.root, CALLS_DIR, call_name(call_id))
+        return self.under(os.path.join(CALLS_DIR, call_name(call_id)))
 
     def call_names(self) -> list[str]:
         """The names of the call files in calls/ (none if there is no calls/)."""
