@@ -15,6 +15,7 @@ The one place that knows the files. Each concern has a module of its own:
     zonetag      the program version and zone data that everything remembered depends on
     idindex      the names in calls/ as the last listing found them (ids that differ in case)
     ledger       the ledger of delivered warnings
+    transaction  changes staged under the lock and written as one
     maintenance  check and migrate
 """
 
@@ -24,7 +25,6 @@ import contextlib
 import errno
 import os
 import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -34,8 +34,6 @@ from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.cache import (
     CacheFile,
-    Written,
-    content_digest,
     record_writes,
     scan,
     store_key,
@@ -44,8 +42,8 @@ from clusterctl.store.derived import DerivedFile, derive
 from clusterctl.store.files import atomic_write
 from clusterctl.store.history import append_history, read_history
 from clusterctl.store.idindex import IdIndex, case_twins, signature
-from clusterctl.store.journal import commit_files, recover, settle
-from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, call_name, id_of
+from clusterctl.store.journal import recover, settle
+from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, call_name, id_of
 from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
 from clusterctl.store.maintenance import check_tag, migrate_store, survey_store
@@ -57,7 +55,13 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
+from clusterctl.store.tomlfile import (
+    TomlFileError,
+    Unreadable,
+    call_bytes,
+    read_call,
+)
+from clusterctl.store.transaction import Transaction
 from clusterctl.store.zonetag import zone_tag
 
 TYPE_CHECKING = False
@@ -447,130 +451,6 @@ class Store:
         if result[2] is not None:
             self._summaries_by = {}
         return result
-
-
-class Transaction:
-    """Changes staged under the store's lock; written together when the block ends cleanly."""
-
-    def __init__(
-        self, layout: Layout, case_twins: Callable[[list[str]], dict[str, str]] | None = None
-    ) -> None:
-        self._layout = layout
-        self._case_twins = case_twins
-        #: Called as progress(done, total) while a commit writes files (for a progress display).
-        self.progress: Callable[[int, int], None] | None = None
-        self._puts: dict[str, Call] = {}
-        self._data: dict[str, bytes] = {}  # the file content of each call in _puts
-        self._deletes: set[str] = set()
-        self._digests: dict[str, bytes] = {}  # of each file written, once committed
-        self._signatures: dict[str, bytes] = {}  # of each file written, once in place
-
-    def get(self, call_id: str) -> Call:
-        """The call as it is now (staged changes included); NotFoundError if absent."""
-        if call_id in self._puts:
-            return self._puts[call_id]
-        if call_id in self._deletes:
-            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
-        try:
-            return read_call(self._layout.call_path(call_id))
-        except FileNotFoundError:
-            raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
-
-    def find(self, call_id: str) -> Call | None:
-        """The call, or None if it does not exist."""
-        try:
-            return self.get(call_id)
-        except NotFoundError:
-            return None
-
-    def put(self, call: Call) -> None:
-        """Stage writing ``call`` (created or replaced).
-
-        Encoded now, so that a call beyond the limits (``call_bytes``) is refused before the
-        transaction writes anything.
-        """
-        validate_id(call.id)
-        self._data[call.id] = call_bytes(call)
-        self._deletes.discard(call.id)
-        self._puts[call.id] = call
-
-    def delete(self, call_id: str) -> None:
-        """Stage removing ``call_id``."""
-        self._puts.pop(call_id, None)
-        self._data.pop(call_id, None)
-        self._deletes.add(call_id)
-
-    def changed(self) -> bool:
-        """True when the transaction writes or removes any file."""
-        return bool(self._puts or self._deletes)
-
-    def written_ids(self) -> list[str]:
-        """The ids of the calls the transaction writes."""
-        return list(self._puts)
-
-    def deleted_ids(self) -> list[str]:
-        """The ids of the calls the transaction removes."""
-        return list(self._deletes)
-
-    def take_written(self) -> dict[str, Written]:
-        """File name -> the summary, the digest of the bytes and the file's signature when it
-        took its place, of each call written (for the cache), once ``commit`` wrote them.
-
-        The transaction lets go of the calls as it goes (it is done with them): an import of
-        100,000 calls builds the cache in 40 MB less.
-        """
-        written = {}
-        puts = self._puts
-        # Each id was validated by put: f"{id}{SUFFIX}" is its file's name (Layout.call_path).
-        for call_id in list(puts):
-            summary = puts.pop(call_id).summary()
-            written[f"{call_id}{SUFFIX}"] = (
-                summary,
-                self._digests[call_id],
-                self._signatures[call_id],
-            )
-        return written
-
-    def commit(self) -> None:
-        """Write the staged changes as one change (``Store.transaction`` does, on success)."""
-        layout = self._layout
-        ids = sorted(self._puts)
-        signatures = array("q")
-        self._refuse_case_twins(ids)
-        if self._puts:
-            ensure_store(layout, create=True)  # the first change creates the store
-        commit_files(
-            layout,
-            ((layout.call_path(i), self._data[i]) for i in ids),
-            len(ids),
-            (layout.call_path(i) for i in sorted(self._deletes)),
-            self.progress,
-            signatures,
-        )
-        self._signatures = {i: signatures[4 * k : 4 * k + 4].tobytes() for k, i in enumerate(ids)}
-        # Only the digests are kept for the cache: at 100,000 calls the bytes are 60 MB.
-        self._digests = {i: content_digest(data) for i, data in self._data.items()}
-        self._data.clear()
-
-    def _refuse_case_twins(self, ids: list[str]) -> None:
-        """ConflictError if an id to write equals another one or an existing one but for case:
-        on a case-insensitive file system they are one file, and in people's heads one call."""
-        seen: dict[str, str] = {}
-        for call_id in ids:
-            other = seen.setdefault(call_id.lower(), call_id)
-            if other != call_id:
-                raise ConflictError(
-                    f"ids {other!r} and {call_id!r} differ only in case; nothing was written"
-                )
-        # Only a new file can make a twin (a change to an existing call lists nothing).
-        new = [i for i in ids if not os.path.lexists(self._layout.call_path(i))]
-        twins = self._case_twins(new) if self._case_twins is not None and new else {}
-        for call_id in new:
-            if call_id in twins:
-                raise ConflictError(
-                    f"a call with id {twins[call_id]!r} already exists; {call_id!r} differs "
-                    "from it only in case"
-                )
 
 
 #: How many files a write must write to update the summary cache itself (an import, a sync):

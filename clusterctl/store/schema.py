@@ -84,25 +84,48 @@ def require_schema(layout: Layout) -> None:
         )
 
 
-def ensure_store(layout: Layout, *, create: bool) -> None:
-    """Under the lock: insist on a schema this program knows; ``create`` a fresh store."""
+def ensure_store(layout: Layout, *, create: bool) -> list[str]:
+    """Under the lock: insist on a schema this program knows; ``create`` a fresh store.
+
+    Return what was created (for ``undo_create``): nothing unless the store is new.
+    """
     marker = layout.marker
     if exists(marker) or is_symlink(marker) or exists(layout.calls_dir):
         require_schema(layout)  # never adopts a calls/ directory whose marker is missing
         fresh = False
     else:
         fresh = True
+    created: list[str] = []
     if not create:
-        return
+        return created
     try:
         if fresh:
             # The marker first: a reader that sees calls/ can then always read its schema.
             atomic_write(marker, f"schema_version = {SCHEMA_VERSION}\n".encode())
+            created.append(marker)
             gitignore = layout.under(".gitignore")
             if not exists(gitignore):
                 atomic_write(gitignore, GITIGNORE.encode())
+                created.append(gitignore)
         make_dir(layout.calls_dir)
+        if fresh:
+            created.append(layout.calls_dir)
     except OSError as exc:
+        undo_create(created)
         raise StoreError(
             f"{layout.root}: cannot create the store: {describe_os_error(exc)}"
         ) from None
+    return created
+
+
+def undo_create(created: list[str]) -> None:
+    """Under the lock: remove what ``ensure_store`` created for a first change that then failed,
+    so that it leaves no store behind; calls/ last, and only while it is empty."""
+    for path in reversed(created):
+        try:
+            if is_dir(path):
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+        except OSError:
+            return  # calls/ holds files after all: keep the store they belong to

@@ -254,9 +254,16 @@ def call_bytes(call: Call) -> bytes:
     UsageError if the call is beyond the limits (clusterctl/limits.py) or its file would be
     larger than a read accepts: nothing is ever written that could not be read back.
     """
+    return checked_call_bytes(check_limits(call))
+
+
+def checked_call_bytes(call: Call) -> bytes:
+    """``call_bytes`` of a call already within the limits (``model.check_limits``): only the
+    file's size is checked. For a store's transaction, which checks the limits when a call is
+    staged and encodes it when it writes."""
     from clusterctl.codec import call_to_record  # see read_call
 
-    data = dump_toml(call_to_record(check_limits(call)))
+    data = dump_toml(call_to_record(call))
     if len(data) > MAX_CALL_FILE_BYTES:
         raise UsageError(
             f"call {call.id}: too large to store ({len(data)} bytes; at most "

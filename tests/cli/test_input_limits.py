@@ -157,6 +157,21 @@ def test_a_call_whose_file_would_be_too_large_is_refused_before_writing(
     ok(cli("calls", "--all"))
 
 
+def test_a_first_import_refused_for_a_file_too_large_leaves_no_store(
+    cli: Cli, store_dir: Path, tmp_path: Path
+) -> None:
+    # Calls are encoded as they are written: the refusal comes after the store was created.
+    tags = [f"{n:04d}" + "t" * 996 for n in range(1100)]
+    source = tmp_path / "tags.json"
+    source.write_text(json.dumps([_record("A-1"), _record(tags=tags)]))
+    message = failed(cli("import", str(source)), 2)
+    assert message.startswith("error: call BIG-1: too large to store (")
+    assert not (store_dir / "calls").exists()
+    assert not (store_dir / "clusterctl.toml").exists()
+    assert not (store_dir / ".gitignore").exists()
+    assert ok(cli("calls", "--all")).startswith("No calls yet in ")
+
+
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
