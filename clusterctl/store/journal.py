@@ -55,11 +55,17 @@ def commit_files(
             # marker, and the next change sweeps. Not fsynced; see maintenance.survey_store.
             where = layout.writing_marker
             arm_sweep(layout)
-        for done, (path, data) in enumerate(contents, start=1):
-            where = path
-            writes.append(write_temp(path, data))
-            if progress is not None and (done % 100 == 0 or done == count):
-                progress(done, count)
+        if count < THREADED_WRITES:
+            for done, (path, data) in enumerate(contents, start=1):
+                where = path
+                writes.append(write_temp(path, data))
+                if progress is not None and (done % 100 == 0 or done == count):
+                    progress(done, count)
+        else:
+            failed_at = _write_in_thread(contents, count, progress, writes)
+            if failed_at is not None:
+                where, error = failed_at
+                raise error
         removed = list(removals)
         if len(writes) + len(removed) <= 1:
             commit_writes(writes, removed, signatures)
@@ -93,6 +99,61 @@ def commit_files(
             f"{layout.journal}: the change was recorded but not fully applied "
             f"({describe_os_error(exc)}); the next clusterctl command completes it"
         ) from None
+
+
+#: From how many files on a thread writes the temporary files while this one encodes the next.
+THREADED_WRITES = 100
+
+
+def _write_in_thread(
+    contents: Iterable[tuple[StrPath, bytes]],
+    count: int,
+    progress: Callable[[int, int], None] | None,
+    writes: list[PendingWrite],
+) -> tuple[StrPath, BaseException] | None:
+    """Write a temporary file for each of ``contents`` on a thread of its own, appending each
+    to ``writes`` in order (and telling ``progress``); return the path whose write failed and
+    the error, else None. Errors of ``contents`` itself (a call too large) are raised here.
+
+    Creating a file on a disk is mostly the kernel's work, done without the GIL: on its own
+    thread it overlaps the encoding of the next calls (an import of 100,000 calls on this
+    project's VM, in pairs: 21.2, 22.1, 34.7, 26.4 s against 25.6, 23.5, 37.2, 32.5 s; in
+    memory, on tmpfs, no difference). The queue is not bounded: a bounded one made the threads
+    hand the GIL to each other at every file (33-35 s); what it holds at most is the bytes
+    that put used to keep (60 MB).
+    """
+    # Not at the top: 6 ms of imports that only a write of many files needs.
+    import queue
+    import threading
+
+    todo: queue.SimpleQueue[tuple[StrPath, bytes] | None] = queue.SimpleQueue()
+    failed: list[tuple[StrPath, BaseException]] = []
+
+    def writer() -> None:
+        done = 0
+        while (item := todo.get()) is not None:
+            if failed:  # only empty the queue
+                continue
+            try:
+                writes.append(write_temp(*item))
+            except BaseException as exc:  # handed to the caller's thread
+                failed.append((item[0], exc))
+                continue
+            done += 1
+            if progress is not None and (done % 100 == 0 or done == count):
+                progress(done, count)
+
+    thread = threading.Thread(target=writer, name="clusterctl-writer", daemon=True)
+    thread.start()
+    try:
+        for item in contents:
+            if failed:
+                break
+            todo.put(item)
+    finally:
+        todo.put(None)
+        thread.join()
+    return failed[0] if failed else None
 
 
 def _write_journal(layout: Layout, writes: list[PendingWrite], removals: list[StrPath]) -> None:

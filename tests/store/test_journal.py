@@ -226,6 +226,88 @@ def test_a_commit_reports_progress_while_writing_many_calls(tmp_path: Path) -> N
     assert len(store.ids()) == 250
 
 
+# --- many files: the temporary files are written on a thread of their own ----------------------
+
+
+def many_change(root: Path, count: int = journal.THREADED_WRITES + 50) -> None:
+    """Replace OLD-1 to OLD-3 and add ``count`` - 3 calls in one commit (the threaded path;
+    test_cache_racy's bulk writes show that the files' signatures keep their order)."""
+    with Store(root).transaction() as txn:
+        for n in (1, 2, 3):
+            txn.put(make_call(f"OLD-{n}", title=f"new {n}"))
+        for n in range(count - 3):
+            txn.put(make_call(f"MANY-{n:03d}"))
+
+
+def test_a_failed_write_of_many_files_names_the_file_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, before_view, _ = crash_store(tmp_path)
+    before = tree(root)
+    real_write_temp = journal.write_temp
+    done = 0
+
+    def full_disk(path: Path, data: bytes) -> object:
+        nonlocal done
+        done += 1
+        if done == 120:
+            raise OSError(28, "No space left on device")
+        return real_write_temp(path, data)
+
+    monkeypatch.setattr(journal, "write_temp", full_disk)
+    with pytest.raises(StoreError) as caught:
+        many_change(root)
+    assert str(caught.value) == (
+        f"{root / 'calls' / 'MANY-119.toml'}: cannot write: No space left on device; "
+        "the store is unchanged"
+    )
+    assert tree(root) == before
+    assert view(root) == before_view
+
+
+def test_an_interrupt_while_encoding_many_files_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C lands in the thread that encodes while the other one is writing.
+    root, before_view, _ = crash_store(tmp_path)
+    before = tree(root)
+    from clusterctl.store import transaction
+
+    real_encode = transaction.checked_call_bytes
+    done = 0
+
+    def interrupted(call: Call) -> bytes:
+        nonlocal done
+        done += 1
+        if done == 130:
+            raise KeyboardInterrupt
+        return real_encode(call)
+
+    monkeypatch.setattr(transaction, "checked_call_bytes", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        many_change(root)
+    assert tree(root) == before
+    assert view(root) == before_view
+
+
+@pytest.mark.parametrize("after", [0, 1, 120, journal.THREADED_WRITES + 49])
+def test_a_crash_while_writing_many_files_leaves_the_state_before(
+    tmp_path: Path, after: int
+) -> None:
+    root, before_view, _ = crash_store(tmp_path)
+
+    def crash() -> None:
+        crash_on_call(journal, "write_temp", after)  # in the writing thread
+        many_change(root)
+
+    assert in_child(crash) == CRASHED
+    assert not (root / ".state" / "commit.json").exists()
+    assert view(root) == before_view
+    Store(root).add(make_call("LATER-1"))  # the next change sweeps what the crash left
+    assert temp_files(root / "calls") == []
+    assert set(view(root)) == set(before_view) | {"LATER-1"}
+
+
 # --- a change interrupted after its commit point --------------------------------------------------
 
 
