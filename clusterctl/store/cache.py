@@ -36,6 +36,7 @@ from collections.abc import Callable
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
+from clusterctl.store.forkmap import fork_map
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
@@ -48,6 +49,7 @@ MAX_DROPPED = 2000
 CACHE_FORMAT = 7  # 5: "extended" only by an extension; 6: unreadable files; 7: racy digests
 #: The signature of a file that is not there: it never matches a real one.
 _GONE = (-1, -1, -1, -1)
+_DANGLING = "a symbolic link to a file that does not exist"
 
 
 def scan(
@@ -62,9 +64,8 @@ def scan(
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
     A file that vanishes while it is read is left out, as if it had been gone before. A cache
-    built now is stamped with ``clock()`` (nanoseconds since the epoch, the clock that stamps
-    file times): which calls had closed by then, and which files are too recent to trust.
-    """
+    built now is stamped with ``clock()`` (ns since the epoch, as file times): which calls had
+    closed by then, and which files are too recent to trust."""
     cache = cache_file.load()
     try:
         return _scan(calls_dir, names, cache_file, cache, open_at, clock)
@@ -94,8 +95,7 @@ def _scan(
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trusted_before(cache.built_ns))
         if all(_verified(calls_dir, name, cache.digests.get(name)) for name in racy):
-            # Every file is exactly as when the cache was built (the racy ones by content): no
-            # file is parsed.
+            # Every file as when the cache was built (racy ones by content): none is parsed.
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
             rows = cache.rows(live_only=live_only)
             if racy:
@@ -128,14 +128,12 @@ def record_writes(
     written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
     is given and holds no file but those written: an import into an empty store.
 
-    As git's index: each written file's signature is taken, then its bytes are read back and
-    compared with what was written, and only then is the cache stamped (``clock()``); a file
-    changed within ``RACY_SECONDS`` of that stamp is racy (checked by content by the next
-    reader), any other is trusted by its signature. A written file whose signature or bytes are
-    no longer those it took its place with was changed by someone else; it, and any other file
-    whose entry does not hold (changed by hand, never cached), makes this give up and leave the
-    cache to the next reader, so a writer never parses files it did not write, nor vouches for
-    files it no longer knows.
+    As git's index: each written file's signature is taken, its bytes read back and compared,
+    and only then is the cache stamped (``clock()``); a file changed within ``RACY_SECONDS`` of
+    the stamp is racy (the next reader checks its content). A written file whose signature or
+    bytes are not those it took its place with (changed by someone else), or any other file
+    whose entry does not hold, makes this leave the cache to the next reader: a writer never
+    parses files it did not write, nor vouches for files it no longer knows.
     """
     cache = cache_file.load()
     if cache is not None:
@@ -563,36 +561,40 @@ def _read_changed(
     digests: dict[str, bytes],
     known: dict[str, Written] | None = None,
 ) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
-    """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
-    of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
-    remove, a git pull), whose signature is then marked as gone.
-
-    Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
-    its summary: a change in between leaves a digest that no longer matches, never a stale row
-    that does. The files ``known`` are not read: their summary and digest are given.
-    """
+    """The summaries of the files ``changed`` (name -> position in ``sigs``), why those that
+    cannot be read cannot, and which vanished (their signature is marked gone). A file racy at
+    ``racy_before`` has its digest put in ``digests``, read before its summary (an edit in
+    between never leaves a stale row that matches). The files ``known`` are given, not read."""
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
     vanished: set[str] = set()
-    for name, n in changed.items():
-        racy = max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before
-        if known is not None:
-            rows[name], digest, _ = known[name]
-            if racy:
-                digests[name] = digest
-            continue
-        path = os.path.join(calls_dir, name)
+    todo = [(name, max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before) for name, n in changed.items()]
+
+    def read(item: tuple[str, bool]) -> tuple[CallSummary, bytes | None] | str | None:
+        # (summary, digest if racy), or why it cannot be read, or None if it is not there.
+        path = os.path.join(calls_dir, item[0])
         try:
-            raw = read_call_bytes(path) if racy else b""
-            rows[name] = read_summary(path)
-            if racy:
-                digests[name] = content_digest(raw)
+            raw = read_call_bytes(path) if item[1] else b""
+            return read_summary(path), content_digest(raw) if item[1] else None
         except TomlFileError as exc:
-            broken[name] = exc.reason
-        except FileNotFoundError:
-            if os.path.lexists(path):
-                broken[name] = "a symbolic link to a file that does not exist"
-            else:
-                vanished.add(name)
-                sigs[4 * n : 4 * n + 4] = array("q", _GONE)
+            return exc.reason
+        except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
+            return _DANGLING if os.path.lexists(path) else None
+
+    # With no cache every file is parsed: on every core (store/forkmap.py).
+    results: list[tuple[CallSummary, bytes | None] | str | None] = (
+        fork_map(read, todo)
+        if known is None
+        else [(known[name][0], known[name][1] if racy else None) for name, racy in todo]
+    )
+    for (name, _), result in zip(todo, results, strict=True):
+        if result is None:
+            vanished.add(name)
+            sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _GONE)
+        elif isinstance(result, str):
+            broken[name] = result
+        else:
+            rows[name] = result[0]
+            if result[1] is not None:
+                digests[name] = result[1]
     return rows, broken, vanished

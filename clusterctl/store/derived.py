@@ -23,6 +23,7 @@ from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
 from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
 from clusterctl.store.files import read_private, write_private
+from clusterctl.store.forkmap import fork_map
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 
 TYPE_CHECKING = False
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
     Entries = dict[str, tuple[bytes, Any]]
+    #: What making one file's value gave: its entry (as ``Entries``), or (display, reason) of
+    #: a file that cannot be read, or None for one that is not there.
+    _Made = tuple[bytes, Any] | tuple[str, str] | None
 
 
 #: Bump when what an entry holds changes; a file of another format is ignored and replaced.
@@ -96,8 +100,9 @@ class DerivedFile:
             write_private(self.path, lambda out: pickling.dump_without_memo(data, out))
 
 
-def _signature(dir_fd: int, name: str) -> bytes | None:
-    """The file's signature packed as the start of an entry's ``_META``, or None if absent."""
+def _signature(dir_fd: int | None, name: str) -> bytes | None:
+    """The file's signature packed as the start of an entry's ``_META``, or None if absent
+    (``name`` in the directory ``dir_fd``, or a path)."""
     try:
         st = os.stat(name, dir_fd=dir_fd)
     except OSError:
@@ -165,6 +170,7 @@ def derive_from_bytes(
         return [(name, GONE) for name in names]
     except OSError as exc:
         raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
+    misses: list[int] = []  # the positions in names (and results) of the files to read
     try:
         for name in names:
             sig = _signature(dir_fd, name)
@@ -176,7 +182,6 @@ def derive_from_bytes(
                 and len(entry[0]) > _META.size
             ):
                 entry = None  # not one this version writes: made again
-            raw = None
             if sig is not None and entry is not None and entry[0].startswith(sig):
                 mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
                 digest = entry[0][_META.size :]
@@ -192,27 +197,34 @@ def derive_from_bytes(
                     results.append((name, entry[1]))
                     changed = True
                     continue
-            read_at = clock()
-            path = os.path.join(calls_dir, name)
-            try:
-                raw = read_call_bytes(path)
-                value = make(raw, path)
-            except FileNotFoundError:  # removed since it was listed: gone, not broken
-                results.append((name, GONE))
-                kept.pop(name, None)
-                changed = True
-                continue
-            except TomlFileError as exc:
-                results.append((name, exc))
-                kept.pop(name, None)
-                changed = True
-                continue
-            results.append((name, value))
-            meta = (sig or _SIG.pack(-1, -1, -1, -1)) + _AT.pack(read_at) + content_digest(raw)
-            kept[name] = (meta, value)
-            changed = True
+            misses.append(len(results))
+            results.append((name, GONE))  # its place, filled below
     finally:
         os.close(dir_fd)
+
+    def made(place: int) -> _Made:
+        path = os.path.join(calls_dir, names[place])
+        sig = _signature(None, path) or _SIG.pack(-1, -1, -1, -1)  # before the bytes, as above
+        read_at = clock()
+        try:
+            raw = read_call_bytes(path)
+            return (sig + _AT.pack(read_at) + content_digest(raw), make(raw, path))
+        except FileNotFoundError:  # removed since it was listed: gone, not broken
+            return None
+        except TomlFileError as exc:
+            return (exc.display, exc.reason)
+
+    # A first export after an import parses every file: on every core (store/forkmap.py).
+    for place, result in zip(misses, fork_map(made, misses), strict=True):
+        name = names[place]
+        changed = True
+        if result is None or isinstance(result[0], str):
+            kept.pop(name, None)
+            if result is not None:
+                results[place] = (name, TomlFileError(*result))
+        else:
+            results[place] = (name, result[1])
+            kept[name] = result
     if changed:
         file.save(kept)
     return results

@@ -1,0 +1,136 @@
+"""Cold reads on every core (store/forkmap.py): forked workers give exactly what one process
+gives, in order, and any failure of a worker only makes the read slower, never wrong."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clusterctl.jsontext import KIND, call_template
+from clusterctl.store import Store, Unreadable, forkmap
+from tests.store.helpers import make_call
+
+PARENT = os.getpid()
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork for any number of items, into three processes, however many cores there are."""
+    monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
+    monkeypatch.setattr(forkmap, "workers", lambda: 3)
+
+
+def in_worker() -> bool:
+    return os.getpid() != PARENT
+
+
+def test_results_come_back_in_order_from_every_worker(forking: None) -> None:
+    items = list(range(100))
+    results = forkmap.fork_map(lambda x: (x * x, os.getpid()), items)
+    assert [r[0] for r in results] == [x * x for x in items]
+    pids = {r[1] for r in results}
+    assert (
+        PARENT in pids and len(pids) == 3
+    )  # this process did the first part, two workers the rest
+
+
+def test_fewer_items_than_the_minimum_are_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forkmap, "workers", lambda: 3)
+    items = list(range(forkmap.FORK_MINIMUM - 1))
+    assert {pid for pid in forkmap.fork_map(lambda _: os.getpid(), items)} == {PARENT}
+
+
+def test_a_worker_that_dies_leaves_its_part_to_this_process(forking: None) -> None:
+    def square(x: int) -> int:
+        if in_worker() and x == 70:
+            os._exit(9)  # killed mid-part, as by the OOM killer
+        return x * x
+
+    assert forkmap.fork_map(square, list(range(100))) == [x * x for x in range(100)]
+
+
+def test_a_result_that_does_not_pickle_is_made_here(forking: None) -> None:
+    def make(x: int) -> object:
+        return (lambda: x) if in_worker() else x
+
+    assert forkmap.fork_map(make, list(range(30))) == list(range(30))
+
+
+def test_an_error_is_raised_here_as_without_workers(forking: None) -> None:
+    def fail_on_seven(x: int) -> int:
+        if x == 7 or x == 77:
+            raise ValueError(f"bad {x}")
+        return x
+
+    with pytest.raises(ValueError, match="bad 77"):  # 77 is in a worker's part, done again here
+        forkmap.fork_map(fail_on_seven, [*range(10, 100), 77])
+    with pytest.raises(ValueError, match="bad 7"):  # in this process's own part
+        forkmap.fork_map(fail_on_seven, list(range(100)))
+    assert not _children()  # every worker was reaped
+
+
+def test_no_fork_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "fork")
+    assert forkmap.workers() == 1
+    monkeypatch.undo()
+    assert 1 <= forkmap.workers() <= forkmap.MAX_WORKERS
+
+
+def _children() -> list[str]:
+    try:
+        return (Path("/proc") / str(PARENT) / "task" / str(PARENT) / "children").read_text().split()
+    except OSError:
+        return []
+
+
+def _store_with_trouble(root: Path) -> Store:
+    """Forty calls, one file that does not parse and one link to nothing."""
+    store = Store(root / "store", cache_dir=root / "unused")
+    for n in range(40):
+        store.add(make_call(f"CALL-{n:02d}", title=f"Title {n}"))
+    Path(store.call_path("CALL-13")).write_text("id = 'CALL-13'\ntitle = \n", encoding="utf-8")
+    os.symlink("nowhere.toml", store.call_path("LINK-1"))
+    return store
+
+
+def _read(root: Path, cache: str) -> tuple[list, list[Unreadable], list, list[Unreadable]]:
+    store = Store(root / "store", cache_dir=root / cache)
+    bad: list[Unreadable] = []
+    summaries = sorted(store.summaries(unreadable=bad))
+    bad_json: list[Unreadable] = []
+    templates = store.derive(store.ids(), KIND, call_template, unreadable=bad_json)
+    return summaries, sorted(bad), templates, sorted(bad_json)
+
+
+def test_a_cold_read_on_every_core_is_the_read_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store_with_trouble(tmp_path)
+    alone = _read(tmp_path, "cache-alone")
+    assert len(alone[0]) == 39 and len(alone[2]) == 39
+    assert [os.path.basename(u.path) for u in alone[1]] == ["CALL-13.toml", "LINK-1.toml"]
+    # A link to nothing is gone for derive (summaries, which listings read first, report it).
+    assert [os.path.basename(u.path) for u in alone[3]] == ["CALL-13.toml"]
+    monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
+    monkeypatch.setattr(forkmap, "workers", lambda: 3)
+    assert _read(tmp_path, "cache-forked") == alone
+    # What the workers read is remembered as if read here: the next read parses no file but
+    # those that could not be read.
+    from clusterctl.store import cache, derived
+
+    parsed: list[str] = []
+    for module, name in ((cache, "read_summary"), (derived, "parse_call")):
+        monkeypatch.setattr(module, name, _spy(getattr(module, name), parsed))
+    assert _read(tmp_path, "cache-forked") == alone
+    assert set(parsed) == {"CALL-13.toml"}
+
+
+def _spy(real: Callable[..., object], parsed: list[str]) -> Callable[..., object]:
+    def spy(*args: object) -> object:
+        parsed.append(os.path.basename(str(args[-1])))
+        return real(*args)
+
+    return spy
