@@ -9,6 +9,8 @@ The one place that knows the files. Each concern has a module of its own:
     journal      changes to several files at once, and finishing one that a crash interrupted
     lock         the flock locks in ``.state/``
     cache        the derived cache of call summaries
+    signature    what says a call file is unchanged, taken of every file by every listing
+    forkmap      work on every file of a large store done on every core (forked workers)
     derived      other values derived from call files (a call's JSON, what check finds in
                  it, what warn needs of it), remembered per file
     pickling     what the cache and derived files are pickled with (loaded only to use them)

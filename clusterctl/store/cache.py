@@ -33,10 +33,11 @@ from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
 
-from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
+from clusterctl.store.signature import GONE as _GONE
+from clusterctl.store.signature import signatures
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
@@ -47,8 +48,6 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 7  # 5: "extended" only by an extension; 6: unreadable files; 7: racy digests
-#: The signature of a file that is not there: it never matches a real one.
-_GONE = (-1, -1, -1, -1)
 _DANGLING = "a symbolic link to a file that does not exist"
 
 
@@ -91,7 +90,7 @@ def _scan(
         and set(cache.names) == set(names)
     ):
         names = cache.names
-    sigs = _signatures(calls_dir, names)
+    sigs = signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trusted_before(cache.built_ns))
         if all(_verified(calls_dir, name, cache.digests.get(name)) for name in racy):
@@ -144,7 +143,7 @@ def record_writes(
     else:
         return
     try:
-        sigs = _signatures(calls_dir, names)
+        sigs = signatures(calls_dir, names)
         for n, name in enumerate(names):
             entry = written.get(name)
             if entry is None:
@@ -403,33 +402,6 @@ class _CacheBuilder:
             broken=broken or {},
             digests=digests or {},
         )
-
-
-def _signatures(calls_dir: str, names: list[str]) -> array[int]:
-    """(mtime, size, inode, ctime) of every file, flat, in ``names`` order."""
-    sigs = array("q")
-    append = sigs.extend
-    try:
-        dir_fd = os.open(calls_dir, os.O_RDONLY)
-    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
-        return array("q", [-1] * (4 * len(names)))
-    except OSError as exc:
-        raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
-    try:
-        for name in names:
-            try:
-                st = os.stat(name, dir_fd=dir_fd)
-            except FileNotFoundError:
-                try:  # a link to nothing is there, and unreadable: it must be reported
-                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-                except FileNotFoundError:  # removed while we listed: never matches a real file
-                    append(_GONE)
-                    continue
-            # ctime too: an edit that put the old mtime back (touch -r, cp -p) still moves it.
-            append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
-    finally:
-        os.close(dir_fd)
-    return sigs
 
 
 def _rebuild(

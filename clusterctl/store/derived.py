@@ -16,14 +16,15 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
+import sys
 import time
 from collections.abc import Callable, Collection, Iterable
 
-from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.model import Call
 from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
 from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
+from clusterctl.store.signature import signatures
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 
 TYPE_CHECKING = False
@@ -100,11 +101,10 @@ class DerivedFile:
             write_private(self.path, lambda out: pickling.dump_without_memo(data, out))
 
 
-def _signature(dir_fd: int | None, name: str) -> bytes | None:
-    """The file's signature packed as the start of an entry's ``_META``, or None if absent
-    (``name`` in the directory ``dir_fd``, or a path)."""
+def _signature(path: str) -> bytes | None:
+    """The file's signature packed as the start of an entry's ``_META``, or None if absent."""
     try:
-        st = os.stat(name, dir_fd=dir_fd)
+        st = os.stat(path)
     except OSError:
         return None
     return _SIG.pack(st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
@@ -164,47 +164,42 @@ def derive_from_bytes(
     # is 5 MB more at the peak of an export).
     kept = entries
     results: list[tuple[str, T | TomlFileError]] = []
-    try:
-        dir_fd = os.open(calls_dir, os.O_RDONLY)
-    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
-        return [(name, GONE) for name in names]
-    except OSError as exc:
-        raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
+    sigs = signatures(calls_dir, names)
+    if sys.byteorder != "little":
+        sigs.byteswap()  # packed as _SIG packs
+    packed = sigs.tobytes()
     misses: list[int] = []  # the positions in names (and results) of the files to read
-    try:
-        for name in names:
-            sig = _signature(dir_fd, name)
-            entry = entries.get(name)
-            if not (
-                isinstance(entry, tuple)
-                and len(entry) == 2
-                and isinstance(entry[0], bytes)
-                and len(entry[0]) > _META.size
-            ):
-                entry = None  # not one this version writes: made again
-            if sig is not None and entry is not None and entry[0].startswith(sig):
-                mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
-                digest = entry[0][_META.size :]
-                if max(mtime, ctime) < read_at - RACY_NS:
-                    results.append((name, entry[1]))
-                    continue
-                # Changed shortly before it was read: trusted only by its bytes. Checked now,
-                # the entry is stamped now (git's racy-index rule), so this is done once.
-                read_at = clock()
-                raw = _bytes(os.path.join(calls_dir, name))
-                if raw is not None and content_digest(raw) == digest:
-                    kept[name] = (sig + _AT.pack(read_at) + digest, entry[1])
-                    results.append((name, entry[1]))
-                    changed = True
-                    continue
-            misses.append(len(results))
-            results.append((name, GONE))  # its place, filled below
-    finally:
-        os.close(dir_fd)
+    for n, name in enumerate(names):
+        sig = None if sigs[4 * n] == -1 else packed[32 * n : 32 * n + 32]
+        entry = entries.get(name)
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], bytes)
+            and len(entry[0]) > _META.size
+        ):
+            entry = None  # not one this version writes: made again
+        if sig is not None and entry is not None and entry[0].startswith(sig):
+            mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
+            digest = entry[0][_META.size :]
+            if max(mtime, ctime) < read_at - RACY_NS:
+                results.append((name, entry[1]))
+                continue
+            # Changed shortly before it was read: trusted only by its bytes. Checked now,
+            # the entry is stamped now (git's racy-index rule), so this is done once.
+            read_at = clock()
+            raw = _bytes(os.path.join(calls_dir, name))
+            if raw is not None and content_digest(raw) == digest:
+                kept[name] = (sig + _AT.pack(read_at) + digest, entry[1])
+                results.append((name, entry[1]))
+                changed = True
+                continue
+        misses.append(len(results))
+        results.append((name, GONE))  # its place, filled below
 
     def made(place: int) -> _Made:
         path = os.path.join(calls_dir, names[place])
-        sig = _signature(None, path) or _SIG.pack(-1, -1, -1, -1)  # before the bytes, as above
+        sig = _signature(path) or _SIG.pack(-1, -1, -1, -1)  # before the bytes, as above
         read_at = clock()
         try:
             raw = read_call_bytes(path)

@@ -177,10 +177,10 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
         os.replace(path.parent / "pulled.tmp", path)
 
     # The cache read the old signature, then the file changed before its content was read.
-    sigs = cache_module._signatures
+    sigs = cache_module.signatures
     monkeypatch.setattr(
         cache_module,
-        "_signatures",
+        "signatures",
         lambda calls_dir, names: (sigs(calls_dir, names), git_pull(Path(calls_dir, "CALL-2.toml")))[
             0
         ],

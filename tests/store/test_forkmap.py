@@ -134,3 +134,26 @@ def _spy(real: Callable[..., object], parsed: list[str]) -> Callable[..., object
         return real(*args)
 
     return spy
+
+
+def test_signatures_on_every_core_are_those_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl.store.signature import GONE, signatures
+
+    store = _store_with_trouble(tmp_path)
+    names = [*sorted(os.listdir(store.calls_dir)), "MISSING-1.toml"]
+    alone = signatures(store.calls_dir, names)
+    assert tuple(alone[-4:]) == GONE and -1 not in alone[:-4]
+    monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
+    monkeypatch.setattr(forkmap, "workers", lambda: 3)
+    pids = []
+    real = forkmap._fork
+
+    def counted(*args: object) -> tuple[int, int]:
+        pids.append(real(*args))  # type: ignore[arg-type]
+        return pids[-1]
+
+    monkeypatch.setattr(forkmap, "_fork", counted)
+    assert signatures(store.calls_dir, names) == alone
+    assert len(pids) == 2

@@ -1,0 +1,52 @@
+"""The signature of a call file, (mtime, size, inode, ctime): what says it is unchanged.
+
+Taken of every file by every listing (as ``git status`` does), so on every core for a large
+store. ctime too: an edit that put the old mtime back (``touch -r``, ``cp -p``) still moves it.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Sequence
+
+from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.store.forkmap import fork_parts
+
+#: The signature of a file that is not there: it never matches a real one.
+GONE = (-1, -1, -1, -1)
+
+
+def signatures(calls_dir: str, names: list[str]) -> array[int]:
+    """(mtime, size, inode, ctime) of every file, flat, in ``names`` order; (-1, -1, -1, -1)
+    for a file that is not there. From 10,000 names on every core: at 100,000 a listing's
+    0.36-0.43 s of ``stat`` took 0.18-0.23 s on two (store/forkmap.py)."""
+    sigs = array("q")
+    for part in fork_parts(lambda part: _stat_all(calls_dir, part), names, weight=5):
+        sigs.extend(part)
+    return sigs
+
+
+def _stat_all(calls_dir: str, names: Sequence[str]) -> array[int]:
+    sigs = array("q")
+    append = sigs.extend
+    try:
+        dir_fd = os.open(calls_dir, os.O_RDONLY)
+    except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
+        return array("q", [-1] * (4 * len(names)))
+    except OSError as exc:
+        raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
+    try:
+        for name in names:
+            try:
+                st = os.stat(name, dir_fd=dir_fd)
+            except FileNotFoundError:
+                try:  # a link to nothing is there, and unreadable: it must be reported
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:  # removed while we listed: never matches a real file
+                    append(GONE)
+                    continue
+            append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+    finally:
+        os.close(dir_fd)
+    return sigs
