@@ -537,33 +537,38 @@ def _read_changed(
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
     vanished: set[str] = set()
-    todo = [(name, max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before) for name, n in changed.items()]
+    # Names, not (name, racy) pairs: at 100,000 files with no cache, 7 MB less at the peak.
+    todo = list(changed)
+    racy = {name for name, n in changed.items() if max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before}
 
-    def read(item: tuple[str, bool]) -> tuple[CallSummary, bytes | None] | str | None:
-        # (summary, digest if racy), or why it cannot be read, or None if it is not there.
-        path = os.path.join(calls_dir, item[0])
+    def read(name: str) -> CallSummary | tuple[CallSummary, bytes] | str | None:
+        # Its summary (with the digest of its bytes if racy), why it cannot be read, or None
+        # if it is not there.
+        path = os.path.join(calls_dir, name)
         try:
-            raw = read_call_bytes(path) if item[1] else b""
-            return read_summary(path), content_digest(raw) if item[1] else None
+            if name not in racy:
+                return read_summary(path)
+            raw = read_call_bytes(path)
+            return read_summary(path), content_digest(raw)
         except TomlFileError as exc:
             return exc.reason
         except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
             return _DANGLING if os.path.lexists(path) else None
 
     # With no cache every file is parsed: on every core (store/forkmap.py).
-    results: list[tuple[CallSummary, bytes | None] | str | None] = (
+    results = (
         fork_map(read, todo)
         if known is None
-        else [(known[name][0], known[name][1] if racy else None) for name, racy in todo]
+        else [(known[n][0], known[n][1]) if n in racy else known[n][0] for n in todo]
     )
-    for (name, _), result in zip(todo, results, strict=True):
+    for name, result in zip(todo, results, strict=True):
         if result is None:
             vanished.add(name)
             sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _GONE)
         elif isinstance(result, str):
             broken[name] = result
+        elif isinstance(result, CallSummary):
+            rows[name] = result
         else:
-            rows[name] = result[0]
-            if result[1] is not None:
-                digests[name] = result[1]
+            rows[name], digests[name] = result
     return rows, broken, vanished

@@ -18,6 +18,7 @@ import os
 import struct
 import sys
 import time
+from array import array
 from collections.abc import Callable, Collection, Iterable
 
 from clusterctl.model import Call
@@ -164,13 +165,12 @@ def derive_from_bytes(
     # is 5 MB more at the peak of an export).
     kept = entries
     results: list[tuple[str, T | TomlFileError]] = []
-    sigs = signatures(calls_dir, names)
-    if sys.byteorder != "little":
-        sigs.byteswap()  # packed as _SIG packs
-    packed = sigs.tobytes()
-    misses: list[int] = []  # the positions in names (and results) of the files to read
+    packed = _packed(signatures(calls_dir, names))
+    misses = array("q")  # the positions in names (and results) of the files to read
     for n, name in enumerate(names):
-        sig = None if sigs[4 * n] == -1 else packed[32 * n : 32 * n + 32]
+        sig: bytes | None = packed[32 * n : 32 * n + 32]
+        if sig == _GONE_SIG:
+            sig = None
         entry = entries.get(name)
         if not (
             isinstance(entry, tuple)
@@ -199,7 +199,7 @@ def derive_from_bytes(
 
     def made(place: int) -> _Made:
         path = os.path.join(calls_dir, names[place])
-        sig = _signature(path) or _SIG.pack(-1, -1, -1, -1)  # before the bytes, as above
+        sig = _signature(path) or _GONE_SIG  # before the bytes, as above
         read_at = clock()
         try:
             raw = read_call_bytes(path)
@@ -223,6 +223,16 @@ def derive_from_bytes(
     if changed:
         file.save(kept)
     return results
+
+
+_GONE_SIG = _SIG.pack(-1, -1, -1, -1)
+
+
+def _packed(sigs: array[int]) -> bytes:
+    """The signatures of ``signatures`` as ``_SIG`` packs them, one after the other."""
+    if sys.byteorder != "little":
+        sigs.byteswap()
+    return sigs.tobytes()
 
 
 def _bytes(path: str) -> bytes | None:

@@ -47,7 +47,12 @@ def fork_map(func: Callable[[X], R], items: Sequence[X]) -> list[R]:
     def each(part: Sequence[X]) -> list[R]:
         return [func(x) for x in part]
 
-    return [result for part in fork_parts(each, items) for result in part]
+    parts = fork_parts(each, items)
+    results = parts[0]
+    for k in range(1, len(parts)):
+        results.extend(parts[k])
+        parts[k] = []  # let go of each part once copied: 100,000 results are 0.8 MB a list
+    return results
 
 
 def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int = 1) -> list[R]:
@@ -61,8 +66,11 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
     count = workers() if len(items) >= FORK_MINIMUM * weight else 1
     if count < 2:
         return [func(items)]
-    # Not at the top: pickle takes 3 ms to import, and only a read of a large store forks.
+    # Not at the top: pickle takes 1.5 ms to import (see store/pickling.py), and only a read
+    # of a large store forks.
     import pickle
+
+    from clusterctl.store.pickling import dump_without_memo  # see store/pickling.py
 
     size = -(-len(items) // count)
     parts = [items[i : i + size] for i in range(0, len(items), size)]
@@ -70,7 +78,7 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
     try:
         for part in parts[1:]:
             try:
-                forked.append(_fork(func, part, pickle.dumps))
+                forked.append(_fork(func, part, dump_without_memo))
             except OSError:  # no process to spare: that part is done here
                 forked.append(None)
         results = [func(parts[0])]
@@ -86,9 +94,16 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
 
 
 def _fork(
-    func: Callable[[Sequence[X]], R], part: Sequence[X], dumps: Callable[[list[R]], bytes]
+    func: Callable[[Sequence[X]], R],
+    part: Sequence[X],
+    dump: Callable[[list[R], BinaryIO], None],
 ) -> tuple[int, int]:
-    """Fork a worker that writes ``[func(part)]`` pickled to a pipe; its pid and the read end."""
+    """Fork a worker that writes ``[func(part)]`` pickled to a pipe; its pid and the read end.
+
+    Pickled without the pickler's memo (``dump``): the results hold nothing shared, and the
+    memo, on both sides of the pipe, made the first JSON export with no cache at 100,000 calls
+    peak at 226 MB instead of ...
+    """
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -100,10 +115,8 @@ def _fork(
         code = 1
         try:
             os.close(read_end)
-            data = dumps([func(part)])
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_end, view) :]
+            with open(write_end, "wb") as out:
+                dump([func(part)], out)
             code = 0
         finally:
             # Never the parent's exit handlers or buffered output: only the results.
