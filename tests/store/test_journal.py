@@ -239,22 +239,27 @@ def many_change(root: Path, count: int = journal.THREADED_WRITES + 50) -> None:
             txn.put(make_call(f"MANY-{n:03d}"))
 
 
+def fail_on_call(real: Callable[..., Any], number: int, error: BaseException) -> Any:
+    """``real``, except that its call number ``number`` raises ``error``."""
+    done = 0
+
+    def failing(*args: object) -> object:
+        nonlocal done
+        done += 1
+        if done == number:
+            raise error
+        return real(*args)
+
+    return failing
+
+
 def test_a_failed_write_of_many_files_names_the_file_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, before_view, _ = crash_store(tmp_path)
     before = tree(root)
-    real_write_temp = journal.write_temp
-    done = 0
-
-    def full_disk(path: Path, data: bytes) -> object:
-        nonlocal done
-        done += 1
-        if done == 120:
-            raise OSError(28, "No space left on device")
-        return real_write_temp(path, data)
-
-    monkeypatch.setattr(journal, "write_temp", full_disk)
+    full_disk = OSError(28, "No space left on device")
+    monkeypatch.setattr(journal, "write_temp", fail_on_call(journal.write_temp, 120, full_disk))
     with pytest.raises(StoreError) as caught:
         many_change(root)
     assert str(caught.value) == (
@@ -273,17 +278,8 @@ def test_an_interrupt_while_encoding_many_files_leaves_no_temporary_file(
     before = tree(root)
     from clusterctl.store import transaction
 
-    real_encode = transaction.checked_call_bytes
-    done = 0
-
-    def interrupted(call: Call) -> bytes:
-        nonlocal done
-        done += 1
-        if done == 130:
-            raise KeyboardInterrupt
-        return real_encode(call)
-
-    monkeypatch.setattr(transaction, "checked_call_bytes", interrupted)
+    encode = fail_on_call(transaction.checked_call_bytes, 130, KeyboardInterrupt())
+    monkeypatch.setattr(transaction, "checked_call_bytes", encode)
     with pytest.raises(KeyboardInterrupt):
         many_change(root)
     assert tree(root) == before
