@@ -63,7 +63,7 @@ from clusterctl.store.tomlfile import (
     call_bytes,
     read_call,
 )
-from clusterctl.store.transaction import Transaction
+from clusterctl.store.transaction import Transaction, has_entries
 from clusterctl.store.zonetag import zone_tag
 
 TYPE_CHECKING = False
@@ -321,7 +321,7 @@ class Store:
             txn = Transaction(self.layout, self.case_twins)
             yield txn
             bulk = len(txn.written_ids()) >= BULK_WRITE
-            into_empty = bulk and not _has_entries(self.calls_dir)
+            into_empty = bulk and not has_entries(self.calls_dir)
             txn.commit()
             if bulk:
                 self._warm_cache(txn, into_empty)
@@ -458,17 +458,6 @@ class Store:
 #: How many files a write must write to update the summary cache itself (an import, a sync):
 #: fewer are parsed by the next listing in less time than the update takes (Store._warm_cache).
 BULK_WRITE = 100
-
-
-def _has_entries(directory: str) -> bool:
-    """True unless ``directory`` is missing or empty (one entry is read, not the listing)."""
-    try:
-        with os.scandir(directory) as entries:
-            return next(entries, None) is not None
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
 
 
 def _hand_over(found: list[Unreadable], into: list[Unreadable] | None) -> None:
