@@ -57,12 +57,7 @@ from clusterctl.store.schema import (
     require_schema,
     store_exists,
 )
-from clusterctl.store.tomlfile import (
-    TomlFileError,
-    Unreadable,
-    call_bytes,
-    read_call,
-)
+from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
 from clusterctl.store.transaction import Transaction, has_entries
 from clusterctl.store.zonetag import zone_tag
 

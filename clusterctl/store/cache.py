@@ -63,8 +63,9 @@ def scan(
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
     A file that vanishes while it is read is left out, as if it had been gone before. A cache
-    built now is stamped with ``clock()`` (ns since the epoch, as file times): which calls had
-    closed by then, and which files are too recent to trust."""
+    built now is stamped with ``clock()`` (nanoseconds since the epoch, the clock that stamps
+    file times): which calls had closed by then, and which files are too recent to trust.
+    """
     cache = cache_file.load()
     try:
         return _scan(calls_dir, names, cache_file, cache, open_at, clock)
@@ -94,7 +95,8 @@ def _scan(
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trusted_before(cache.built_ns))
         if all(_verified(calls_dir, name, cache.digests.get(name)) for name in racy):
-            # Every file as when the cache was built (racy ones by content): none is parsed.
+            # Every file is exactly as when the cache was built (the racy ones by content): no
+            # file is parsed.
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
             rows = cache.rows(live_only=live_only)
             if racy:
@@ -127,12 +129,14 @@ def record_writes(
     written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
     is given and holds no file but those written: an import into an empty store.
 
-    As git's index: each written file's signature is taken, its bytes read back and compared,
-    and only then is the cache stamped (``clock()``); a file changed within ``RACY_SECONDS`` of
-    the stamp is racy (the next reader checks its content). A written file whose signature or
-    bytes are not those it took its place with (changed by someone else), or any other file
-    whose entry does not hold, makes this leave the cache to the next reader: a writer never
-    parses files it did not write, nor vouches for files it no longer knows.
+    As git's index: each written file's signature is taken, then its bytes are read back and
+    compared with what was written, and only then is the cache stamped (``clock()``); a file
+    changed within ``RACY_SECONDS`` of that stamp is racy (checked by content by the next
+    reader), any other is trusted by its signature. A written file whose signature or bytes are
+    no longer those it took its place with was changed by someone else; it, and any other file
+    whose entry does not hold (changed by hand, never cached), makes this give up and leave the
+    cache to the next reader, so a writer never parses files it did not write, nor vouches for
+    files it no longer knows.
     """
     cache = cache_file.load()
     if cache is not None:
@@ -530,10 +534,14 @@ def _read_changed(
     digests: dict[str, bytes],
     known: dict[str, Written] | None = None,
 ) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
-    """The summaries of the files ``changed`` (name -> position in ``sigs``), why those that
-    cannot be read cannot, and which vanished (their signature is marked gone). A file racy at
-    ``racy_before`` has its digest put in ``digests``, read before its summary (an edit in
-    between never leaves a stale row that matches). The files ``known`` are given, not read."""
+    """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
+    of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
+    remove, a git pull), whose signature is then marked as gone.
+
+    Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
+    its summary: a change in between leaves a digest that no longer matches, never a stale row
+    that does. The files ``known`` are not read: their summary and digest are given.
+    """
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
     vanished: set[str] = set()

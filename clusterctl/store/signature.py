@@ -20,7 +20,7 @@ GONE = (-1, -1, -1, -1)
 def signatures(calls_dir: str, names: list[str]) -> array[int]:
     """(mtime, size, inode, ctime) of every file, flat, in ``names`` order; (-1, -1, -1, -1)
     for a file that is not there. From 10,000 names on every core: at 100,000 a listing's
-    0.36-0.43 s of ``stat`` took 0.18-0.23 s on two (store/forkmap.py)."""
+    0.40-0.44 s of ``stat`` took 0.23 s on two (store/forkmap.py)."""
     sigs = array("q")
     for part in fork_parts(lambda part: _stat_all(calls_dir, part), names, weight=5):
         sigs.extend(part)

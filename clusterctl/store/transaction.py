@@ -29,25 +29,22 @@ class Transaction:
         self._deletes: set[str] = set()
         self._digests: dict[str, bytes] = {}  # of each file written, once committed
         self._signatures: dict[str, bytes] = {}  # of each file written, once in place
-        self._none_yet: bool | None = None  # calls/ held no file when first looked at
+        self._none_yet: bool | None = None  # calls/ held no file at the first call not found
 
     def get(self, call_id: str) -> Call:
         """The call as it is now (staged changes included); NotFoundError if absent."""
         if call_id in self._puts:
             return self._puts[call_id]
-        if call_id in self._deletes or self._empty():
+        if call_id in self._deletes or self._none_yet:
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}")
         try:
             return read_call(self._layout.call_path(call_id))
         except FileNotFoundError:
+            # Under the lock no other writer adds a call: once a call is not found in an empty
+            # calls/, an import asks after the rest without a failed open each (1 s of 100,000).
+            if self._none_yet is None:
+                self._none_yet = not has_entries(self._layout.calls_dir)
             raise NotFoundError(f"no call {call_id!r} in {self._layout.root}") from None
-
-    def _empty(self) -> bool:
-        # Under the lock no other writer adds a call: an import into an empty store asks
-        # after each of its calls without a failed open each (1 s of 100,000 calls).
-        if self._none_yet is None:
-            self._none_yet = not has_entries(self._layout.calls_dir)
-        return self._none_yet
 
     def find(self, call_id: str) -> Call | None:
         """The call, or None if it does not exist."""
