@@ -55,6 +55,16 @@ class CallSummary(NamedTuple):
         """The next deadline, or the last one once the call has closed."""
         return self.next_deadline(now) or self.last_deadline()
 
+    def standing(self, now: float) -> tuple[Status, tuple[str, float, bool]]:
+        """``status`` and ``relevant_deadline`` at ``now`` together, as every listed row needs."""
+        stages = self.stages
+        if len(stages) != 1:
+            return self.status(now), self.relevant_deadline(now)
+        stage = stages[0]
+        if self.opens is not None and now < self.opens:
+            return Status.FORTHCOMING, stage
+        return (Status.OPEN if stage[1] > now else Status.CLOSED), stage
+
     def status(self, now: float) -> Status:
         """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
         if self.opens is not None and now < self.opens:
