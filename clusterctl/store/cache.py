@@ -27,18 +27,14 @@ import io
 import math
 import os
 import time
-
-# _blake2, not hashlib: importing hashlib loads OpenSSL (5 ms of every listing; see store_key).
-from _blake2 import blake2b
 from array import array
 from collections.abc import Callable
 
 from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
-from clusterctl.store.signature import GONE as _GONE
+from clusterctl.store.reread import Written, read_changed, verified
 from clusterctl.store.signature import signatures
-from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
@@ -48,7 +44,6 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 CACHE_FORMAT = 7  # 5: "extended" only by an extension; 6: unreadable files; 7: racy digests
-_DANGLING = "a symbolic link to a file that does not exist"
 
 
 def scan(
@@ -94,7 +89,7 @@ def _scan(
     sigs = signatures(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trusted_before(cache.built_ns))
-        if all(_verified(calls_dir, name, cache.digests.get(name)) for name in racy):
+        if all(verified(calls_dir, name, cache.digests.get(name)) for name in racy):
             # Every file is exactly as when the cache was built (the racy ones by content): no
             # file is parsed.
             live_only = open_at is not None and open_at >= cache.built_ns / 1e9
@@ -107,11 +102,6 @@ def _scan(
     fresh, summaries = result
     cache_file.save(fresh)
     return summaries, fresh.broken
-
-
-#: What a writer knows of a file it wrote (``record_writes``): the summary of its call, the
-#: digest of its bytes and its signature right after it took its place (as in ``sigs``).
-Written = tuple[CallSummary, bytes, bytes]
 
 
 def record_writes(
@@ -154,7 +144,7 @@ def record_writes(
         # Read back after the signatures were taken: a file changed since it took its place
         # (however close to the rename, whatever it kept) is not vouched for. At 100,000 files
         # about 1 s of one core, so on every core.
-        if not all(fork_map(lambda m: _verified(calls_dir, m[1], written[m[1]][1]), mine)):
+        if not all(fork_map(lambda m: verified(calls_dir, m[1], written[m[1]][1]), mine)):
             return
         stamp_ns = clock()
         result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
@@ -176,22 +166,6 @@ def _racy(names: list[str], sigs: array[int], trusted_before: int) -> list[str]:
     return [
         name for n, name in enumerate(names) if max(sigs[4 * n], sigs[4 * n + 3]) >= trusted_before
     ]
-
-
-def content_digest(raw: bytes) -> bytes:
-    """The digest of a call file's bytes that a racy entry is checked against."""
-    return blake2b(raw, digest_size=16).digest()
-
-
-def _verified(calls_dir: str, name: str, digest: bytes | None) -> bool:
-    """True when the file ``name`` still holds the bytes whose digest is ``digest``."""
-    if digest is None:
-        return False
-    try:
-        raw = read_call_bytes(os.path.join(calls_dir, name))
-    except (OSError, TomlFileError):
-        return False
-    return content_digest(raw) == digest
 
 
 def _restamp(
@@ -436,14 +410,14 @@ def _rebuild(
             changed[name] = n
         elif max(sig[0], sig[3]) >= trusted_before:
             digest = old_digests.get(name)
-            if digest is not None and _verified(calls_dir, name, digest):
+            if digest is not None and verified(calls_dir, name, digest):
                 if max(sig[0], sig[3]) >= racy_before:
                     digests[name] = digest
             else:
                 changed[name] = n
     if known is not None and any(name not in known for name in changed):
         return None
-    fresh_rows, broken, vanished = _read_changed(
+    fresh_rows, broken, vanished = read_changed(
         calls_dir, changed, sigs, racy_before, digests, known
     )
     if vanished:
@@ -524,59 +498,3 @@ class _CachedSignatures:
         if self.by_position is not None:
             return tuple(self.by_position[4 * position : 4 * position + 4])
         return self.by_name.get(name)
-
-
-def _read_changed(
-    calls_dir: str,
-    changed: dict[str, int],
-    sigs: array[int],
-    racy_before: int,
-    digests: dict[str, bytes],
-    known: dict[str, Written] | None = None,
-) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
-    """Read the files ``changed`` (name -> position in ``sigs``): their summaries, the reasons
-    of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
-    remove, a git pull), whose signature is then marked as gone.
-
-    Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
-    its summary: a change in between leaves a digest that no longer matches, never a stale row
-    that does. The files ``known`` are not read: their summary and digest are given.
-    """
-    rows: dict[str, CallSummary] = {}
-    broken: dict[str, str] = {}
-    vanished: set[str] = set()
-    # Names, not (name, racy) pairs: at 100,000 files with no cache, 7 MB less at the peak.
-    todo = list(changed)
-    racy = {name for name, n in changed.items() if max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before}
-
-    def read(name: str) -> CallSummary | tuple[CallSummary, bytes] | str | None:
-        # Its summary (with the digest of its bytes if racy), why it cannot be read, or None
-        # if it is not there.
-        path = os.path.join(calls_dir, name)
-        try:
-            if name not in racy:
-                return read_summary(path)
-            raw = read_call_bytes(path)
-            return read_summary(path), content_digest(raw)
-        except TomlFileError as exc:
-            return exc.reason
-        except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
-            return _DANGLING if os.path.lexists(path) else None
-
-    # With no cache every file is parsed: on every core (store/forkmap.py).
-    results = (
-        fork_map(read, todo)
-        if known is None
-        else [(known[n][0], known[n][1]) if n in racy else known[n][0] for n in todo]
-    )
-    for name, result in zip(todo, results, strict=True):
-        if result is None:
-            vanished.add(name)
-            sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _GONE)
-        elif isinstance(result, str):
-            broken[name] = result
-        elif isinstance(result, CallSummary):
-            rows[name] = result
-        else:
-            rows[name], digests[name] = result
-    return rows, broken, vanished

@@ -22,9 +22,10 @@ from array import array
 from collections.abc import Callable, Collection, Iterable
 
 from clusterctl.model import Call
-from clusterctl.store.cache import RACY_SECONDS, CacheFile, content_digest
+from clusterctl.store.cache import RACY_SECONDS, CacheFile
 from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
+from clusterctl.store.reread import content_digest
 from clusterctl.store.signature import signatures
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 from clusterctl.errors import ConflictError, NotFoundError, UsageError
 from clusterctl.model import Call, check_limits, validate_id
-from clusterctl.store.cache import Written, content_digest
 from clusterctl.store.journal import commit_files
 from clusterctl.store.layout import SUFFIX, Layout
+from clusterctl.store.reread import Written, content_digest
 from clusterctl.store.schema import ensure_store, undo_create
 from clusterctl.store.tomlfile import checked_call_bytes, read_call
 

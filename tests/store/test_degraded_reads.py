@@ -18,7 +18,7 @@ import pytest
 
 from clusterctl.errors import NotFoundError
 from clusterctl.model import CallSummary
-from clusterctl.store import Store, TomlFileError, Unreadable
+from clusterctl.store import Store, TomlFileError, Unreadable, reread
 from clusterctl.store import cache as cache_module
 from clusterctl.store.layout import Layout
 from tests.store.helpers import make_call
@@ -58,7 +58,7 @@ def before_reading(
     """Run ``act(path)`` just before the cache reads the file ``name``; return the names read.
 
     Paths are strings, as the store's are."""
-    real = cache_module.read_summary
+    real = reread.read_summary
     read: list[str] = []
 
     def racing(path: str) -> CallSummary:
@@ -67,7 +67,7 @@ def before_reading(
             act(path)
         return real(path)
 
-    monkeypatch.setattr(cache_module, "read_summary", racing)
+    monkeypatch.setattr(reread, "read_summary", racing)
     return read
 
 
