@@ -51,7 +51,8 @@ def read_changed(
 
     Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
     its summary: a change in between leaves a digest that no longer matches, never a stale row
-    that does. The files ``known`` are not read: their summary and digest are given.
+    that does. The files ``known`` are not read: their summary and digest are given; the few
+    others (see ``cache._rebuild``) are.
     """
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
@@ -74,12 +75,14 @@ def read_changed(
         except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
             return _DANGLING if os.path.lexists(path) else None
 
+    def given(name: str) -> CallSummary | tuple[CallSummary, bytes] | str | None:
+        if known is None or name not in known:
+            return read(name)
+        summary, digest, _ = known[name]
+        return (summary, digest) if name in racy else summary
+
     # With no cache every file is parsed: on every core (store/forkmap.py).
-    results = (
-        fork_map(read, todo)
-        if known is None
-        else [(known[n][0], known[n][1]) if n in racy else known[n][0] for n in todo]
-    )
+    results = fork_map(read, todo) if known is None else [given(n) for n in todo]
     for name, result in zip(todo, results, strict=True):
         if result is None:
             vanished.add(name)

@@ -63,3 +63,16 @@ def read_only(store: Path) -> Iterator[Callable[..., subprocess.CompletedProcess
     yield runner
     for path, mode in reversed(changed):
         path.chmod(mode)
+
+
+@pytest.fixture(params=["patched", "rebuilt"])
+def patching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a cache test both ways a listing takes in a few changed files: read on top of the
+    cache (``patched``, as clusterctl does in a large store) and by rebuilding the cache
+    (``rebuilt``, as it does for more than ``cache.patch_limit`` files)."""
+    from clusterctl.store import cache
+
+    # The tests' stores are small: the real limit (one per thousand calls) would be 0.
+    limit = 16 if request.param == "patched" else 0
+    monkeypatch.setattr(cache, "patch_limit", lambda files: limit)
+    return str(request.param)

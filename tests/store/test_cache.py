@@ -27,6 +27,10 @@ def _call(call_id: str, deadline: str) -> Call:
     )
 
 
+# Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
+pytestmark = pytest.mark.usefixtures("patching")
+
+
 @pytest.fixture
 def mixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A store of three calls: OLD-1 and OLD-2 closed, NEW-1 live (open until 2099)."""

@@ -17,6 +17,9 @@ from clusterctl.store import Store, tomlfile
 from clusterctl.store import cache as cache_module
 from tests.store.helpers import make_call
 
+# Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
+pytestmark = pytest.mark.usefixtures("patching")
+
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -97,8 +100,8 @@ def test_a_single_write_leaves_the_cache_to_the_next_listing(
     assert parses == ["CALL-1.toml"]
 
 
-def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
-    tmp_path: Path, parses: list[str]
+def test_a_writer_reads_the_few_files_changed_by_hand_and_leaves_more_to_the_next_reader(
+    tmp_path: Path, parses: list[str], patching: str
 ) -> None:
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     s.add(make_call("CALL-1", title="One"))
@@ -109,12 +112,20 @@ def test_a_writer_leaves_files_it_did_not_write_to_the_next_reader(
         text.replace("CALL-1", "HAND-1").replace("One", "Hand 2")
     )
     parses.clear()
-    with s.transaction() as txn:  # does not parse HAND-1
+    with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"BULK-{n}", title=f"Bulk {n}"))
-    assert "HAND-1.toml" not in parses
+    if patching == "patched":  # one file is within cache.patch_limit: read as a listing would
+        assert parses == ["HAND-1.toml"]
+    else:  # more than the limit: none is parsed, the next reader reads them
+        assert parses == []
+    parses.clear()
     titles = {x.id: x.title for x in fresh(s).summaries()}
     assert titles["CALL-1"] == "One" and titles["HAND-1"] == "Hand 2" and len(titles) == 102
+    if patching == "patched":  # the writer's files and HAND-1 are all in the cache
+        assert parses == []
+    else:  # the writer gave up: the next reader parses HAND-1 and every file it wrote
+        assert "HAND-1.toml" in parses and len(parses) == 1 + store_module.BULK_WRITE
 
 
 def test_a_file_changed_after_a_writer_wrote_it_is_seen(tmp_path: Path) -> None:

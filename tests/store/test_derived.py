@@ -149,3 +149,28 @@ def test_an_entry_of_another_shape_is_made_again(tmp_path: Path, entry: object) 
     made.clear()
     assert derive(s, ["CALL-1"], made) == ["CALL-1: Title 1"]
     assert made == ["CALL-1"]
+
+
+def test_a_few_new_entries_are_made_again_rather_than_saved_in_a_large_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl.store import derived
+
+    # One per thousand calls (cache.patch_limit); 1 lets three calls stand for 1,000.
+    monkeypatch.setattr(derived, "patch_limit", lambda files: 1)
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    ids = ["CALL-1", "CALL-2", "CALL-3"]
+    derive(s, ids, made)
+    (saved,) = Path(s.cache_dir).glob("test1-*")
+    before = saved.read_bytes()
+    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
+    for _ in range(2):  # made again by each run, the file left as it was
+        made.clear()
+        assert derive(s, ids, made)[1] == "CALL-2: Renamed" and made == ["CALL-2"]
+        assert saved.read_bytes() == before
+    s.update("CALL-3", lambda c: c.replace(title="Renamed"))
+    derive(s, ids, made)  # two new entries, more than the limit: saved
+    made.clear()
+    assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Renamed", "CALL-3: Renamed"]
+    assert made == []
