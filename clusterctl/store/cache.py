@@ -114,8 +114,9 @@ def patch_limit(files: int) -> int:
 def _aligned(cached: list[str], names: list[str]) -> list[str]:
     """``names`` as the cache holds them where the same files are listed in another order (a
     writer appends the names it wrote), or the cache's names then the few new ones where only
-    a few were added or removed (those removed then have the signature of a file that is gone);
-    else ``names``. Signatures then compare position by position."""
+    a few were added or removed (those removed then have the signature of a file that is gone,
+    and the next cache built leaves them out); else ``names``. Signatures then compare position
+    by position."""
     if cached == names:
         return names
     have, listed = set(cached), set(names)
@@ -143,11 +144,13 @@ def _patched(
         return None
     todo = {names[n]: n for n in changed}
     racy = set(_racy(names, sigs, _trusted_before(cache.built_ns))) - todo.keys()
+    # Racy entries are checked by content by every listing until a save stamps them old: only
+    # a few (a bulk write just before: all of them, which a rebuild checks once and saves).
+    if len(todo) + len(racy) > limit:
+        return None
     racy = {name for name in racy if not verified(calls_dir, name, cache.digests.get(name))}
     if racy:  # changed by hand within a tick of the cache's stamp: read again as well
         todo.update((name, n) for n, name in enumerate(names) if name in racy)
-    if len(todo) > limit:
-        return None
     there = {name: n for name, n in todo.items() if sigs[4 * n] != -1}  # not removed
     fresh, broken, _ = read_changed(calls_dir, there, sigs, _NEVER, {})
     live_only = open_at is not None and open_at >= cache.built_ns / 1e9
@@ -203,7 +206,9 @@ def record_writes(
     no longer those it took its place with was changed by someone else: that makes this give up
     and leave the cache to the next reader, as do more other files whose entry does not hold
     (changed by hand or by a single write since the cache was saved) than a listing would read
-    on top of it (``patch_limit``); those few are read, as a listing reads them.
+    on top of it (``patch_limit``); those few are read, as a listing reads them. Files added
+    since the cache was saved are not looked for (calls/ is not listed): listings read them on
+    top of the cache until it is next rebuilt.
     """
     cache = cache_file.load()
     if cache is not None:
@@ -445,6 +450,10 @@ class _CacheBuilder:
             dropped: list[str] = []
         else:
             closed_names, closed_rows, dropped = closed_blob
+        if -1 in sigs[0::4]:  # files gone since they were listed (_aligned keeps their names)
+            there = [n for n in range(len(names)) if sigs[4 * n] != -1]
+            names = [names[n] for n in there]
+            sigs = array("q", [v for n in there for v in sigs[4 * n : 4 * n + 4]])
         return _SummaryCache(
             built_ns=self.built_ns,
             names=names,

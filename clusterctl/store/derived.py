@@ -179,7 +179,8 @@ def derive_from_bytes(
                 results.append((name, entry[1]))
                 continue
             # Changed shortly before it was read: trusted only by its bytes. Checked now,
-            # the entry is stamped now (git's racy-index rule), so this is done once.
+            # the entry is stamped now (git's racy-index rule), so this is done once (for a
+            # few entries, patch_limit, once a run until the file is next saved).
             read_at = clock()
             raw = _bytes(os.path.join(calls_dir, name))
             if raw is not None and content_digest(raw) == digest:

@@ -75,7 +75,7 @@ def test_a_hand_edit_that_reopens_a_closed_call_is_seen(mixed: Store) -> None:
     path = Path(mixed.call_path("OLD-1"))
     text = path.read_text()
     path.write_text(text.replace("2018-03-08", "2098-03-08"))
-    _fresh(mixed).summaries()  # rebuilds the cache
+    _fresh(mixed).summaries()  # rebuilds the cache (or reads it on top: "patched")
     now = datetime.now(UTC).timestamp()
     assert _ids(_fresh(mixed).summaries(open_at=now)) == ["NEW-1", "OLD-1"]
 
@@ -143,7 +143,8 @@ def test_a_change_to_a_live_call_keeps_every_closed_call(
     edited = Path(mixed.call_path("NEW-1"))
     edited.write_text(edited.read_text().replace("2099-03-08", "2097-03-08"))
     now = datetime.now(UTC).timestamp()
-    # A partial rebuild (closed half carried over); it may return the closed calls too.
+    # A partial rebuild (closed half carried over; or read on top of the cache: "patched");
+    # it may return the closed calls too.
     assert {"NEW-1", "NEW-2"} <= set(_ids(_fresh(mixed).summaries(open_at=now)))
     assert _ids(_fresh(mixed).summaries()) == ["NEW-1", "NEW-2", "OLD-1", "OLD-2"]
     Path(mixed.call_path("OLD-1")).unlink()
@@ -165,7 +166,7 @@ def test_a_live_call_that_closed_since_the_cache_was_built_is_not_lost(
     # A later edit: a later mtime, even where the file system's clock is coarse.
     os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
     later = closes + 3600  # SOON-1 has closed
-    _fresh(s, clock=_at(later)).summaries(open_at=later)  # partial rebuild
+    _fresh(s, clock=_at(later)).summaries(open_at=later)  # partial rebuild, or patched
     assert _ids(_fresh(s, clock=_at(later)).summaries()) == ["LATER-1", "SOON-1"]
 
 
@@ -183,12 +184,14 @@ def test_a_closed_call_reopened_by_an_extension_moves_to_the_live_half(
     _fresh(mixed).summaries()
     edited = Path(mixed.call_path("OLD-1"))
     edited.write_text(edited.read_text().replace("2018-03-08", "2096-03-08"))
-    _fresh(mixed).summaries(open_at=datetime.now(UTC).timestamp())  # partial: OLD-1 dropped
+    # Partial: OLD-1 dropped from the closed half (or patched: read on top of the cache).
+    _fresh(mixed).summaries(open_at=datetime.now(UTC).timestamp())
     now = datetime.now(UTC).timestamp()
     assert _ids(_fresh(mixed).summaries(open_at=now)) == ["NEW-1", "OLD-1"]
     (reopened,) = [s for s in _fresh(mixed).summaries() if s.id == "OLD-1"]
     assert datetime.fromtimestamp(reopened.stages[0][1], UTC).year == 2096
-    # A later full rebuild (too many stale rows) keeps the live row, not the stale closed one.
+    # A later full rebuild (too many stale rows; "patched": read on top) keeps the live row,
+    # not the stale closed one.
     monkeypatch.setattr(cache_module, "MAX_DROPPED", 0)
     other = Path(mixed.call_path("OLD-2"))
     other.write_text(other.read_text().replace("2019-03-08", "2019-03-09"))

@@ -5,10 +5,13 @@ calls no longer re-pickles the live half. More changes than ``cache.patch_limit`
 from __future__ import annotations
 
 import os
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from clusterctl.model import Stage
 from clusterctl.store import Store, Unreadable, tomlfile
 from clusterctl.store import cache as cache_module
 from tests.store.helpers import make_call
@@ -118,6 +121,65 @@ def test_a_writer_takes_in_what_listings_read_on_top_of_the_cache(
     assert seen["CALL-03"] == "Changed" and len(seen) == 120 and parses == []
 
 
+def test_a_saved_broken_file_mended_by_hand_is_read_on_top(saved: Store) -> None:
+    path = Path(saved.call_path("CALL-05"))
+    good = path.read_text()
+    path.write_text("id = 'CALL-05'\ntitle = \n")
+    with saved.transaction() as txn:  # more changes than the limit: the cache is rebuilt
+        for n in range(20):
+            txn.put(make_call(f"MORE-{n:02d}", title=f"More {n}"))
+    unreadable: list[Unreadable] = []
+    titles(saved, unreadable)  # saved with CALL-05 unreadable
+    assert [os.path.basename(u.path) for u in unreadable] == ["CALL-05.toml"]
+    path.write_text(good.replace("Title 5", "Mended"))
+    unreadable.clear()
+    assert titles(saved, unreadable)["CALL-05"] == "Mended" and unreadable == []
+
+
+def test_a_live_only_listing_gets_a_closed_call_reopened_on_top_of_the_cache(
+    saved: Store,
+) -> None:
+    closed = (Stage("", datetime(2001, 1, 1, 17, tzinfo=UTC)),)
+    saved.add(make_call("OLD-1", title="Old", stages=closed))
+    for path in Path(saved.cache_dir).glob("summaries-*"):
+        path.unlink()
+    fresh(saved).summaries()  # built whole: OLD-1 in the closed half, which open listings skip
+    now = time.time()
+    assert "OLD-1" not in {x.id for x in fresh(saved).summaries(open_at=now)}
+    reopened = (Stage("", datetime(2099, 1, 1, 17, tzinfo=UTC)),)
+    saved.update("OLD-1", lambda c: c.replace(title="Reopened", stages=reopened))
+    live = {x.id: x for x in fresh(saved).summaries(open_at=now)}
+    assert live["OLD-1"].title == "Reopened" and live["OLD-1"].status(now).value == "open"
+
+
+def test_many_racy_entries_are_checked_once_not_by_every_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real racy window: a bulk writer stamps the cache right after writing, so every file it
+    # wrote is racy, kept with its digest. One edit after it must not leave them all to be
+    # checked by content by every listing (at 100,000 calls, 1 s each time).
+    monkeypatch.setattr(cache_module, "patch_limit", lambda files: 16)
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:
+        for n in range(100):
+            txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n}"))
+    s.update("CALL-007", lambda c: c.replace(title="Changed"))
+    checked: list[str] = []
+    real = cache_module.verified
+
+    def spy(calls_dir: str, name: str, digest: bytes | None) -> bool:
+        checked.append(name)
+        return real(calls_dir, name, digest)
+
+    monkeypatch.setattr(cache_module, "verified", spy)
+    later = Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + 10 * 10**9)
+    assert {x.id: x.title for x in later.summaries()}["CALL-007"] == "Changed"
+    assert len(checked) == 99  # once, by the rebuild that then saves them as trusted
+    checked.clear()
+    later = Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + 10 * 10**9)
+    assert len(later.summaries()) == 100 and checked == []
+
+
 @pytest.mark.parametrize(
     ("changed", "limit", "expected"),
     [
@@ -144,3 +206,14 @@ def test_differing_counts_signatures_past_the_old_end_as_changed() -> None:
 
 def test_the_limit_is_one_changed_file_per_thousand_calls() -> None:
     assert [cache_module.patch_limit(n) for n in (999, 1000, 10_000, 100_000)] == [0, 1, 10, 100]
+
+
+def test_a_file_removed_since_the_cache_was_saved_leaves_the_next_cache(saved: Store) -> None:
+    Path(saved.call_path("CALL-11")).unlink()
+    titles(saved)  # read on top: CALL-11 is gone, the cache still names it
+    for n in [n for n in range(17) if n != 11]:  # more changed than the limit: rebuilt
+        saved.update(f"CALL-{n:02d}", lambda c: c.replace(title="Changed"))
+    assert len(titles(saved)) == 19
+    root = os.path.realpath(saved.root)
+    cache = cache_module.CacheFile.of(root, saved.cache_dir).load()
+    assert cache is not None and len(cache.names) == 19 and "CALL-11.toml" not in cache.names
