@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Where a listing's time goes, phase by phase, in one process, for two builds side by side.
+
+    python benchmarks/phases.py benchmarks/work/session-100000 \\
+        --build before=/path/to/older/checkout --build after=. [--rounds 5] [--extend ID]
+
+Each build is a directory holding the ``clusterctl`` package (a checkout); each round runs every
+build once, in turn, in a fresh interpreter with the same Python (this one), on the session's
+store and a cache directory of each build's own (warmed first). A round times, as
+``calls --open`` does them: the summaries (the cache's ``stat`` of every file and load),
+selecting and sorting the open calls, making the rows, laying out the piped table and the
+table on a 120-column colour terminal. With ``--extend ID`` each timed run follows an
+``extend ID`` by the same build (a later deadline each time, from 2040 on): the first listing
+after a single write. Prints the median (min-max) of each phase per build and a digest of
+each build's output: equal digests mean the same bytes (not with ``--extend``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+#: Run in the child: the phases of one listing at a fixed moment, timed; JSON on stdout.
+CHILD = r"""
+import gc, hashlib, io, json, sys, time
+gc.disable()  # as clusterctl's own entry point does
+from datetime import UTC, datetime
+from clusterctl import query, render
+from clusterctl.actions.listing import filter_options
+from clusterctl.layout import Terminal
+from clusterctl.store import Store
+now = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+flt = filter_options(True, False, False, False, None, None, None, None)
+times = {}
+t = time.perf_counter()
+summaries = Store(sys.argv[1]).summaries(open_at=now.timestamp(), unreadable=[])
+times["summaries"] = time.perf_counter() - t
+t = time.perf_counter()
+chosen = query.select(summaries, flt, now.timestamp())
+times["select"] = time.perf_counter() - t
+t = time.perf_counter()
+rows = render.make_rows(chosen, now, None)
+times["rows"] = time.perf_counter() - t
+digests = []
+for name, terminal in (("table", None), ("terminal", Terminal(120, True))):
+    out = io.StringIO()
+    t = time.perf_counter()
+    render.print_rows(rows, out, terminal)
+    times[name] = time.perf_counter() - t
+    digests.append(hashlib.sha256(out.getvalue().encode()).hexdigest()[:12])
+print(json.dumps({"times": times, "rows": len(rows), "digests": digests}))
+"""
+
+PHASES = ("summaries", "select", "rows", "table", "terminal")
+_EXTENDED = [0]  # days after 2040-01-01 of the last --extend
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("session", type=Path, help="a session directory made by run.py")
+    parser.add_argument(
+        "--build",
+        action="append",
+        required=True,
+        metavar="NAME=DIR",
+        help="a build to measure: a name and the directory holding its clusterctl package",
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    parser.add_argument("--extend", metavar="ID", help="extend this call before each timed run")
+    return parser.parse_args(argv)
+
+
+def measure(session: Path, name: str, source: Path, extend: str | None = None) -> dict:
+    """One run of CHILD with the build in ``source``, its cache under the session's; after an
+    ``extend`` of that call by the same build if given."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(source.resolve()),
+        "CLUSTERCTL_CACHE_DIR": str((session / f"phases-cache-{name}").resolve()),
+        "CLUSTERCTL_CONFIG": str((session / "no-config.toml").resolve()),
+    }
+    if extend is not None:
+        _EXTENDED[0] += 1
+        to = (date(2040, 1, 1) + timedelta(days=_EXTENDED[0])).isoformat()
+        store = str((session / "store").resolve())
+        command = [sys.executable, "-m", "clusterctl", "--store", store, "extend", extend, "--to"]
+        subprocess.run([*command, to], env=env, check=True, cwd="/", stdout=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str((session / "store").resolve())],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",  # never the checkout's own clusterctl by accident
+    )
+    result = json.loads(done.stdout)
+    if not result["rows"]:
+        raise SystemExit(f"{session / 'store'}: no open calls to list; run run.py first")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    builds = [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in args.build]
+    for name, source in builds:  # warm-up: each build's cache made (or checked) once
+        measure(args.session, name, source)
+    results: dict[str, list[dict]] = {name: [] for name, _ in builds}
+    for round_ in range(args.rounds):
+        order = builds if round_ % 2 == 0 else builds[::-1]
+        for name, source in order:
+            results[name].append(measure(args.session, name, source, args.extend))
+    after = f", each right after `extend {args.extend}`" if args.extend else ""
+    print(f"Phases of `calls --open`{after}, {args.rounds} interleaved rounds, median (min-max)")
+    print()
+    print("| phase | " + " | ".join(name for name, _ in builds) + " |")
+    print("|---|" + "---|" * len(builds))
+    for phase in PHASES:
+        cells = []
+        for name, _ in builds:
+            values = [r["times"][phase] for r in results[name]]
+            cells.append(f"{statistics.median(values):.3f} s ({min(values):.3f}-{max(values):.3f})")
+        print(f"| {phase} | " + " | ".join(cells) + " |")
+    for name, _ in builds:
+        last = results[name][-1]
+        print(f"\n{name}: {last['rows']} rows, digests {', '.join(last['digests'])}", end="")
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
