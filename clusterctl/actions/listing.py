@@ -70,7 +70,7 @@ def list_calls(
     open_at = None if wants_closed else now_ts
     chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
     if fmt == "json" and render.is_utf8(sys.stdout):
-        # jsontext and codec: ~6 ms that a table from the cache never needs
+        # jsontext: ~2 ms that a table from the cache never needs
         from clusterctl.jsontext import KIND, call_template, write_listing
 
         # The summaries are done with once their ids are known: at 100,000 calls, freeing them

@@ -180,30 +180,6 @@ def test_many_racy_entries_are_checked_once_not_by_every_listing(
     assert len(later.summaries()) == 100 and checked == []
 
 
-@pytest.mark.parametrize(
-    ("changed", "limit", "expected"),
-    [
-        ([], 5, []),
-        ([0, 511, 512, 99_999], 5, [0, 511, 512, 99_999]),
-        ([3, 4, 5], 2, None),
-    ],
-)
-def test_differing_finds_each_changed_signature(
-    changed: list[int], limit: int, expected: list[int] | None
-) -> None:
-    old = bytearray(os.urandom(32 * 100_000))
-    new = bytearray(old)
-    for n in changed:
-        new[32 * n + 31] ^= 0xFF
-    assert cache_module._differing(bytes(old), bytes(new), limit) == expected
-
-
-def test_differing_counts_signatures_past_the_old_end_as_changed() -> None:
-    old = os.urandom(32 * 10)
-    assert cache_module._differing(old, old + os.urandom(64), 5) == [10, 11]
-    assert cache_module._differing(old, old + os.urandom(32 * 6), 5) is None
-
-
 def test_the_limit_is_one_changed_file_per_thousand_calls() -> None:
     assert [cache_module.patch_limit(n) for n in (999, 1000, 10_000, 100_000)] == [0, 1, 10, 100]
 
