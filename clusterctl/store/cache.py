@@ -190,7 +190,7 @@ def record_writes(
 
     An existing cache is updated without listing calls/ (its names, less the deleted, plus the
     written). Without one, a cache is built only when ``listing`` (of calls/ after the change)
-    is given and holds no file but those written: an import into an empty store.
+    is given: an import into an empty store (a few other files there are read, as below).
 
     As git's index: each written file's signature is taken, then its bytes are read back and
     compared with what was written, and only then is the cache stamped (``clock()``); a file
@@ -491,7 +491,10 @@ def _rebuild(
         present.append(name)
         if (known is not None and name in known) or cached.get(n, name) != sig:
             changed[name] = n
-        elif max(sig[0], sig[3]) >= trusted_before:
+        elif max(sig[0], sig[3]) >= min(trusted_before, racy_before):
+            # Racy in the old cache or in this one: the old digest, if any, vouches for it (a
+            # stamp earlier than the old one, as after a clock set back, makes entries racy
+            # again that the old cache trusted: without a digest they are read again).
             digest = old_digests.get(name)
             if digest is not None and verified(calls_dir, name, digest):
                 if max(sig[0], sig[3]) >= racy_before:

@@ -193,3 +193,34 @@ def test_a_file_removed_since_the_cache_was_saved_leaves_the_next_cache(saved: S
     root = os.path.realpath(saved.root)
     cache = cache_module.CacheFile.of(root, saved.cache_dir).load()
     assert cache is not None and len(cache.names) == 19 and "CALL-11.toml" not in cache.names
+
+
+def test_a_cache_stamped_earlier_than_the_last_keeps_digests_of_entries_racy_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clock set back between two runs: the second cache's stamp is earlier than the first's,
+    # so files the first trusted by signature are racy again in the second, and must be kept
+    # with a digest there, or a listing reading on top of it would trust a same-tick edit.
+    limit = [16]
+    monkeypatch.setattr(cache_module, "patch_limit", lambda files: limit[0])
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:
+        for n in range(40):
+            txn.put(make_call(f"CALL-{n:02d}", title=f"Title {n}"))
+    ahead = Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + 10 * 10**9)
+    ahead.summaries()  # stamped 10 s ahead: every file trusted by its signature
+    for n in range(17):  # more changes than the limit: the next listing rebuilds, stamped now
+        s.update(f"CALL-{n:02d}", lambda c: c.replace(title="Changed"))
+    titles(s)
+    limit[0] = 40  # room for the 17 racy entries the rebuild kept digests of
+    s.update("CALL-20", lambda c: c.replace(title="Changed"))  # one change: read on top
+    path = Path(s.call_path("CALL-39"))
+    before = os.stat(path)
+    path.write_text(path.read_text().replace("Title 39", "Title 93"))  # the same size
+    real_stat = os.stat
+
+    def same_stat(name, *args, **kwargs):  # an edit within one tick of a coarse clock
+        return before if str(name).endswith("CALL-39.toml") else real_stat(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", same_stat)
+    assert titles(s)["CALL-39"] == "Title 93"
