@@ -431,13 +431,11 @@ class _Pen:
         columns = zip(cells, styles, self.hows, self.widths, naturals, strict=True)
         for column, style, how, width, natural in columns:
             fitted = list(column)
-            # A column as wide as its widest cell has nothing to cut or wrap: in a pipe, every
-            # column; skipping the check per cell saves 0.1 s at 48,000 rows.
-            if width >= natural:
-                pass
-            elif how in ("title", "cut"):
+            # Only a column narrower than its widest cell has anything to cut or wrap (in a
+            # pipe, none): not checking cell by cell saves 0.1 s at 48,000 rows.
+            if width < natural and how in ("title", "cut"):
                 fitted = [truncate(text, width, self.ellipsis) for text in column]
-            elif how in ("label", "words"):
+            elif width < natural and how in ("label", "words"):
                 tall.update(n for n, text in enumerate(column) if cell_width(text) > width)
             padded.append(self._padded(fitted, style, width))
         indent, gap = " " * self.indent, " " * GAP
@@ -458,15 +456,13 @@ class _Pen:
             ]
         if isinstance(styles, str):
             styles = [styles] * len(texts)
-        # Padded before it is styled (the escapes take no columns), each style's escape looked
-        # up once: a terminal's table of 48,000 rows took 0.05 s less.
-        starts = {style: sgr(style) for style in set(styles)}
-        padded = []
-        for text, style in zip(texts, styles, strict=True):
-            fill = " " * (width - (len(text) if text.isascii() else cell_width(text)))
-            start = starts[style]
-            padded.append(f"{start}{text}{_RESET}{fill}" if start and text else text + fill)
-        return padded
+        # An ASCII cell measured by len, not cell_width: a terminal's table of 48,000 rows took
+        # 0.05 s less.
+        return [
+            _styled(text, style, True)
+            + " " * (width - (len(text) if text.isascii() else cell_width(text)))
+            for text, style in zip(texts, styles, strict=True)
+        ]
 
     def lines(self, cells: Sequence[str], styles: Sequence[str]) -> list[str]:
         """One row of cells as one or more lines, each cell padded to its column."""

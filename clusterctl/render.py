@@ -169,7 +169,7 @@ def make_rows(
     return rows
 
 
-_MARKERS = {"urgent": " !! urgent", "soon": " ! soon", "": ""}
+_MARKERS = {"urgent": " !! urgent", "soon": " ! soon"}
 
 
 def _time_left_cell(row: Row) -> str:
