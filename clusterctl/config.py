@@ -53,12 +53,8 @@ from collections.abc import Callable, Mapping
 from clusterctl.errors import ConfigError, UsageError
 from clusterctl.fileread import UnreadableFile, expand_user, path_text, read_bounded
 from clusterctl.timeparse import parse_thresholds
+from clusterctl.tomlparse import TomlSyntaxError, parse_toml_text
 from clusterctl.zones import canonical_zone_name
-
-try:  # the compiled tomli wheel imports and parses faster than the standard library's tomllib
-    import tomli as tomllib
-except ImportError:  # pragma: no cover - tomli is a declared dependency
-    import tomllib  # type: ignore[no-redef]
 
 #: Environment variable naming the config file.
 CONFIG_ENV = "CLUSTERCTL_CONFIG"
@@ -201,8 +197,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(f"config file {path}: not valid UTF-8 text (at line {line})") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = parse_toml_text(text)
+    except TomlSyntaxError as exc:
         raise ConfigError(f"config file {path}: {_toml_message(exc, text)}") from None
     except RecursionError:
         raise ConfigError(f"config file {path}: nested too deeply") from None
@@ -284,8 +280,8 @@ def _read(path: str) -> tuple[bytes, int] | None:
     return raw, info.st_mode
 
 
-def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
-    """tomllib's message, with line and column also when it says 'at end of document'."""
+def _toml_message(exc: TomlSyntaxError, text: str) -> str:
+    """The parser's message, with line and column also when it says 'at end of document'."""
     message = str(exc)
     if "(at end of document)" in message:
         line = text.count("\n") + 1

@@ -20,6 +20,7 @@ from clusterctl.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
     check_root,
+    marker_bytes,
     marker_version,
     require_schema,
     store_exists,
@@ -187,7 +188,7 @@ def migrate_store(
                     f"({type(exc).__name__}: {exc}); the store before it is in {backup}"
                 ) from None
             version += 1
-            atomic_write(layout.marker, f"schema_version = {version}\n".encode())
+            atomic_write(layout.marker, marker_bytes(version))
         return start, version, backup
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from clusterctl.errors import StoreError
 from clusterctl.store import Store
+from clusterctl.store.layout import Layout
+from clusterctl.store.schema import marker_version
 from tests.store.helpers import (
     every_command,
     invoke,
@@ -118,3 +121,34 @@ def test_a_newer_schema_is_refused_everywhere_and_left_alone(store: Path, tmp_pa
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == message.replace("error: ", "problem: ")
     assert stat_tree(store) == before
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        b"schema_version = 1\n",
+        b"schema_version = 1",
+        b"schema_version=1\n",
+        b"schema_version = 1  # written by hand\n",
+        b"\xef\xbb\xbfschema_version = 1\n",
+        b"schema_version = 1\r\n",
+        b"schema_version = 01\n",
+        b"schema_version = 1_0\n",
+        b"schema_version = 1\nschema_version = 1\n",
+        b"schema_version = 99\n",
+    ],
+)
+def test_the_marker_as_written_reads_as_toml_reads_it(tmp_path: Path, marker: bytes) -> None:
+    # The marker clusterctl writes is read without the TOML parser: it must say what TOML says.
+    root = tmp_path / "store"
+    Store(root).add(make_call())
+    (root / "clusterctl.toml").write_bytes(marker)
+    try:
+        expected: object = tomllib.loads(marker.decode("utf-8-sig"))["schema_version"]
+    except tomllib.TOMLDecodeError:
+        expected = StoreError
+    try:
+        got: object = marker_version(Layout(str(root)))
+    except StoreError:
+        got = StoreError
+    assert got == expected
