@@ -330,6 +330,26 @@ def test_candidates_are_the_calls_with_a_deadline_inside_the_widest_threshold() 
     # Every warning due_warnings finds is among the candidates.
     due = {w.call_id for w in run(calls, now)}
     assert due <= set(candidate_ids(summaries, DEFAULT_THRESHOLDS, now))
+    # A call of several stages is a candidate if any stage is inside, whichever it is.
+    staged = [
+        make_call("LATER-2", stages=(Stage("1", now - D), Stage("2", DEADLINE))),
+        make_call("FIRST-2", stages=(Stage("1", DEADLINE), Stage("2", DEADLINE + 20 * D))),
+        make_call("NONE-2", stages=(Stage("1", now - D), Stage("2", DEADLINE + 20 * D))),
+    ]
+    staged_summaries = [c.summary() for c in staged]
+    assert candidate_ids(staged_summaries, DEFAULT_THRESHOLDS, now) == ["LATER-2", "FIRST-2"]
+
+
+def test_a_digest_remembers_every_deadline_of_each_call() -> None:
+    from clusterctl.warn import signatures
+
+    one = make_call("ONE-1", datetime(2018, 3, 8, 17, 0, tzinfo=BRU))
+    two = make_call("TWO-2", stages=(Stage("a", DEADLINE), Stage("b", DEADLINE + D)))
+    first = int(DEADLINE.timestamp())
+    assert signatures([one.summary(), two.summary()]) == {
+        "ONE-1": "1520524800",
+        "TWO-2": f"{first},{first + 86400}",
+    }
 
 
 def test_digest_body_names_the_files_it_could_not_read() -> None:
