@@ -289,10 +289,12 @@ class Store:
         if not names:
             return {"all": []}, {}
         cache_file = CacheFile.of(self._real_root(), self.cache_dir)
-        found = scan(self.calls_dir, names, cache_file, open_at, self.clock)
-        if listed:  # what was listed anyway spares the next add a listing of calls/
-            index.refresh(sig, listed_ns, names)
-        return found
+        summaries, broken, aligned = scan(self.calls_dir, names, cache_file, open_at, self.clock)
+        if listed or aligned is not None:
+            # What was listed anyway spares the next add a listing of calls/; in the order the
+            # cache holds them, the next listing need not align them to it.
+            index.refresh(sig, listed_ns, aligned or names, replace=aligned is not None)
+        return summaries, broken
 
     def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:
         """id -> the existing id it equals but for case, for each such id of ``call_ids``."""

@@ -52,9 +52,11 @@ def scan(
     cache_file: CacheFile,
     open_at: float | None,
     clock: Callable[[], int] = time.time_ns,
-) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
+) -> tuple[dict[str, list[CallSummary]], dict[str, str], list[str] | None]:
     """The summaries of the call files ``names``: "all", or with ``open_at`` maybe only "live";
-    and the files that cannot be read, name -> reason (``TomlFileError.reason``).
+    the files that cannot be read, name -> reason (``TomlFileError.reason``); and the names of
+    the files there in the order the cache holds them (new ones last), if not that of ``names``:
+    given in that order next time, they need no aligning (``_aligned``).
 
     Validates the cache against every file, re-reads what changed and saves the cache if needed.
     A file that vanishes while it is read is left out, as if it had been gone before. A cache
@@ -62,10 +64,14 @@ def scan(
     file times): which calls had closed by then, and which files are too recent to trust.
     """
     cache = cache_file.load()
+    listed = names
     try:
-        return _scan(calls_dir, names, cache_file, cache, open_at, clock)
+        summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, cache, open_at, clock)
     except _Unusable:  # a pickled half that does not load: the files are read instead
-        return _scan(calls_dir, names, cache_file, None, open_at, clock)
+        summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, None, open_at, clock)
+    if names is listed:
+        return summaries, broken, None
+    return summaries, broken, [name for n, name in enumerate(names) if sigs[4 * n] != -1]
 
 
 def _scan(
@@ -75,7 +81,7 @@ def _scan(
     cache: _SummaryCache | None,
     open_at: float | None,
     clock: Callable[[], int],
-) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
+) -> tuple[dict[str, list[CallSummary]], dict[str, str], list[str], array[int]]:
     started_ns = clock()
     if cache is not None:
         names = _aligned(cache.names, names)
@@ -89,16 +95,16 @@ def _scan(
             rows = cache.rows(live_only=live_only)
             if racy:
                 _restamp(cache_file, cache, names, sigs, started_ns)
-            return {"live" if live_only else "all": rows}, cache.broken
+            return {"live" if live_only else "all": rows}, cache.broken, names, sigs
     if cache is not None and names[: len(cache.names)] == cache.names:
         patched = _patched(calls_dir, names, sigs, cache, open_at)
         if patched is not None:
-            return patched
+            return (*patched, names, sigs)
     result = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
     assert result is not None  # only record_writes gives up
     fresh, summaries = result
     cache_file.save(fresh)
-    return summaries, fresh.broken
+    return summaries, fresh.broken, names, sigs
 
 
 def patch_limit(files: int) -> int:
@@ -116,8 +122,10 @@ def _aligned(cached: list[str], names: list[str]) -> list[str]:
     writer appends the names it wrote), or the cache's names then the few new ones where only
     a few were added or removed (those removed then have the signature of a file that is gone,
     and the next cache built leaves them out); else ``names``. Signatures then compare position
-    by position."""
-    if cached == names:
+    by position. Names that start with the cache's are taken as they are: a listing never names
+    a file twice. Comparing the two as sets took 0.06 s at 100,000 calls, which ``scan`` spares
+    the next listing by giving the order it aligned to."""
+    if cached == names or names[: len(cached)] == cached:  # the order of the last listing
         return names
     have, listed = set(cached), set(names)
     if have == listed:

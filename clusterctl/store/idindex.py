@@ -72,13 +72,16 @@ class IdIndex:
         raw = self.names(sig)
         return None if raw is None else os.fsdecode(raw).split("\n")[1:-1]
 
-    def refresh(self, sig: Signature | None, listed_ns: int, names: list[str]) -> None:
-        """Record ``names``, listed at ``listed_ns`` from calls/ whose signature was ``sig``,
-        unless the file already holds a trusted listing of calls/ as it is."""
+    def refresh(
+        self, sig: Signature | None, listed_ns: int, names: list[str], *, replace: bool = False
+    ) -> None:
+        """Record ``names``, listed at ``listed_ns`` from calls/ whose signature was ``sig``
+        (or, with ``replace``, the same names in another order), unless the file already holds
+        a trusted listing of calls/ as it is and not ``replace``."""
         if sig is None:
             return
         with contextlib.suppress(OSError), open(self.path, "rb") as handle:
-            if _trusted(handle.readline().rstrip(b"\n"), sig):
+            if not replace and _trusted(handle.readline().rstrip(b"\n"), sig):
                 return
         # A name with a line break is no id, and must neither pose as two names nor be left out
         # of a listing that reads the index (``name_list``): such a calls/ is not indexed.

@@ -14,6 +14,7 @@ import pytest
 from clusterctl.model import Stage
 from clusterctl.store import Store, Unreadable, tomlfile
 from clusterctl.store import cache as cache_module
+from clusterctl.store.idindex import IdIndex, signature
 from tests.store.helpers import make_call
 
 
@@ -224,3 +225,45 @@ def test_a_cache_stamped_earlier_than_the_last_keeps_digests_of_entries_racy_aga
 
     monkeypatch.setattr(os, "stat", same_stat)
     assert titles(s)["CALL-39"] == "Title 93"
+
+
+def cached_names(s: Store) -> list[str]:
+    cache = cache_module.CacheFile.of(os.path.realpath(s.root), s.cache_dir).load()
+    assert cache is not None
+    return cache.names
+
+
+def test_scan_gives_the_order_it_aligned_the_names_to(saved: Store) -> None:
+    calls_dir = saved.calls_dir
+    file = cache_module.CacheFile.of(os.path.realpath(saved.root), saved.cache_dir)
+    cached = cached_names(saved)
+    listed = sorted(cached, reverse=True)
+    assert listed != cached
+
+    def aligned(names: list[str]) -> list[str] | None:
+        return cache_module.scan(calls_dir, names, file, None)[2]
+
+    assert aligned(list(cached)) is None  # already in the cache's order
+    assert aligned(listed) == cached  # the same files in another order
+    Path(calls_dir, "CALL-NEW.toml").write_bytes(tomlfile.call_bytes(make_call("CALL-NEW")))
+    assert aligned([*cached, "CALL-NEW.toml"]) is None  # new ones last: as the cache holds them
+    assert aligned(["CALL-NEW.toml", *listed]) == [*cached, "CALL-NEW.toml"]
+    os.remove(Path(calls_dir, cached[3]))  # removed by hand: not among the files there
+    listed.remove(cached[3])
+    expected = [n for n in cached if n != cached[3]]
+    assert aligned(["CALL-NEW.toml", *listed]) == [*expected, "CALL-NEW.toml"]
+
+
+def test_a_listing_leaves_the_names_in_the_cache_s_order_for_the_next(saved: Store) -> None:
+    # A writer moves each name it wrote to the end of the cache's names; a listing of calls/
+    # gives them in the directory's order. The listing that aligned the two leaves the names
+    # in the cache's order, so the next one finds them aligned.
+    saved.update("CALL-03", lambda c: c.replace(title="Moved"))
+    saved.add(make_call("CALL-20"))
+    assert titles(saved)["CALL-03"] == "Moved"
+    index = IdIndex.of(os.path.realpath(saved.root), saved.cache_dir)
+    names = index.name_list(signature(saved.calls_dir))
+    assert names is not None and sorted(names) == sorted(os.listdir(saved.calls_dir))
+    cached = cached_names(saved)
+    assert cache_module._aligned(cached, names) is names
+    assert titles(saved)["CALL-20"] == "A call"
