@@ -426,19 +426,28 @@ class _Pen:
         Column by column, as thousands of rows need: a row whose cells all fit on one line
         (most of them) is a join of its padded cells; only the others go through ``lines``.
         """
-        padded = []
+        fitted_columns = []
         tall: set[int] = set()
-        columns = zip(cells, styles, self.hows, self.widths, naturals, strict=True)
-        for column, style, how, width, natural in columns:
-            fitted = list(column)
+        columns = zip(cells, self.hows, self.widths, naturals, strict=True)
+        for column, how, width, natural in columns:
+            fitted = column
             # Only a column narrower than its widest cell has anything to cut or wrap (in a
             # pipe, none): not checking cell by cell saves 0.1 s at 48,000 rows.
             if width < natural and how in ("title", "cut"):
                 fitted = [truncate(text, width, self.ellipsis) for text in column]
             elif width < natural and how in ("label", "words"):
                 tall.update(n for n, text in enumerate(column) if cell_width(text) > width)
-            padded.append(self._padded(fitted, style, width))
+            fitted_columns.append(fitted)
         indent, gap = " " * self.indent, " " * GAP
+        if not self.color and not tall and all("".join(c).isascii() for c in fitted_columns):
+            # Plain ASCII cells on one line each (a pipe, as a rule): one format a row, not a
+            # padded string a cell, took 48,000 rows 0.04 s less.
+            template = indent + gap.join(f"%-{width}s" for width in self.widths)
+            return [[(template % parts).rstrip()] for parts in zip(*fitted_columns, strict=True)]
+        padded = [
+            self._padded(list(fitted), style, width)
+            for fitted, style, width in zip(fitted_columns, styles, self.widths, strict=True)
+        ]
         out = []
         for n, parts in enumerate(zip(*padded, strict=True)):
             if n in tall:

@@ -229,9 +229,11 @@ def call_columns(
     terminal: bool,
     names: Sequence[str] | None = None,
     wide: bool = False,
+    color: bool = True,
 ) -> list[Column]:
     """The listing's table columns: those ``names`` (--columns) as given, else the defaults
-    (every column with --wide) without the columns that are empty in every row."""
+    (every column with --wide) without the columns that are empty in every row; without
+    ``color``, unstyled."""
     default = TERMINAL_COLUMNS if terminal else PLAIN_COLUMNS
     chosen = names or (tuple(CALL_COLUMNS) if wide else default)
     columns = []
@@ -240,7 +242,11 @@ def call_columns(
         cells = [spec.cell(r) for r in rows]
         if not names and not any(cells):
             continue
-        style = spec.style if isinstance(spec.style, str) else [spec.style(r) for r in rows]
+        style: str | list[str] = ""
+        if isinstance(spec.style, str):
+            style = spec.style
+        elif color:  # a style per row only for colour: 0.02 s of 48,000 rows in a pipe
+            style = [spec.style(r) for r in rows]
         optional = terminal and not names and not wide and name in OPTIONAL_COLUMNS
         columns.append(Column(spec.header, spec.how, cells, style, optional))
     return columns
@@ -255,7 +261,8 @@ def print_rows(
     wide: bool = False,
 ) -> None:
     """The listing, in one write: fitted and styled on a ``terminal``, plain columns without."""
-    columns = call_columns(rows, terminal=terminal is not None, names=names, wide=wide)
+    color = terminal is not None and terminal.color
+    columns = call_columns(rows, terminal=terminal is not None, names=names, wide=wide, color=color)
     out.write(table_text(columns, terminal))
 
 

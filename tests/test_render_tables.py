@@ -393,6 +393,29 @@ def test_plain_text_is_the_aligned_columns_scripts_read() -> None:
     assert table_text(columns, None) == expected  # whole cells, no style, no rule
 
 
+CELL_TEXT = st.text(
+    alphabet=st.sampled_from(["a", "Z", "7", " ", "%", "s", "-", "é", "漢", "\u0301"]), max_size=12
+)
+
+
+@given(st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_plain_text_pads_every_cell_by_its_columns(cells: list[list[str]]) -> None:
+    # ASCII tables take a shorter way (one format a row) than others: both give these lines.
+    headers = ["ID", "Title", "Status"]
+    columns = [
+        Column(header, how, [row[i] for row in cells])
+        for i, (header, how) in enumerate(zip(headers, ("key", "title", "fixed"), strict=True))
+    ]
+    table = [headers, *cells]
+    widths = [max(cell_width(row[i]) for row in table) for i in range(3)]
+    expected = "".join(
+        "  ".join(c + " " * (w - cell_width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in table
+    )
+    assert table_text(columns, None) == expected
+
+
 # --- which columns ------------------------------------------------------------------------------
 
 
