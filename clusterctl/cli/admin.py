@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from clusterctl.actions.admin import check_store, migrate_store, print_config, print_config_path
 from clusterctl.cli.base import command
 
 #: Sub-command groups of this module and their help.
 GROUPS = {"config": "Show the config file's location and settings."}
 
 
-@command("check", action=check_store)
+@command("check", action="clusterctl.actions.admin:check_store")
 def check_command(ctx: typer.Context) -> None:
     """Validate the whole store: files parse, ids unique, dates valid, extensions consistent.
 
@@ -19,7 +18,7 @@ def check_command(ctx: typer.Context) -> None:
     """
 
 
-@command("migrate", action=migrate_store)
+@command("migrate", action="clusterctl.actions.admin:migrate_store")
 def migrate_command(ctx: typer.Context) -> None:
     """Upgrade a store written by an older clusterctl to the current schema (keeps a backup).
 
@@ -27,7 +26,7 @@ def migrate_command(ctx: typer.Context) -> None:
     """
 
 
-@command("path", action=print_config_path, group="config")
+@command("path", action="clusterctl.actions.admin:print_config_path", group="config")
 def config_path_command(ctx: typer.Context) -> None:
     """Print where the config file is read from ($CLUSTERCTL_CONFIG overrides).
 
@@ -35,7 +34,7 @@ def config_path_command(ctx: typer.Context) -> None:
     """
 
 
-@command("show", action=print_config, group="config")
+@command("show", action="clusterctl.actions.admin:print_config", group="config")
 def config_show_command(ctx: typer.Context) -> None:
     """Print the config file's settings as JSON (secrets masked) and the store in use.
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.changes import add_call, edit_call, extend_call, remove_call
 from clusterctl.cli.base import AtOption, IdArgument, command, context
 
 DryRunFlag = Annotated[
@@ -14,7 +13,7 @@ DryRunFlag = Annotated[
 ]
 
 
-@command("add", action=add_call)
+@command("add", action="clusterctl.actions.changes:add_call")
 def add_command(
     ctx: typer.Context,
     call_id: Annotated[
@@ -84,7 +83,7 @@ def add_command(
     """
 
 
-@command("extend", action=extend_call)
+@command("extend", action="clusterctl.actions.changes:extend_call")
 def extend_command(
     ctx: typer.Context,
     call_id: IdArgument,
@@ -136,7 +135,7 @@ def extend_command(
     """
 
 
-@command("edit", action=edit_call)
+@command("edit", action="clusterctl.actions.changes:edit_call")
 def edit_command(
     ctx: typer.Context,
     call_id: IdArgument,
@@ -226,6 +225,8 @@ def remove_command(
 
     Example: clusterctl remove OLD-CALL-ID --yes
     """
+    from clusterctl.actions.changes import remove_call  # see clusterctl.cli.base
+
     return remove_call(context(ctx), call_id, yes=yes, confirm=_confirm)
 
 

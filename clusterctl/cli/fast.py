@@ -17,11 +17,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from importlib import import_module
 
 from clusterctl.actions.context import AppContext
 from clusterctl.cli import argspec
-from clusterctl.cli.handler import guarded
+from clusterctl.cli.handler import action_of, guarded
 from clusterctl.fileread import path_text
 
 TYPE_CHECKING = False
@@ -177,8 +176,7 @@ def parse(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Invo
 
 def run(invocation: Invocation) -> int:
     """Carry out a parsed command line as the Typer command would; return the exit code."""
-    module, name = argspec.COMMANDS[invocation.command]["action"].split(":")
-    action = getattr(import_module(module), name)
+    action = action_of(argspec.COMMANDS[invocation.command]["action"])
     app_ctx = AppContext.from_options(**invocation.globals)
     return guarded(lambda: action(app_ctx, **invocation.values))
 

@@ -9,12 +9,24 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from importlib import import_module
 
 from clusterctl.errors import ClusterctlError, describe_os_error
 from clusterctl.render import echo
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 #: What an action returns: a line to print, an exit code, or None (it printed what it had).
 Outcome = str | int | None
+
+
+def action_of(reference: str) -> Callable[..., Any]:
+    """The action a reference ``"module:function"`` names, its module imported now."""
+    module, name = reference.split(":")
+    action: Callable[..., Any] = getattr(import_module(module), name)
+    return action
 
 
 def report_error(message: str) -> None:

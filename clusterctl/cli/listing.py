@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.listing import list_calls, show_call
 from clusterctl.cli.base import (
     AllFlag,
     AtOption,
@@ -25,7 +24,7 @@ from clusterctl.cli.base import (
 )
 
 
-@command("calls", action=list_calls)
+@command("calls", action="clusterctl.actions.listing:list_calls")
 def calls_command(
     ctx: typer.Context,
     open_: OpenFlag = False,
@@ -67,7 +66,7 @@ def calls_command(
     """
 
 
-@command("show", action=show_call)
+@command("show", action="clusterctl.actions.listing:show_call")
 def show_command(
     ctx: typer.Context,
     call_id: IdArgument,

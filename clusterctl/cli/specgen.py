@@ -152,7 +152,7 @@ def _command(command: Any, action: Any) -> dict[str, Any]:
         else:
             options.append(_option(param))
     return {
-        "action": f"{action.__module__}:{action.__qualname__}",
+        "action": action,
         "arguments": tuple(arguments),
         "options": tuple(options),
     }

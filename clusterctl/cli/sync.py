@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.sync import sync_portal
 from clusterctl.cli.base import AtOption, command
 
 
-@command("sync", action=sync_portal)
+@command("sync", action="clusterctl.actions.sync:sync_portal")
 def sync_command(
     ctx: typer.Context,
     search: Annotated[

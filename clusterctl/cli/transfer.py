@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.transfer import export_html, export_ics, import_file
 from clusterctl.cli.base import (
     AllFlag,
     AtOption,
@@ -39,7 +38,7 @@ class ImportFormat(StrEnum):
     eu_portal = "eu-portal"
 
 
-@command("import", action=import_file)
+@command("import", action="clusterctl.actions.transfer:import_file")
 def import_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="File to read ('-' for stdin).")],
@@ -77,7 +76,7 @@ def import_command(
     """
 
 
-@command("ics", action=export_ics, group="export")
+@command("ics", action="clusterctl.actions.transfer:export_ics", group="export")
 def export_ics_command(
     ctx: typer.Context,
     output: Annotated[
@@ -115,7 +114,7 @@ def export_ics_command(
     """
 
 
-@command("html", action=export_html, group="export")
+@command("html", action="clusterctl.actions.transfer:export_html", group="export")
 def export_html_command(
     ctx: typer.Context,
     output: Annotated[

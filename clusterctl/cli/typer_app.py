@@ -20,7 +20,7 @@ from clusterctl import __version__
 from clusterctl.actions.context import AppContext
 from clusterctl.cli import admin, changes, listing, sync, transfer, warnings
 from clusterctl.cli.base import App, context, marked
-from clusterctl.cli.handler import Outcome, guarded, report_error
+from clusterctl.cli.handler import Outcome, action_of, guarded, report_error
 from clusterctl.errors import ClusterctlError
 
 #: The command modules, in the order their commands appear in ``--help``.
@@ -109,7 +109,7 @@ def _runner(func: Callable[..., Any]) -> Callable[..., None]:
     @functools.wraps(func)
     def run(ctx: typer.Context, **values: Any) -> None:
         if action is not None:
-            code = guarded(lambda: action(context(ctx), **values))
+            code = guarded(lambda: action_of(action)(context(ctx), **values))
         else:
             code = guarded(lambda: func(ctx, **values))
         if code:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from clusterctl.actions.warnings import warn_calls
 from clusterctl.cli.base import (
     AtOption,
     DisplayTzOption,
@@ -25,7 +24,7 @@ class WarnFormat(StrEnum):
     json = "json"
 
 
-@command("warn", action=warn_calls)
+@command("warn", action="clusterctl.actions.warnings:warn_calls")
 def warn_command(
     ctx: typer.Context,
     thresholds: Annotated[

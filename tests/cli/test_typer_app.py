@@ -7,6 +7,7 @@ The colour test runs real processes on a pseudo-terminal so that Rich really see
 
 from __future__ import annotations
 
+import inspect
 import re
 import shlex
 import sys
@@ -20,7 +21,7 @@ from clusterctl import __version__
 from clusterctl.cli import app
 from clusterctl.cli.typer_app import click_command
 from tests.cli.helpers import AT, NOW, Cli, failed, ok, snapshot, succeeded
-from tests.conftest import clusterctl_exe, run_on_terminal
+from tests.conftest import clusterctl_exe, run_main_then, run_on_terminal
 
 # --- version and help ------------------------------------------------------------------------
 
@@ -51,6 +52,34 @@ def test_every_documented_command_is_registered() -> None:
         ("config", "path"), ("config", "show"),
     }  # fmt: skip
     assert expected <= set(COMMAND_PATHS)
+
+
+def test_every_action_takes_the_values_its_command_parses() -> None:
+    # An action is named by text and imported when its command runs: the name must resolve,
+    # and the action must take what the command's function declares (after ctx).
+    from clusterctl.cli import admin, changes, listing, sync, transfer, warnings
+    from clusterctl.cli.base import marked
+    from clusterctl.cli.handler import action_of
+
+    checked = []
+    for module in (admin, changes, listing, sync, transfer, warnings):
+        for func in vars(module).values():
+            record = marked(func)
+            if record is None or record.action is None:
+                continue
+            first, *rest = inspect.signature(action_of(record.action)).parameters
+            declared = list(inspect.signature(func).parameters)
+            assert (first, rest) == ("app_ctx", declared[1:]), record.name
+            checked.append(record.name)
+    assert len(checked) >= 12
+
+
+def test_help_imports_no_action() -> None:
+    *_, loaded = run_main_then(
+        ["--help"], "print(sorted(m for m in sys.modules if m.startswith('clusterctl.actions.')))"
+    )
+    # The context alone: the fast route, tried first, builds it for any command line.
+    assert loaded == "['clusterctl.actions.context']"
 
 
 def _paragraphs(text: str) -> list[str]:
