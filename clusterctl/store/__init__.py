@@ -293,7 +293,8 @@ class Store:
         if listed or aligned is not None:
             # What was listed anyway spares the next add a listing of calls/; in the order the
             # cache holds them, the next listing need not align them to it.
-            index.refresh(sig, listed_ns, aligned or names, replace=aligned is not None)
+            order = names if aligned is None else aligned
+            index.refresh(sig, listed_ns, order, replace=aligned is not None)
         return summaries, broken
 
     def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:

@@ -69,9 +69,10 @@ def scan(
         summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, cache, open_at, clock)
     except _Unusable:  # a pickled half that does not load: the files are read instead
         summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, None, open_at, clock)
-    if names is listed:
-        return summaries, broken, None
-    return summaries, broken, [name for n, name in enumerate(names) if sigs[4 * n] != -1]
+    there = None if names is listed else [n for k, n in enumerate(names) if sigs[4 * k] != -1]
+    # Once a file is gone, its name stays in the cache's until the cache is rebuilt: the names
+    # listed then are already the cache's without it, and there is nothing to say.
+    return summaries, broken, (None if there == listed else there)
 
 
 def _scan(

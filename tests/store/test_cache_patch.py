@@ -256,14 +256,34 @@ def test_scan_gives_the_order_it_aligned_the_names_to(saved: Store) -> None:
 
 def test_a_listing_leaves_the_names_in_the_cache_s_order_for_the_next(saved: Store) -> None:
     # A writer moves each name it wrote to the end of the cache's names; a listing of calls/
-    # gives them in the directory's order. The listing that aligned the two leaves the names
-    # in the cache's order, so the next one finds them aligned.
+    # gives them in the directory's order, and a file made by hand is not in the cache at all.
+    # The listing that aligned the two leaves the names in the cache's order, new ones last, so
+    # the next one finds them aligned; and that one leaves the index as it is.
     saved.update("CALL-03", lambda c: c.replace(title="Moved"))
-    saved.add(make_call("CALL-20"))
-    assert titles(saved)["CALL-03"] == "Moved"
+    new = Path(saved.calls_dir, "CALL-NEW.toml")
+    new.write_bytes(tomlfile.call_bytes(make_call("CALL-NEW", title="By hand")))
+    assert titles(saved)["CALL-NEW"] == "By hand"
     index = IdIndex.of(os.path.realpath(saved.root), saved.cache_dir)
     names = index.name_list(signature(saved.calls_dir))
     assert names is not None and sorted(names) == sorted(os.listdir(saved.calls_dir))
     cached = cached_names(saved)
-    assert cache_module._aligned(cached, names) is names
-    assert titles(saved)["CALL-20"] == "A call"
+    assert names[-1] == "CALL-NEW.toml" and cache_module._aligned(cached, names) is names
+    written = os.stat(index.path)
+    assert titles(saved)["CALL-03"] == "Moved"
+    assert os.stat(index.path).st_mtime_ns == written.st_mtime_ns
+
+
+def test_a_listing_after_a_removal_leaves_the_index_alone(saved: Store) -> None:
+    # The removed file's name stays in the cache's names until the cache is rebuilt: a listing
+    # records the names there once, and the next ones leave the index as it is.
+    saved.remove("CALL-05")
+    os.remove(Path(saved.calls_dir, "CALL-07.toml"))
+    assert "CALL-05" not in titles(saved) and "CALL-07" not in titles(saved)
+    index = IdIndex.of(os.path.realpath(saved.root), saved.cache_dir)
+    assert sorted(index.name_list(signature(saved.calls_dir)) or []) == sorted(
+        os.listdir(saved.calls_dir)
+    )
+    written = os.stat(index.path)
+    for _ in range(2):
+        assert len(titles(saved)) == 18
+    assert os.stat(index.path).st_mtime_ns == written.st_mtime_ns
