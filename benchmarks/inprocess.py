@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""One command's run in-process (imports and work, not the interpreter's start), for builds
+side by side.
+
+    python benchmarks/inprocess.py benchmarks/work/session-1000 \\
+        --build before=/path/to/older/checkout --build after=. [--rounds 15] -- calls --open
+
+Each round runs every build once, in turn, in a fresh interpreter of this Python started in the
+root directory (``python -m`` or a script in a checkout would import that checkout whatever
+PYTHONPATH says), with the build first on PYTHONPATH, bytecode written, the session's store and
+a cache directory of each build's own; the first two rounds warm the caches and are not counted.
+The child times ``clusterctl.__main__.main()`` from before its first import to its return.
+Prints the median and quartiles of each build, in milliseconds, and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Run in the child: main() timed, its output discarded, the milliseconds on stdout.
+CHILD = r"""
+import contextlib, io, sys, time
+start = time.perf_counter()
+sys.argv = ["clusterctl", *sys.argv[1:]]
+from clusterctl.__main__ import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+print((time.perf_counter() - start) * 1000)
+"""
+
+WARM_UP = 2
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("session", type=Path, help="a session directory made by run.py")
+    parser.add_argument(
+        "--build",
+        action="append",
+        required=True,
+        metavar="NAME=DIR",
+        help="a build to measure: a name and the directory holding its clusterctl package",
+    )
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
+    parser.add_argument("command", nargs="+", help="the clusterctl command line, after --")
+    return parser.parse_args(argv)
+
+
+def run_once(session: Path, source: Path, cache: Path, command: list[str]) -> float:
+    """Milliseconds of one in-process run of ``command`` by the build in ``source``."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        "PYTHONPATH": str(source.resolve()),
+        "CLUSTERCTL_CACHE_DIR": str(cache),
+        "CLUSTERCTL_CONFIG": str((session / "no-config.toml").resolve()),
+        "NO_COLOR": "1",
+    }
+    store = str((session / "store").resolve())
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, "--store", store, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
+    return float(done.stdout.split()[-1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    builds = [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in args.build]
+    with tempfile.TemporaryDirectory(prefix="inprocess-") as scratch:
+        results: dict[str, list[float]] = {name: [] for name, _ in builds}
+        for round_ in range(WARM_UP + args.rounds):
+            order = builds if round_ % 2 == 0 else builds[::-1]
+            for name, source in order:
+                took = run_once(args.session, source, Path(scratch, name), args.command)
+                if round_ >= WARM_UP:
+                    results[name].append(took)
+    print(f"`clusterctl {shlex.join(args.command)}` in-process, {args.rounds} interleaved rounds")
+    print()
+    print("| build | median ms | quartiles |")
+    print("|---|---|---|")
+    for name, values in results.items():
+        low, _, high = statistics.quantiles(values, n=4)
+        print(f"| {name} | {statistics.median(values):.1f} | {low:.1f}-{high:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
