@@ -13,7 +13,7 @@ import pytest
 
 import clusterctl.store as store_module
 from clusterctl.model import Call
-from clusterctl.store import Store, tomlfile
+from clusterctl.store import Store, forkmap, tomlfile
 from clusterctl.store import cache as cache_module
 from tests.store.helpers import make_call
 
@@ -235,3 +235,29 @@ def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
         s, monkeypatch, lambda: monkeypatch.setattr(files_module.os, "replace", real_replace)
     )
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
+
+
+def test_racy_entries_checked_on_every_core_still_catch_an_edit_that_kept_the_signature(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Right after a bulk write most entries are racy, and a listing checks them in forked
+    # workers: an edit within one tick of a coarse clock (the same signature) is still found.
+    monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
+    parses.clear()
+    assert len(fresh(s).summaries()) == store_module.BULK_WRITE
+    assert parses == []  # every racy entry vouched for by its bytes, none parsed
+    path = Path(s.call_path("CALL-042"))
+    before = os.stat(path)
+    path.write_text(path.read_text().replace("Title 042", "Title 24X"))  # the same size
+    real_stat = os.stat
+
+    def same_stat(name, *args, **kwargs):  # the workers are forked: they see this one too
+        return before if str(name).endswith("CALL-042.toml") else real_stat(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", same_stat)
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles["CALL-042"] == "Title 24X" and parses == ["CALL-042.toml"]
