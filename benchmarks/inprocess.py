@@ -16,7 +16,6 @@ Prints the median and quartiles of each build, in milliseconds, and the command.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import statistics
 import subprocess
@@ -24,6 +23,8 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import tools
 
 #: Run in the child: main() timed, its output discarded, the milliseconds on stdout.
 CHILD = r"""
@@ -43,29 +44,14 @@ WARM_UP = 2
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("session", type=Path, help="a session directory made by run.py")
-    parser.add_argument(
-        "--build",
-        action="append",
-        required=True,
-        metavar="NAME=DIR",
-        help="a build to measure: a name and the directory holding its clusterctl package",
-    )
-    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
+    parser = tools.trees_parser(__doc__, rounds=15)
     parser.add_argument("command", nargs="+", help="the clusterctl command line, after --")
     return parser.parse_args(argv)
 
 
 def run_once(session: Path, source: Path, cache: Path, command: list[str]) -> float:
     """Milliseconds of one in-process run of ``command`` by the build in ``source``."""
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-        "PYTHONPATH": str(source.resolve()),
-        "CLUSTERCTL_CACHE_DIR": str(cache),
-        "CLUSTERCTL_CONFIG": str((session / "no-config.toml").resolve()),
-        "NO_COLOR": "1",
-    }
+    env = {**tools.tree_env(session, source, cache), "NO_COLOR": "1"}
     store = str((session / "store").resolve())
     done = subprocess.run(
         [sys.executable, "-c", CHILD, "--store", store, *command],
@@ -80,7 +66,7 @@ def run_once(session: Path, source: Path, cache: Path, command: list[str]) -> fl
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    builds = [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in args.build]
+    builds = tools.trees(args.build)
     with tempfile.TemporaryDirectory(prefix="inprocess-") as scratch:
         results: dict[str, list[float]] = {name: [] for name, _ in builds}
         for round_ in range(WARM_UP + args.rounds):

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
+
+import tools
 
 #: Run in the child: the phases of one listing at a fixed moment, timed; JSON on stdout.
 CHILD = r"""
@@ -63,16 +64,7 @@ _EXTENDED: list[date] = []  # the deadline the last --extend gave
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("session", type=Path, help="a session directory made by run.py")
-    parser.add_argument(
-        "--build",
-        action="append",
-        required=True,
-        metavar="NAME=DIR",
-        help="a build to measure: a name and the directory holding its clusterctl package",
-    )
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    parser = tools.trees_parser(__doc__, rounds=5)
     parser.add_argument("--extend", metavar="ID", help="extend this call before each timed run")
     return parser.parse_args(argv)
 
@@ -80,14 +72,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def measure(session: Path, name: str, source: Path, extend: str | None = None) -> dict:
     """One run of CHILD with the build in ``source``, its cache under the session's; after an
     ``extend`` of that call by the same build if given."""
-    # Bytecode written and used, as by an installed clusterctl: without it every run of a
-    # checkout compiles its modules again (tens of ms that no user pays).
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-        "PYTHONPATH": str(source.resolve()),
-        "CLUSTERCTL_CACHE_DIR": str((session / f"phases-cache-{name}").resolve()),
-        "CLUSTERCTL_CONFIG": str((session / "no-config.toml").resolve()),
-    }
+    env = tools.tree_env(session, source, session / f"phases-cache-{name}")
     if extend is not None:
         store = str((session / "store").resolve())
         clusterctl = [sys.executable, "-m", "clusterctl", "--store", store]
@@ -120,7 +105,7 @@ def measure(session: Path, name: str, source: Path, extend: str | None = None) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    builds = [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in args.build]
+    builds = tools.trees(args.build)
     for name, source in builds:  # warm-up: each build's cache made (or checked) once
         measure(args.session, name, source)
     results: dict[str, list[dict]] = {name: [] for name, _ in builds}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -221,3 +222,42 @@ def capture(argv: Sequence[str], env: dict[str, str]) -> str:
     if done.returncode != 0:
         raise CommandFailed(f"{shlex.join(argv)} exited {done.returncode}: {done.stderr[-2000:]}")
     return done.stdout
+
+
+# --- source trees side by side (phases.py, inprocess.py) ------------------------------------
+
+
+def trees_parser(doc: str | None, rounds: int) -> argparse.ArgumentParser:
+    """The arguments of a script that measures source trees side by side on a session's store:
+    the session, ``--build NAME=DIR`` (repeated) and ``--rounds``."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("session", type=Path, help="a session directory made by run.py")
+    parser.add_argument(
+        "--build",
+        action="append",
+        required=True,
+        metavar="NAME=DIR",
+        help="a build to measure: a name and the directory holding its clusterctl package",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=rounds, help=f"timed rounds (default {rounds})"
+    )
+    return parser
+
+
+def trees(texts: Sequence[str]) -> list[tuple[str, Path]]:
+    """The ``--build NAME=DIR`` values as (name, directory)."""
+    return [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in texts]
+
+
+def tree_env(session: Path, source: Path, cache: Path) -> dict[str, str]:
+    """The environment of a child running the build in ``source`` on ``session``'s store: the
+    build first on PYTHONPATH, ``cache`` its cache, no user config. Bytecode written and used,
+    as by an installed clusterctl: without it every run of a checkout compiles its modules again
+    (tens of ms that no user pays)."""
+    return {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        "PYTHONPATH": str(source.resolve()),
+        "CLUSTERCTL_CACHE_DIR": str(cache.resolve()),
+        "CLUSTERCTL_CONFIG": str((session / "no-config.toml").resolve()),
+    }
