@@ -61,9 +61,7 @@ class CallSummary(NamedTuple):
         if len(stages) != 1:
             return self.status(now), self.relevant_deadline(now)
         stage = stages[0]
-        if self.opens is not None and now < self.opens:
-            return Status.FORTHCOMING, stage
-        return (Status.OPEN if stage[1] > now else Status.CLOSED), stage
+        return one_stage_status(self.opens, stage[1], now), stage
 
     def status(self, now: float) -> Status:
         """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
@@ -72,6 +70,13 @@ class CallSummary(NamedTuple):
         if self.last_deadline()[1] > now:
             return Status.OPEN
         return Status.CLOSED
+
+
+def one_stage_status(opens: float | None, deadline: float, now: float) -> Status:
+    """``CallSummary.status`` of a call of one stage, from its opening and deadline alone."""
+    if opens is not None and now < opens:
+        return Status.FORTHCOMING
+    return Status.OPEN if deadline > now else Status.CLOSED
 
 
 def _deadline(stage: tuple[str, float, bool]) -> float:

@@ -56,6 +56,17 @@ def varied_calls() -> list[Call]:
     return [*Store(ROOT / "data").all_calls(), two, one]
 
 
+def opens_later() -> Call:
+    """One stage, labelled, with an opening: forthcoming, open and closed by fill's short way."""
+    return Call(
+        id="OPENS-LATER",
+        title="Opens later",
+        timezone="Europe/Brussels",
+        stages=(Stage('Single "stage"', datetime(2026, 12, 1, 17, tzinfo=BRU)),),
+        opens=datetime(2026, 9, 1, 9, tzinfo=BRU),
+    )
+
+
 def moments(calls) -> list[datetime]:
     """Before, between and after every deadline and opening of ``calls``."""
     found = {datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC)}
@@ -68,7 +79,7 @@ def moments(calls) -> list[datetime]:
 
 
 def test_templates_give_exactly_the_json_of_the_calls_at_every_moment() -> None:
-    calls = varied_calls()
+    calls = [*varied_calls(), opens_later()]
     templates = [jsontext.call_template(c) for c in calls]
     for now in moments(calls):
         expected = json.dumps([call_to_json(c, now) for c in calls], indent=2, ensure_ascii=False)
