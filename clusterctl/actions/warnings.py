@@ -16,7 +16,8 @@ from clusterctl.actions.context import AppContext
 from clusterctl.actions.unreadable import report_unreadable
 from clusterctl.errors import ClusterctlError, DeliveryError, StoreError
 from clusterctl.query import ALL_STATUSES, CallFilter
-from clusterctl.store import Ledger, Store, Unreadable
+from clusterctl.store import Store, Unreadable
+from clusterctl.store.ledger import Ledger
 from clusterctl.timeparse import parse_thresholds
 from clusterctl.warn import DueWarning
 

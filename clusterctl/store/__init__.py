@@ -19,6 +19,10 @@ The one place that knows the files. Each concern has a module of its own:
     ledger       the ledger of delivered warnings
     transaction  changes staged under the lock and written as one
     maintenance  check and migrate
+
+Imported when used: a ``show`` or an ``extend`` needs neither the summary cache nor the
+ledger, check, derived values or the id index (~4 ms of a ``show``'s ~45 ms over ``python -c
+pass``, benchmarks/README.md), so Store imports each of those in the methods that use it.
 """
 
 from __future__ import annotations
@@ -34,21 +38,10 @@ from clusterctl.errors import ConflictError, NotFoundError, StoreError
 from clusterctl.fileread import UnreadableFile, exists, is_file, path_text, read_bounded
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
-from clusterctl.store.cache import (
-    CacheFile,
-    record_writes,
-    scan,
-    store_key,
-)
-from clusterctl.store.derived import DerivedFile, derive
 from clusterctl.store.files import atomic_write
-from clusterctl.store.history import append_history, read_history
-from clusterctl.store.idindex import IdIndex, case_twins, signature
 from clusterctl.store.journal import recover, settle
 from clusterctl.store.layout import GITIGNORE, WARN_LOCK, Layout, call_name, id_of
-from clusterctl.store.ledger import Ledger
 from clusterctl.store.lock import flock
-from clusterctl.store.maintenance import check_tag, migrate_store, survey_store
 from clusterctl.store.schema import (
     MIGRATIONS,
     check_root,
@@ -58,14 +51,16 @@ from clusterctl.store.schema import (
     store_exists,
 )
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, call_bytes, read_call
-from clusterctl.store.transaction import Transaction, has_entries
-from clusterctl.store.zonetag import zone_tag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
+    from clusterctl.store.cache import CacheFile
     from clusterctl.store.files import StrPath
+    from clusterctl.store.idindex import IdIndex
+    from clusterctl.store.ledger import Ledger
+    from clusterctl.store.transaction import Transaction
 
     T = TypeVar("T")
 
@@ -74,10 +69,8 @@ __all__ = [
     "GITIGNORE",
     "MAX_CALL_FILE_BYTES",
     "MIGRATIONS",
-    "Ledger",
     "Store",
     "TomlFileError",
-    "Transaction",
     "Unreadable",
     "UnreadableFile",
     "atomic_write",
@@ -204,7 +197,10 @@ class Store:
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
         names = [call_name(i) for i in ids]
-        file = DerivedFile(CacheFile.of(self._real_root(), self.cache_dir), kind, zone_tag())
+        from clusterctl.store.derived import DerivedFile, derive  # see the module docstring
+        from clusterctl.store.zonetag import zone_tag  # see the module docstring
+
+        file = DerivedFile(self._cache_file(), kind, zone_tag())
         found: list[Unreadable] = []
         values = derive(
             self.calls_dir, names, file, make, found, self.layout.call_names, self.clock
@@ -270,6 +266,9 @@ class Store:
 
     def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
         """Validate the cache against every call file; re-read what changed; save if needed."""
+        from clusterctl.store.cache import scan  # see the module docstring
+        from clusterctl.store.idindex import signature  # see the module docstring
+
         if not exists(self.root):
             return {"all": []}, {}
         check_root(self.root)
@@ -279,7 +278,7 @@ class Store:
         settle(self.layout, self.lock_timeout)
         listed_ns = time.time_ns()
         sig = signature(self.calls_dir)  # before the listing: a later change changes it
-        index = IdIndex.of(self._real_root(), self.cache_dir)
+        index = self._id_index()
         # The names of calls/ as the last listing found them, while calls/ provably has not
         # changed since (idindex.py): listing 100,000 names again was 0.1 s of every listing.
         names = index.name_list(sig)
@@ -288,8 +287,9 @@ class Store:
             names = self.layout.call_names()
         if not names:
             return {"all": []}, {}
-        cache_file = CacheFile.of(self._real_root(), self.cache_dir)
-        summaries, broken, aligned = scan(self.calls_dir, names, cache_file, open_at, self.clock)
+        summaries, broken, aligned = scan(
+            self.calls_dir, names, self._cache_file(), open_at, self.clock
+        )
         if listed or aligned is not None:
             # What was listed anyway spares the next add a listing of calls/; in the order the
             # cache holds them, the next listing need not align them to it.
@@ -299,7 +299,20 @@ class Store:
 
     def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:
         """id -> the existing id it equals but for case, for each such id of ``call_ids``."""
-        return case_twins(self.layout, IdIndex.of(self._real_root(), self.cache_dir), call_ids)
+        from clusterctl.store.idindex import case_twins  # see the module docstring
+
+        return case_twins(self.layout, self._id_index(), call_ids)
+
+    def _cache_file(self) -> CacheFile:
+        """The file of this store's summary cache, beside which its derived files are kept."""
+        from clusterctl.store.cache import CacheFile  # see the module docstring
+
+        return CacheFile.of(self._real_root(), self.cache_dir)
+
+    def _id_index(self) -> IdIndex:
+        from clusterctl.store.idindex import IdIndex  # see the module docstring
+
+        return IdIndex.of(self._real_root(), self.cache_dir)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -310,6 +323,8 @@ class Store:
         The first change creates the store; nothing is created or locked for a store that this
         program cannot read (missing marker beside calls/, newer or older schema).
         """
+        from clusterctl.store.transaction import Transaction, has_entries  # see the docstring
+
         check_root(self.root)
         if self.exists():
             require_schema(self.layout)
@@ -340,8 +355,10 @@ class Store:
         except (ValueError, OverflowError):  # a summary that cannot be made: readers will say
             return
         # The cache is only an accelerator: a write that is committed never fails because of it.
+        from clusterctl.store.cache import record_writes  # see the module docstring
+
         with contextlib.suppress(OSError, StoreError):
-            cache_file = CacheFile.of(self._real_root(), self.cache_dir)
+            cache_file = self._cache_file()
             deleted = {call_name(i) for i in txn.deleted_ids()}
             listing = self.layout.call_names if into_empty else None
 
@@ -396,6 +413,8 @@ class Store:
 
     def read_ledger(self) -> Ledger:
         """The ledger, read without the lock (for a dry run, which changes nothing)."""
+        from clusterctl.store.ledger import Ledger  # see the module docstring
+
         if not self.exists():
             return Ledger(path=self.layout.ledger, sent={})
         return Ledger.load(self.layout.ledger, self._ledger_fallback())
@@ -404,6 +423,7 @@ class Store:
         """Where delivered warnings go when the ledger cannot be written (another disk, often)."""
         # Not at the top: config takes 2 ms to import (see CacheFile.of).
         from clusterctl.config import user_dir
+        from clusterctl.store.cache import store_key  # see the module docstring
 
         name = f"undelivered-ledger-{store_key(self._real_root())}.json"
         return os.path.join(user_dir("state"), name)
@@ -411,6 +431,8 @@ class Store:
     @contextlib.contextmanager
     def warning_ledger(self) -> Iterator[Ledger]:
         """Hold the warn lock and yield the ledger of delivered warnings; saved if changed."""
+        from clusterctl.store.ledger import Ledger  # see the module docstring
+
         if not self.exists():
             yield Ledger(path=self.layout.ledger, sent={})
             return
@@ -425,10 +447,14 @@ class Store:
 
     def sync_history(self) -> list[dict[str, Any]]:
         """Every recorded portal sync, oldest first (local state, not shared through git)."""
+        from clusterctl.store.history import read_history  # see the module docstring
+
         return read_history(self.layout.sync_history) if self.exists() else []
 
     def record_syncs(self, entries: Sequence[dict[str, Any]]) -> None:
         """Append ``entries`` (one per search run) to the sync history, under the store's lock."""
+        from clusterctl.store.history import append_history  # see the module docstring
+
         with flock(self.layout, self.lock_timeout):
             append_history(self.layout.sync_history, entries)
 
@@ -440,13 +466,16 @@ class Store:
 
     def survey(self) -> tuple[list[str], int]:
         """``check``'s problems, and how many calls the store holds."""
-        remembered = DerivedFile(
-            CacheFile.of(self._real_root(), self.cache_dir), "check", check_tag()
-        )
+        from clusterctl.store.derived import DerivedFile  # see the module docstring
+        from clusterctl.store.maintenance import check_tag, survey_store  # see the docstring
+
+        remembered = DerivedFile(self._cache_file(), "check", check_tag())
         return survey_store(self.layout, self.lock_timeout, remembered, self.clock)
 
     def migrate(self, now: datetime | None = None) -> tuple[int, int, str | None]:
         """Upgrade an older schema step by step, keeping a backup; return (from, to, backup)."""
+        from clusterctl.store.maintenance import migrate_store  # see the module docstring
+
         result = migrate_store(self.layout, self.lock_timeout, now)
         if result[2] is not None:
             self._summaries_by = {}

@@ -174,7 +174,7 @@ def bulk_write_then_warm_later(
     the cache as if long after (nothing it wrote is racy any more). The titles a fresh listing
     then gives, by id."""
     held: list[tuple[object, ...]] = []
-    monkeypatch.setattr(store_module, "record_writes", lambda *args: held.append(args))
+    monkeypatch.setattr(cache_module, "record_writes", lambda *args: held.append(args))
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))

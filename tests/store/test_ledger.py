@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def test_the_ledger_forgets_warnings_for_long_past_deadlines(tmp_path: Path) -> None:
-    from clusterctl.store import Ledger
+    from clusterctl.store.ledger import Ledger
 
     ledger = Ledger(path=tmp_path / "warnings-sent.json", sent={})
     old = "OLD-1||2020-03-08T16:00:00Z|86400"

@@ -278,7 +278,7 @@ def test_check_finds_again_what_other_rules_or_zone_data_would_say(
     Store(root, clock=clock).check()
     assert parsed == ["CALL-1.toml"]
     monkeypatch.setattr(maintenance, "check_tag", lambda: "other zone data")
-    monkeypatch.setattr(store_mod, "check_tag", lambda: "other zone data")
+    monkeypatch.setattr(maintenance, "check_tag", lambda: "other zone data")
     Store(root, clock=clock).check()
     assert parsed == ["CALL-1.toml", "CALL-1.toml"]
 
