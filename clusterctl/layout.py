@@ -30,11 +30,11 @@ one-line row's title keeps 40 columns.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from unicodedata import category, combining, east_asian_width
 
+from clusterctl.lazyre import LazyPattern
 from clusterctl.records import NamedTuple
 
 TYPE_CHECKING = False
@@ -69,7 +69,7 @@ _SGR = {
 }
 _RESET = "\x1b[0m"
 # Where a 'words' cell may break: not inside '17 h' or '!! urgent'.
-_WORDS = re.compile(r"!+ \S+|\d+ \S+|\S+")
+_WORDS = LazyPattern(r"!+ \S+|\d+ \S+|\S+")
 
 
 # --- display width ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.history import EXTENSION, Extension, Kind, Track, replay
+from clusterctl.lazyre import LazyPattern
 from clusterctl.limits import MAX_CHARS, YEAR_RANGE
 from clusterctl.records import NamedTuple
 from clusterctl.summary import CallSummary, Status
@@ -38,7 +39,7 @@ def validate_id(call_id: str) -> str:
 
 #: C0 and C1 controls, DEL and the Unicode line and paragraph separators: each can end a line of a
 #: calendar file or a terminal and start content of its own; a real URL holds them %-escaped.
-URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+URL_CONTROL = LazyPattern(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def validate_url(url: str) -> str:
@@ -48,7 +49,7 @@ def validate_url(url: str) -> str:
     """
     if url and not url.startswith(("http://", "https://")):
         raise UsageError(f"invalid URL {url!r}: it must start with http:// or https://")
-    if URL_CONTROL.search(url):
+    if url and URL_CONTROL.search(url):
         raise UsageError(f"invalid URL {url!r}: it must not contain control characters")
     return url
 

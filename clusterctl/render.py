@@ -20,6 +20,7 @@ from operator import attrgetter
 from clusterctl.errors import UsageError
 from clusterctl.history import Extension, Kind
 from clusterctl.layout import Column, Terminal, detail_text, table_text
+from clusterctl.lazyre import LazyPattern
 from clusterctl.model import Call, CallSummary, Status
 from clusterctl.records import NamedTuple
 from clusterctl.timefmt import format_duration, format_moment, format_relative, format_time_left
@@ -46,8 +47,8 @@ STYLES = {
 }
 
 # C0/C1 controls, line/paragraph separators and the bidi controls that reorder displayed text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile(r"[\r\n\t]+")
+_CONTROL = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_LINE_BREAKS = LazyPattern(r"[\r\n\t]+")
 
 
 def printable(text: str) -> str:

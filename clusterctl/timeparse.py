@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from clusterctl.errors import TimeParseError
+from clusterctl.lazyre import LazyPattern
 from clusterctl.limits import YEAR_RANGE
 from clusterctl.timefmt import format_duration
 from clusterctl.zones import (
@@ -38,7 +39,7 @@ from clusterctl.zones import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    pass
 
 _DATE_HINT = "write e.g. 2018-03-08 17:00, 2018-03-08T17:00+01:00 or '8 March 2018, 17:00'"
 
@@ -48,19 +49,6 @@ _DATE_HINT = "write e.g. 2018-03-08 17:00, 2018-03-08T17:00+01:00 or '8 March 20
 
 # Year first ('2026-07-01', '2026/07/01', '2026-7-1', '20260701'): only extended ISO 8601
 # (YYYY-MM-DD...) is read, because dateutil with dayfirst=True reads '2026-07-01' as 7 January.
-class _LazyPattern:
-    """A regular expression compiled on first use: ISO-only runs never pay for the others."""
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
-
-
 _YEAR_FIRST = re.compile(r"[0-9]{4}[-/.0-9]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -69,31 +57,29 @@ _CET = {"CET": timedelta(hours=1), "CEST": timedelta(hours=2)}
 _FIXED = {"UTC": timedelta(0), "GMT": timedelta(0), "Z": timedelta(0), "AOE": timedelta(hours=-12)}
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-_HOUR_SUFFIX = _LazyPattern(r"(?ai)\b([0-9]{1,2})[:.]([0-9]{2})(:[0-9]{2})?\s*(?:h|hrs)\b")
-_FRENCH_HOURS = _LazyPattern(r"(?ai)\b([0-9]{1,2})h([0-9]{2})\b")
-_CET_WORDS = _LazyPattern(r"(?ai)\(?\s*\bcentral\s+european\s+(summer\s+)?time\b\s*\)?")
+_HOUR_SUFFIX = LazyPattern(r"(?ai)\b([0-9]{1,2})[:.]([0-9]{2})(:[0-9]{2})?\s*(?:h|hrs)\b")
+_FRENCH_HOURS = LazyPattern(r"(?ai)\b([0-9]{1,2})h([0-9]{2})\b")
+_CET_WORDS = LazyPattern(r"(?ai)\(?\s*\bcentral\s+european\s+(summer\s+)?time\b\s*\)?")
 # (?<![^\W\d_]): not after a letter of any script (a digit is fine: '17:00Z'); (?![^\W_]): not
 # followed by a letter or digit ('CET7' is not CET).
-_NAMED_OFFSET = _LazyPattern(
+_NAMED_OFFSET = LazyPattern(
     r"(?i)\(?\s*(?<![^\W\d_])(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?(?![\w:])\s*\)?"
 )
-_ABBREVIATION = _LazyPattern(
+_ABBREVIATION = LazyPattern(
     r"(?i)\(?\s*(?<![^\W\d_])(cest|cet|utc|gmt|aoe|z|anywhere\s+on\s+earth)(?![^\W_])"
     r"(?:\s+time\b)?\s*\)?"
 )
-_CITY_TIME = _LazyPattern(
+_CITY_TIME = LazyPattern(
     r"(?i)\(?\s*\b([^\W\d_][\w\-']*(?:\s+[^\W\d_][\w\-']*){0,2})\s+time\b\s*\)?"
 )
-_NUMERIC_OFFSET = _LazyPattern(
+_NUMERIC_OFFSET = LazyPattern(
     r"(?a)([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"  # the time, kept
     r"\s*([+-])([0-9]{2}):?([0-9]{2})?(?![0-9:])"  # the offset, removed
 )
-_NUMERIC_DATE = _LazyPattern(
-    r"(?a)(?<![0-9:.])([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]+)(?![0-9:])"
-)
+_NUMERIC_DATE = LazyPattern(r"(?a)(?<![0-9:.])([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]+)(?![0-9:])")
 # A time of day must look like one ('17:00', '17.00h', '17h', '5 pm'), not a bare number.
-_CLOCK_TIME = _LazyPattern(r"(?a)(?<![0-9:.])[0-9]{1,2}:[0-9]{2}(?![0-9])")
-_TIME_MARK = _LazyPattern(r"(?ai)[0-9](?:[:.][0-9]|\s*h\b|\s*[ap]\.?\s?m\b)")
+_CLOCK_TIME = LazyPattern(r"(?a)(?<![0-9:.])[0-9]{1,2}:[0-9]{2}(?![0-9])")
+_TIME_MARK = LazyPattern(r"(?ai)[0-9](?:[:.][0-9]|\s*h\b|\s*[ap]\.?\s?m\b)")
 _ZONE_HINT = "use e.g. 'Brussels time', CET, CEST, UTC, AoE or an offset such as +01:00"
 
 #: What a written-out zone indicator means: a fixed UTC offset, a named zone whose wall time was
@@ -330,7 +316,7 @@ def _resolve_cet(wall: datetime, name: str, text: str) -> datetime:
     )
 
 
-_AOE_WORDS = _LazyPattern(r"(?i)(?<![^\W\d_])(?:aoe|anywhere\s+on\s+earth)(?![^\W_])")
+_AOE_WORDS = LazyPattern(r"(?i)(?<![^\W\d_])(?:aoe|anywhere\s+on\s+earth)(?![^\W_])")
 
 
 def names_aoe(text: str) -> bool:
@@ -369,7 +355,7 @@ _UNIT_SIZE = {
     "h": timedelta(hours=1),
     "m": MINUTE,
 }
-_DURATION_PART = re.compile(r"(?a)\s*([0-9]+)\s*([a-z]+)\s*")
+_DURATION_PART = LazyPattern(r"(?a)\s*([0-9]+)\s*([a-z]+)\s*")
 _DURATION_HINT = "use e.g. 36h, 14d, 2w, 1d12h or 45m (weeks, days, hours, minutes)"
 
 

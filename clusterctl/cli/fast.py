@@ -15,13 +15,13 @@ the Typer app; adding an option there and regenerating is the whole change.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 
 from clusterctl.actions.context import AppContext
 from clusterctl.cli import argspec
 from clusterctl.cli.handler import action_of, guarded
 from clusterctl.fileread import path_text
+from clusterctl.lazyre import LazyPattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     Spec = Mapping[str, Any]
 
 # Click accepts more spellings ('1e3', ' 5', 'nan', '+3'); those go the Typer route.
-_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_PLAIN_INTEGER = re.compile(r"[0-9]+")
+_PLAIN_NUMBER = LazyPattern(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_PLAIN_INTEGER = LazyPattern(r"[0-9]+")
 
 
 class Invocation:

@@ -19,6 +19,7 @@ import os
 import re
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.lazyre import LazyPattern
 from clusterctl.model import validate_id
 
 MARKER = "clusterctl.toml"
@@ -35,7 +36,7 @@ WRITING = "writing"
 LEDGER = "warnings-sent.json"
 SYNC_HISTORY = "sync-history.json"
 #: Names of the temporary twin of a call file (see ``files.write_temp``).
-TEMP_NAME = re.compile(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
+TEMP_NAME = LazyPattern(rf"\..+{re.escape(SUFFIX)}\.[A-Za-z0-9_]+\.tmp")
 
 
 def call_name(call_id: str) -> str:
