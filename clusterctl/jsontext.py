@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 from functools import cache
 
+from clusterctl import query
 from clusterctl.summary import CallSummary, Status, one_stage_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import IO, Any
 
     from clusterctl.model import Call
@@ -84,8 +85,17 @@ def _standing(opens: str, stages: list[str], now: float) -> tuple[Status, str, s
     """The status, and the ISO text and JSON label of the relevant stage, of a call of several
     stages at ``now``: only what status and the relevant deadline look at."""
     fields = [stage.split("\x02") for stage in stages]
-    summary = CallSummary(
-        "",
+    summary = _moments("", opens, fields)
+    status, stage = summary.standing(now)
+    return status, fields[summary.stages.index(stage)][1], stage[0]
+
+
+def _moments(call_id: str, opens: str, fields: list[list[str]]) -> CallSummary:
+    """A summary of ``call_id`` that holds only its moments: its opening and each stage's
+    deadline (``fields``: each stage's three fields of a template), labelled with the JSON text
+    of its label. Enough for status, order and --within; nothing that needs a call's text."""
+    return CallSummary(
+        call_id,
         "",
         "",
         (),
@@ -95,8 +105,33 @@ def _standing(opens: str, stages: list[str], now: float) -> tuple[Status, str, s
         "",
         False,
     )
-    status, stage = summary.standing(now)
-    return status, fields[summary.stages.index(stage)][1], stage[0]
+
+
+def select(
+    named: Iterable[tuple[str, Template]], flt: query.CallFilter, now: float
+) -> list[Template]:
+    """The templates of the calls (id, template) that ``flt`` selects at ``now``, in the order
+    of a listing (``query.select``). ``flt`` must select by moments only (``by_moments``)."""
+    if not flt.by_moments():
+        raise ValueError("a template holds no text of its call to select by")
+    by_id: dict[str, Template] = {}
+    summaries: list[CallSummary] = []
+    append = summaries.append
+    for call_id, template in named:
+        by_id[call_id] = template
+        # Only the part after the JSON text: its ~900 characters are not copied.
+        _, opens, *stages = template[template.index("\x01") :].split("\x01")
+        if len(stages) == 1:  # most calls: 100,000 took 0.65 s the general way, now 0.53 s
+            deadline, _, label = stages[0].split("\x02")
+            moments = ((label, float(deadline), False),)
+            append(
+                CallSummary(
+                    call_id, "", "", (), "", float(opens) if opens else None, moments, "", False
+                )
+            )
+        else:
+            append(_moments(call_id, opens, [s.split("\x02") for s in stages]))
+    return [by_id[s.id] for s in query.select(summaries, flt, now)]
 
 
 def listing_text(templates: list[Template], now: float) -> str:

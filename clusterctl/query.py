@@ -22,6 +22,11 @@ class CallFilter(NamedTuple):
     tags: tuple[str, ...] = ()
     search: str | None = None
 
+    def by_moments(self) -> bool:
+        """True when only the status and --within select: what a call's moments alone answer
+        (its opening and deadlines), with none of its text."""
+        return self.programme is None and not self.tags and self.search is None
+
     def matches(self, summary: CallSummary, now: float) -> bool:
         """True if ``summary`` passes every criterion at ``now`` (a POSIX timestamp)."""
         if summary.status(now) not in self.statuses:

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clusterctl import jsontext
+from clusterctl import jsontext, query
 from clusterctl.codec import call_to_json
 from clusterctl.model import Call, Stage
+from clusterctl.query import ALL_STATUSES, CallFilter
 from clusterctl.store import Store
+from clusterctl.summary import Status
 
 ROOT = Path(__file__).resolve().parent.parent
 BRU = ZoneInfo("Europe/Brussels")
@@ -119,6 +121,37 @@ def test_keys_the_program_does_not_know_are_in_the_template_too(extra: dict) -> 
     now = datetime(2017, 1, 1, tzinfo=UTC)
     expected = json.dumps([call_to_json(call, now)], indent=2, ensure_ascii=False)
     assert jsontext.listing_text([jsontext.call_template(call)], now.timestamp()) == expected
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        CallFilter(),
+        CallFilter(statuses=ALL_STATUSES),
+        CallFilter(statuses=frozenset({Status.CLOSED})),
+        CallFilter(statuses=frozenset({Status.FORTHCOMING})),
+        CallFilter(within=timedelta(days=30)),
+        CallFilter(statuses=ALL_STATUSES, within=timedelta(days=200)),
+    ],
+)
+def test_templates_select_and_order_as_the_calls_summaries_do(flt: CallFilter) -> None:
+    calls = [*varied_calls(), opens_later()]
+    named = [(c.id, jsontext.call_template(c)) for c in calls]
+    by_id = dict(named)
+    for now in moments(calls):
+        expected = [
+            by_id[s.id] for s in query.select([c.summary() for c in calls], flt, now.timestamp())
+        ]
+        assert jsontext.select(named, flt, now.timestamp()) == expected, now
+
+
+@pytest.mark.parametrize(
+    "flt", [CallFilter(programme="x"), CallFilter(tags=("ai",)), CallFilter(search="x")]
+)
+def test_templates_cannot_select_by_a_calls_text(flt: CallFilter) -> None:
+    assert not flt.by_moments()
+    with pytest.raises(ValueError, match="no text"):
+        jsontext.select([], flt, 0.0)
 
 
 # The store keeps templates across runs under jsontext.KIND: when the JSON of a call changes, a

@@ -68,25 +68,13 @@ def list_calls(
     wants_closed = Status.CLOSED in flt.statuses
     unreadable: list[Unreadable] = []  # reported once the listing is out
     open_at = None if wants_closed else now_ts
-    chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
     if fmt == "json" and render.is_utf8(sys.stdout):
-        # jsontext: ~2 ms that a table from the cache never needs
-        from clusterctl.jsontext import KIND, call_template, write_listing
-
-        # The summaries are done with once their ids are known: at 100,000 calls, freeing them
-        # before the templates load took the export's peak from 280 MB to 160. The ids are
-        # copied out through one string: kept, the summaries' own id strings would keep the
-        # memory of all the others from being released (they are scattered through it).
-        joined = "\n".join(s.id for s in chosen)
-        del chosen
-        store.forget_summaries()
-        ids = joined.split("\n") if joined else []
-        del joined
-        templates = store.derive(ids, KIND, call_template, unreadable=unreadable)
-        write_listing(templates, now_ts, sys.stdout)
-        sys.stdout.write("\n")
-    elif fmt == "json":  # \u escapes for a stream that is not UTF-8: made afresh, rarely needed
-        from clusterctl.codec import call_to_json  # see above
+        _write_json(store, flt, open_at, now_ts, unreadable)
+        report_unreadable(unreadable)
+        return
+    chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
+    if fmt == "json":  # \u escapes for a stream that is not UTF-8: made afresh, rarely needed
+        from clusterctl.codec import call_to_json  # see _write_json
 
         calls = store.get_many((s.id for s in chosen), unreadable=unreadable)
         render.write_json([call_to_json(c, now) for c in calls], sys.stdout)
@@ -96,6 +84,41 @@ def list_calls(
     else:
         _print_table(app_ctx, store, chosen, flt, now, zone, unreadable, names, wide)
     report_unreadable(unreadable)
+
+
+def _write_json(
+    store: Store,
+    flt: CallFilter,
+    open_at: float | None,
+    now_ts: float,
+    unreadable: list[Unreadable],
+) -> None:
+    """The calls ``flt`` selects as JSON, from the templates the store keeps (jsontext)."""
+    from clusterctl import jsontext  # ~2 ms that a table from the cache never needs
+
+    if flt.by_moments() and open_at is None:
+        # Closed calls too: every call's template is loaded and its file looked at anyway, and
+        # a template holds its call's moments, enough to select and order by. Without the
+        # summaries, an export of 100,000 calls with no cache parsed each file once, not twice
+        # (16.4 -> 10.5 s, 212 -> 187 MB), and warm took as long (1.85 s in-process). For open
+        # calls only, the summary cache's live half is quicker (0.95 s against 1.40 s).
+        named = store.derive_every(jsontext.KIND, jsontext.call_template, unreadable=unreadable)
+        templates = jsontext.select(named, flt, now_ts)
+        del named
+    else:
+        chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
+        # The summaries are done with once their ids are known: at 100,000 calls, freeing them
+        # before the templates load took the export's peak from 280 MB to 160. The ids are
+        # copied out through one string: kept, the summaries' own id strings would keep the
+        # memory of all the others from being released (they are scattered through it).
+        joined = "\n".join(s.id for s in chosen)
+        del chosen
+        store.forget_summaries()
+        ids = joined.split("\n") if joined else []
+        del joined
+        templates = store.derive(ids, jsontext.KIND, jsontext.call_template, unreadable=unreadable)
+    jsontext.write_listing(templates, now_ts, sys.stdout)
+    sys.stdout.write("\n")
 
 
 def _print_table(

@@ -196,17 +196,31 @@ class Store:
             return []
         require_schema(self.layout)
         settle(self.layout, self.lock_timeout)
-        names = [call_name(i) for i in ids]
+        named = self._derive([call_name(i) for i in ids], kind, make, unreadable)
+        return [value for _, value in named]
+
+    def derive_every(
+        self, kind: str, make: Callable[[Call], T], *, unreadable: list[Unreadable]
+    ) -> list[tuple[str, T]]:
+        """(id, ``make(call)``) for every call of the store that can be read, in no particular
+        order; remembered and lenient as ``derive``. For an export that needs nothing else of
+        each call, not even its summary."""
+        names = self._names()
+        if names is None:
+            return []
+        return [(id_of(name), value) for name, value in self._derive(names, kind, make, unreadable)]
+
+    def _derive(
+        self, names: list[str], kind: str, make: Callable[[Call], T], unreadable: list[Unreadable]
+    ) -> list[tuple[str, T]]:
         from clusterctl.store.derived import DerivedFile, derive  # see the module docstring
         from clusterctl.store.zonetag import zone_tag  # see the module docstring
 
         file = DerivedFile(self._cache_file(), kind, zone_tag())
         found: list[Unreadable] = []
-        values = derive(
-            self.calls_dir, names, file, make, found, self.layout.call_names, self.clock
-        )
+        named = derive(self.calls_dir, names, file, make, found, self.layout.call_names, self.clock)
         _hand_over(found, unreadable)
-        return values
+        return named
 
     def summaries(
         self, *, open_at: float | None = None, unreadable: list[Unreadable] | None = None
@@ -264,23 +278,40 @@ class Store:
             self._resolved_root = real
         return self._resolved_root
 
+    def _readable(self) -> bool:
+        """True when there is a store with calls to read: its schema checked, an interrupted
+        change finished (journal.settle)."""
+        if not exists(self.root):
+            return False
+        check_root(self.root)
+        if not exists(self.layout.marker) and not exists(self.calls_dir):
+            return False
+        require_schema(self.layout)
+        settle(self.layout, self.lock_timeout)
+        return True
+
+    def _names(self) -> list[str] | None:
+        """The names of the call files, None when there is no store (or no calls/) to read."""
+        from clusterctl.store.idindex import signature  # see the module docstring
+
+        if not self._readable():
+            return None
+        # The names of calls/ as the last listing found them, while calls/ provably has not
+        # changed since (idindex.py): listing 100,000 names again was 0.1 s of every listing.
+        names = self._id_index().name_list(signature(self.calls_dir))
+        return self.layout.call_names() if names is None else names
+
     def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
         """Validate the cache against every call file; re-read what changed; save if needed."""
         from clusterctl.store.cache import scan  # see the module docstring
         from clusterctl.store.idindex import signature  # see the module docstring
 
-        if not exists(self.root):
+        if not self._readable():
             return {"all": []}, {}
-        check_root(self.root)
-        if not exists(self.layout.marker) and not exists(self.calls_dir):
-            return {"all": []}, {}
-        require_schema(self.layout)
-        settle(self.layout, self.lock_timeout)
         listed_ns = time.time_ns()
         sig = signature(self.calls_dir)  # before the listing: a later change changes it
         index = self._id_index()
-        # The names of calls/ as the last listing found them, while calls/ provably has not
-        # changed since (idindex.py): listing 100,000 names again was 0.1 s of every listing.
+        # See _names: the names as the last listing found them, while calls/ has not changed.
         names = index.name_list(sig)
         listed = names is None
         if names is None:

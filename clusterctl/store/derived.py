@@ -111,21 +111,29 @@ def derive(
     unreadable: list[Unreadable],
     present: Callable[[], Collection[str]],
     clock: Callable[[], int] = time.time_ns,
-) -> list[T]:
-    """``make(call)`` for the call in each file of ``names`` that can be read, in order.
+) -> list[tuple[str, T]]:
+    """(name, ``make(call)``) for the call in each file of ``names`` that can be read, in order.
 
-    A file that cannot be read is added to ``unreadable``; one that is gone is left out.
-    ``present()`` lists the store's files: entries of files no longer there are dropped.
-    ``clock()`` stamps when a file is read (nanoseconds, the clock of file times).
+    A file that cannot be read is added to ``unreadable``, as is one whose call ``make`` cannot
+    take (ValueError, OverflowError: a moment out of range, as ``read_summary`` says); one that
+    is gone is left out. ``present()`` lists the store's files: entries of files no longer
+    there are dropped. ``clock()`` stamps when a file is read (nanoseconds, the clock of file
+    times).
     """
-    values: list[T] = []
-    for name, value in derive_from_bytes(
-        calls_dir, names, file, lambda raw, path: make(parse_call(raw, path)), present, clock
-    ):
+
+    def made(raw: bytes, path: str) -> T:
+        call = parse_call(raw, path)
+        try:
+            return make(call)
+        except (ValueError, OverflowError) as exc:
+            raise TomlFileError(path, str(exc)) from None
+
+    values: list[tuple[str, T]] = []
+    for name, value in derive_from_bytes(calls_dir, names, file, made, present, clock):
         if isinstance(value, TomlFileError):
             unreadable.append(Unreadable(os.path.join(calls_dir, name), value.reason))
         elif value is not GONE:
-            values.append(value)
+            values.append((name, value))
     return values
 
 

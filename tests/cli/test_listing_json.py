@@ -8,6 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from clusterctl.store import tomlfile
 from tests.cli.helpers import Cli, ok
 from tests.conftest import clusterctl_exe
 
@@ -76,3 +79,73 @@ def test_a_stream_that_is_not_utf8_gets_the_same_calls_as_escapes(
     text = done.stdout.decode("ascii")  # every non-ASCII character is a \\u escape
     assert "\\u00fcrich" in text
     assert json.loads(text) == json.loads(utf8)
+
+
+def test_json_selects_and_orders_the_calls_as_every_other_format(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closed calls too and only by moments, the calls are selected by the moments their JSON
+    # templates hold (jsontext.select); else by their summaries, with or without a cache:
+    # either way the calls and their order are the listing's.
+    ok(cli("add", "A-1", "--title", "Alpha", "-d", "2027-03-01", "--programme", "Horizon"))
+    ok(cli("add", "B-2", "--title", "Beta", "-d", "S1=2027-01-05", "-d", "S2=2027-02-01"))
+    ok(cli("add", "C-3", "--title", "Gamma", "-d", "2026-12-01", "--tag", "ai"))
+    ok(cli("add", "D-4", "--title", "Delta", "-d", "2027-03-01", "--tag", "ai"))
+    ok(cli("add", "E-5", "--title", "Epsilon", "-d", "2027-06-01", "--opens", "2027-02-01"))
+    ok(cli("add", "F-6", "--title", "Zeta", "-d", "2026-11-01", "--programme", "Horizon"))
+    filters = [
+        (),
+        ("--all",),
+        ("--open",),
+        ("--closed",),
+        ("--forthcoming",),
+        ("--within", "30d"),
+        ("--all", "--within", "60d"),
+        ("--programme", "horizon", "--all"),
+        ("--tag", "AI"),
+        ("--search", "ta", "--all"),
+    ]
+    for at in ("2026-10-01", "2027-01-10", "2027-02-15", "2027-07-01"):
+        for flt in filters:
+            args = ("calls", *flt, "--at", at)
+            rows = ok(cli(*args, "--format", "csv")).splitlines()[1:]
+            from_csv = [row.split(",")[0] for row in rows]
+            from_json = [c["id"] for c in json.loads(ok(cli(*args, "--format", "json")))]
+            with monkeypatch.context() as m:
+                m.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / f"cache-{at}-{'_'.join(flt)}"))
+                fresh = [c["id"] for c in json.loads(ok(cli(*args, "--format", "json")))]
+            assert from_json == fresh == from_csv, (at, flt)
+
+
+def test_an_export_with_no_cache_parses_each_call_file_once(
+    cli: Cli, store_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(1, 6):
+        ok(cli("add", f"C-{n}", "--title", f"Call {n}", "-d", f"2027-0{n}-01"))
+    parsed: list[str] = []
+    real = tomlfile.parse_toml
+
+    def counting(raw: bytes, display: str) -> dict:
+        parsed.append(Path(display).name)
+        return real(raw, display)
+
+    monkeypatch.setattr(tomlfile, "parse_toml", counting)
+    monkeypatch.setenv("CLUSTERCTL_CACHE_DIR", str(tmp_path / "no-cache-yet"))
+    assert len(json.loads(listing(cli))) == 5
+    assert sorted(parsed) == [f"C-{n}.toml" for n in range(1, 6)]  # once each, not twice
+    parsed.clear()
+    assert len(json.loads(listing(cli))) == 5
+    assert parsed == []  # then all from the remembered JSON
+
+
+def test_a_file_that_cannot_be_read_is_reported_after_the_json_of_the_others(
+    cli: Cli, store_dir: Path
+) -> None:
+    ok(cli("add", "A-1", "--title", "Readable", "-d", "2027-03-01"))
+    (store_dir / "calls" / "B-2.toml").write_text('id = "B-2"\ntitle = \n')
+    for flt in ((), ("--tag", "x", "--all")):
+        result = cli("calls", "--all", "--format", "json", *AT, *flt)
+        assert result.exit_code != 0
+        calls = json.loads(result.stdout)
+        assert [c["id"] for c in calls] == ([] if flt else ["A-1"])
+        assert "B-2.toml" in result.stderr

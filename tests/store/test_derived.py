@@ -174,3 +174,26 @@ def test_a_few_new_entries_are_made_again_rather_than_saved_in_a_large_store(
     made.clear()
     assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Renamed", "CALL-3: Renamed"]
     assert made == []
+
+
+def test_every_call_is_derived_with_its_id(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3)
+    made: list[str] = []
+    named = s.derive_every("test1", counting(made), unreadable=[])
+    assert sorted(named) == [(f"CALL-{k}", f"CALL-{k}: Title {k}") for k in (1, 2, 3)]
+    assert Store(tmp_path / "elsewhere").derive_every("test1", counting(made), unreadable=[]) == []
+
+
+def test_a_call_that_cannot_be_made_into_the_value_is_reported_not_raised(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 2)
+
+    def make(call: Call) -> str:
+        if call.id == "CALL-2":
+            raise OverflowError("date value out of range")
+        return call.id
+
+    bad: list[Unreadable] = []
+    assert s.derive_every("test2", make, unreadable=bad) == [("CALL-1", "CALL-1")]
+    assert [(Path(u.path).name, u.reason) for u in bad] == [
+        ("CALL-2.toml", "date value out of range")
+    ]
