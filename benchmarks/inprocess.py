@@ -27,18 +27,9 @@ from pathlib import Path
 import tools
 
 #: Run in the child: main() timed, its output discarded, the milliseconds on stdout.
-CHILD = r"""
-import contextlib, io, sys, time
-start = time.perf_counter()
-sys.argv = ["clusterctl", *sys.argv[1:]]
-from clusterctl.__main__ import main
-with contextlib.redirect_stdout(io.StringIO()):
-    try:
-        main()
-    except SystemExit:
-        pass
-print((time.perf_counter() - start) * 1000)
-"""
+CHILD = tools.main_in_child(
+    "import time\nstart = time.perf_counter()", "print((time.perf_counter() - start) * 1000)"
+)
 
 WARM_UP = 2
 

@@ -30,21 +30,13 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 
+import tools
+
 #: A probe: the command line of round ``n``.
 Probe = Callable[[int | str], list[str]]
 
 #: Run in a child: the command, then the names of the modules it loaded, one per line.
-LIST_MODULES = r"""
-import contextlib, io, sys
-sys.argv = ["clusterctl", *sys.argv[1:]]
-from clusterctl.__main__ import main
-with contextlib.redirect_stdout(io.StringIO()):
-    try:
-        main()
-    except SystemExit:
-        pass
-print("\n".join(sorted(sys.modules)))
-"""
+LIST_MODULES = tools.main_in_child(after='print("\\n".join(sorted(sys.modules)))')
 
 
 def _modules(python: str, argv: list[str], env: dict[str, str]) -> list[str]:

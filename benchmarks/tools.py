@@ -227,6 +227,23 @@ def capture(argv: Sequence[str], env: dict[str, str]) -> str:
 # --- source trees side by side (phases.py, inprocess.py) ------------------------------------
 
 
+def main_in_child(before: str = "", after: str = "") -> str:
+    """Code for ``python -c``: ``clusterctl.__main__.main()`` run on the child's own arguments,
+    its output discarded, with ``before`` and ``after`` around it (``sys`` is imported)."""
+    return f"""
+import contextlib, io, sys
+{before}
+sys.argv = ["clusterctl", *sys.argv[1:]]
+from clusterctl.__main__ import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+{after}
+"""
+
+
 def trees_parser(doc: str | None, rounds: int) -> argparse.ArgumentParser:
     """The arguments of a script that measures source trees side by side on a session's store:
     the session, ``--build NAME=DIR`` (repeated) and ``--rounds``."""
