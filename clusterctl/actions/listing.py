@@ -99,9 +99,10 @@ def _write_json(
     if flt.by_moments() and open_at is None:
         # Closed calls too: every call's template is loaded and its file looked at anyway, and
         # a template holds its call's moments, enough to select and order by. Without the
-        # summaries, an export of 100,000 calls with no cache parsed each file once, not twice
-        # (16.4 -> 10.5 s, 212 -> 187 MB), and warm took as long (1.85 s in-process). For open
-        # calls only, the summary cache's live half is quicker (0.95 s against 1.40 s).
+        # summaries, an export of 100,000 calls with no cache parses each file once, not twice
+        # (16.3-19.8 -> 10.3-11.7 s, 206-212 -> 186-187 MB); warm it takes as long (1.80 and
+        # 1.89 s in-process). For open calls only, the summary cache's live half is quicker
+        # (0.95 s against 1.40 s).
         named = store.derive_every(jsontext.KIND, jsontext.call_template, unreadable=unreadable)
         templates = jsontext.select(named, flt, now_ts)
         del named

@@ -21,8 +21,9 @@ The one place that knows the files. Each concern has a module of its own:
     maintenance  check and migrate
 
 Imported when used: a ``show`` or an ``extend`` needs neither the summary cache nor the
-ledger, check, derived values or the id index (~4 ms of a ``show``'s ~45 ms over ``python -c
-pass``, benchmarks/README.md), so Store imports each of those in the methods that use it.
+ledger, check, derived values or the id index (3.5 of a ``show``'s 61 ms of CPU, measured in
+benchmarks/README.md, "Measured 2026-12-03, fourth"), so Store imports each of those in the
+methods that use it.
 """
 
 from __future__ import annotations
