@@ -287,3 +287,53 @@ def test_a_listing_after_a_removal_leaves_the_index_alone(saved: Store) -> None:
     for _ in range(2):
         assert len(titles(saved)) == 18
     assert os.stat(index.path).st_mtime_ns == written.st_mtime_ns
+
+
+def _touched(s: Store, names: list[str]) -> None:
+    """Give ``names`` new signatures (a checkout or a copy back rewrote them unchanged)."""
+    later = time.time_ns() + 10**9
+    for name in names:
+        os.utime(Path(s.calls_dir) / name, ns=(later, later))
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["live half rebuilt", "whole cache rebuilt"])
+def test_when_every_file_changed_the_old_rows_are_not_loaded(
+    saved: Store, monkeypatch: pytest.MonkeyPatch, parses: list[str], whole: bool
+) -> None:
+    # Loaded beside the rows read again, the old ones took a 100,000-call listing to 298 MB.
+    if whole:  # as when many closed calls changed
+        monkeypatch.setattr(cache_module, "MAX_DROPPED", -1)
+    old: list = []
+    old_rows_loaded: list[str] = []  # which half of the old cache was unpickled
+    real_load, real_rows = cache_module.CacheFile.load, cache_module._load_rows
+
+    def load(self: cache_module.CacheFile):
+        old.append(real_load(self))
+        return old[-1]
+
+    def rows(blob: bytes, names: list[str]) -> list:
+        for c in filter(None, old):
+            if names is c.live_names or names is c.closed_names:
+                old_rows_loaded.append("live" if names is c.live_names else "closed")
+        return real_rows(blob, names)
+
+    monkeypatch.setattr(cache_module.CacheFile, "load", load)
+    monkeypatch.setattr(cache_module, "_load_rows", rows)
+    _touched(saved, sorted(os.listdir(saved.calls_dir)))
+    assert titles(saved) == {f"CALL-{n:02d}": f"Title {n}" for n in range(20)}
+    assert len(parses) == 20 and old
+    # Rebuilding the live half carries the closed half over, which an --all listing reads.
+    assert old_rows_loaded == ([] if whole else ["closed"])
+    parses.clear()
+    assert titles(saved) == {f"CALL-{n:02d}": f"Title {n}" for n in range(20)}
+    assert parses == []  # the rebuilt cache serves the next listing
+
+
+def test_when_most_files_changed_the_others_come_from_the_old_rows(
+    saved: Store, parses: list[str]
+) -> None:
+    _touched(saved, [f"CALL-{n:02d}.toml" for n in range(18)])  # more than patch_limit
+    path = Path(saved.calls_dir) / "CALL-19.toml"
+    assert titles(saved) == {f"CALL-{n:02d}": f"Title {n}" for n in range(20)}
+    assert sorted(parses) == [f"CALL-{n:02d}.toml" for n in range(18)]  # not 18 and 19
+    assert path.exists()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from array import array
 
 import pytest
 
-from clusterctl.store.signature import differing
+from clusterctl.store.signature import Recorded, differing
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,13 @@ def test_differing_counts_signatures_past_the_old_end_as_changed() -> None:
     old = os.urandom(32 * 10)
     assert differing(old, old + os.urandom(64), 5) == [10, 11]
     assert differing(old, old + os.urandom(32 * 6), 5) is None
+
+
+def test_recorded_signatures_are_found_by_position_or_by_name() -> None:
+    packed = array("q", [1, 2, 3, 4, 5, 6, 7, 8]).tobytes()
+    same = Recorded(["A.toml", "B.toml"], packed, ["A.toml", "B.toml"])
+    assert same.by_name == {} and same.get(1, "B.toml") == (5, 6, 7, 8)
+    moved = Recorded(["A.toml", "B.toml"], packed, ["B.toml", "C.toml", "A.toml"])
+    assert moved.get(0, "B.toml") == (5, 6, 7, 8) and moved.get(2, "A.toml") == (1, 2, 3, 4)
+    assert moved.get(1, "C.toml") is None
+    assert Recorded([], b"", ["A.toml"]).get(0, "A.toml") is None
