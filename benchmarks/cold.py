@@ -4,8 +4,10 @@
     python benchmarks/cold.py benchmarks/work/session-100000 [--runs 3] [--clusterctl CMD]
 
 Runs in that session's store (made by ``run.py``), with its cache directory: each "cold" run
-first deletes the cache (summaries, JSON templates, check's findings: all derived), each "warm"
-run follows one that made it. Prints the median and min-max wall time and the peak memory
+first deletes the cache (summaries, JSON templates, check's findings: all derived); each
+"stale" run follows one that made it and a new modification time for every call file (as a
+checkout that rewrote them all leaves them: the same bytes, no entry of the cache holds); each
+"warm" run follows one that made it. Prints the median and min-max wall time and the peak memory
 (``ru_maxrss`` of the child) of each, with the exact command.
 """
 
@@ -53,13 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     base = [*shlex.split(args.clusterctl), "--store", str(session / "store")]
     for label, extra in CASES:
-        for state in ("cold", "warm"):
+        for state in ("cold", "stale", "warm"):
             runs = []
             for _ in range(args.runs):
                 if state == "cold":
                     shutil.rmtree(cache, ignore_errors=True)
                 else:
-                    timed(base + extra, env)  # makes what the warm run finds
+                    timed(base + extra, env)  # makes what the run finds
+                if state == "stale":
+                    calls = session / "store" / "calls"
+                    for name in os.listdir(calls):
+                        os.utime(calls / name)
                 runs.append(timed(base + extra, env))
             seconds = [s for s, _ in runs]
             print(
