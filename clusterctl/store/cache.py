@@ -34,7 +34,7 @@ from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.reread import Written, read_changed, verified
-from clusterctl.store.signature import Recorded, differing, signatures
+from clusterctl.store.signature import Recorded, by_name, differing, signatures
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
@@ -415,7 +415,7 @@ class _SummaryCache:
         """name -> (mtime, size, inode, ctime) as cached."""
         sigs = array("q")
         sigs.frombytes(self.sigs)
-        return {name: tuple(sigs[4 * n : 4 * n + 4]) for n, name in enumerate(self.names)}
+        return by_name(self.names, sigs)
 
 
 class _CacheBuilder:
@@ -493,7 +493,7 @@ def _rebuild(
     returned; of the others only as few as a listing reads on top of the cache (``patch_limit``,
     changed since it was saved): None if more would have to be.
     """
-    cached = Recorded(*((cache.names, cache.sigs) if cache is not None else ([], b"")), names)
+    cached = Recorded([], b"", names) if cache is None else Recorded(cache.names, cache.sigs, names)
     old_digests = cache.digests if cache is not None else {}
     trusted_before = _trusted_before(cache.built_ns) if cache is not None else 0
     racy_before = _trusted_before(started_ns)  # racy in the cache built now

@@ -71,6 +71,11 @@ def differing(old: bytes, new: bytes, limit: int) -> list[int] | None:
     return found if len(found) <= limit else None
 
 
+def by_name(names: list[str], sigs: array[int]) -> dict[str, tuple[int, ...]]:
+    """name -> its signature, from ``names`` and their signatures as ``signatures`` gives them."""
+    return {name: tuple(sigs[4 * n : 4 * n + 4]) for n, name in enumerate(names)}
+
+
 class Recorded:
     """Signatures taken earlier of the files ``recorded`` (flat and packed, as ``signatures``
     gives them), looked up by position while the names are still those (the usual case), else
@@ -83,11 +88,7 @@ class Recorded:
         sigs.frombytes(packed)
         same = recorded == names
         self.by_position: array[int] | None = sigs if same else None
-        self.by_name: dict[str, tuple[int, ...]] = (
-            {}
-            if same
-            else {name: tuple(sigs[4 * n : 4 * n + 4]) for n, name in enumerate(recorded)}
-        )
+        self.by_name = {} if same else by_name(recorded, sigs)
 
     def get(self, position: int, name: str) -> tuple[int, ...] | None:
         """The signature taken of ``name``, at ``position`` in the names; None if none was."""
