@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,10 +75,14 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
     size = -(-len(items) // count)
     parts = [items[i : i + size] for i in range(0, len(items), size)]
     forked: list[tuple[int, int] | None] = []  # per later part: (pid, read end), or None
+
+    def sender(part: Sequence[X]) -> Callable[[BinaryIO], None]:
+        return lambda out: dump_without_memo([func(part)], out)
+
     try:
         for part in parts[1:]:
             try:
-                forked.append(_fork(func, part, dump_without_memo))
+                forked.append(_fork(sender(part)))
             except OSError:  # no process to spare: that part is done here
                 forked.append(None)
         results = [func(parts[0])]
@@ -93,15 +97,10 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
                 _stop(worker)
 
 
-def _fork(
-    func: Callable[[Sequence[X]], R],
-    part: Sequence[X],
-    dump: Callable[[list[R], BinaryIO], None],
-) -> tuple[int, int]:
-    """Fork a worker that writes ``[func(part)]`` pickled to a pipe; its pid and the read end.
+def _fork(send: Callable[[BinaryIO], None]) -> tuple[int, int]:
+    """Fork a worker that runs ``send`` on the write end of a pipe; its pid and the read end.
 
-    Pickled without the pickler's memo (``dump``): the results hold nothing shared, and the
-    pickle is written to the pipe as it is made, never whole in the worker's memory.
+    What a worker pickles goes to the pipe as it is made, never whole in its memory.
     """
     read_end, write_end = os.pipe()
     try:
@@ -115,13 +114,70 @@ def _fork(
         try:
             os.close(read_end)
             with open(write_end, "wb") as out:
-                dump([func(part)], out)
+                send(out)
             code = 0
         finally:
             # Never the parent's exit handlers or buffered output: only the results.
             os._exit(code)
     os.close(write_end)
     return pid, read_end
+
+
+#: How many results a ``fork_ahead`` worker sends at a time.
+AHEAD_BATCH = 200
+
+
+@contextlib.contextmanager
+def fork_ahead(func: Callable[[X], R], items: Sequence[X]) -> Iterator[Iterator[R]]:
+    """``func(x)`` for each of ``items``, in order, made by one forked worker from
+    ``FORK_MINIMUM`` items on, ahead of this process, which meanwhile does something else with
+    them (a pipeline on two cores: writing files while the worker encodes the next ones).
+
+    The worker sends ``AHEAD_BATCH`` results at a time and waits when the pipe is full: never
+    more than a few batches are held. What it does not deliver, because it failed in any way,
+    is made here, so an error of ``func`` is raised here, at its item. The worker is ended
+    when the block ends, however it ends; ``func`` must change nothing, as for ``fork_parts``.
+    """
+    worker = None
+    if workers() >= 2 and len(items) >= FORK_MINIMUM:
+        # Not at the top: see fork_parts.
+        import pickle
+
+        def send(out: BinaryIO) -> None:
+            for start in range(0, len(items), AHEAD_BATCH):
+                batch = [func(x) for x in items[start : start + AHEAD_BATCH]]
+                pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+                out.flush()  # this batch is useful now, not once the buffer is full
+
+        with contextlib.suppress(OSError):  # no process to spare: all made here
+            worker = _fork(send)
+    try:
+        yield _received(func, items, worker)
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _received(
+    func: Callable[[X], R], items: Sequence[X], worker: tuple[int, int] | None
+) -> Iterator[R]:
+    """The results ``worker`` sends, then the rest made here."""
+    done = 0
+    if worker is not None:
+        import pickle  # see fork_parts
+
+        pipe = open(worker[1], "rb", closefd=False)  # noqa: SIM115 - _stop closes the descriptor
+        while done < len(items):
+            try:
+                batch = pickle.load(pipe)
+            except Exception:  # died, or wrote nothing usable
+                break
+            if not isinstance(batch, list) or len(batch) != min(AHEAD_BATCH, len(items) - done):
+                break
+            done += len(batch)
+            yield from batch
+    for k in range(done, len(items)):
+        yield func(items[k])
 
 
 def _collect(worker: tuple[int, int], load: Callable[[BinaryIO], list[R]]) -> list[R] | None:
@@ -137,7 +193,8 @@ def _collect(worker: tuple[int, int], load: Callable[[BinaryIO], list[R]]) -> li
 
 
 def _stop(worker: tuple[int, int]) -> None:
-    """Kill and reap a worker not read (this process is failing or interrupted)."""
+    """Kill and reap a worker not read (this process is failing or interrupted), or one whose
+    results are all in."""
     pid, fd = worker
     for step in (lambda: os.close(fd), lambda: os.kill(pid, 9), lambda: os.waitpid(pid, 0)):
         with contextlib.suppress(OSError):
