@@ -49,6 +49,11 @@ class Value:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
         return f"{type(self).__name__}({shown})"
 
+    def __reduce__(self) -> tuple[type[Self], tuple[Any, ...]]:
+        # Pickled as its fields, rebuilt by __init__ (which __setattr__ would refuse to skip):
+        # calls made by a forked worker come back so (store/forkmap.py, fork_turns).
+        return type(self), tuple(getattr(self, name) for name in self.FIELDS)
+
     def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` applied (an unknown field is a TypeError, as for __init__)."""
         values = {name: getattr(self, name) for name in self.FIELDS}

@@ -137,3 +137,88 @@ def test_malformed_json_after_a_bad_record_is_said_first(text: str) -> None:
     # As when the whole file was decoded before any record was looked at: the first record is
     # no call, but that the file is not JSON is what is said.
     assert refusal(text.encode()).startswith("in.json: not valid JSON: ")
+
+
+# --- a large JSON array: half of its records are decoded by a forked worker -------------------
+
+
+def _many(count: int) -> list[dict[str, Any]]:
+    return [
+        record(
+            id=f"IMP-{n}",
+            title=f"Title {n}",
+            tags=["a"] * (n % 3),
+            extensions=[
+                {
+                    "kind": "extension",
+                    "stage": "",
+                    "from": "2030-03-08T17:00:00+01:00",
+                    "to": "2030-04-08T17:00:00+02:00",
+                    "recorded": "2029-01-01T00:00:00Z",
+                }
+            ]
+            * (n % 2),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decode on a worker from a small text on, and with a worker whatever the cores."""
+    from clusterctl.store import forkmap
+
+    monkeypatch.setattr(importer, "_FORKED_TEXT", 1)
+    monkeypatch.setattr(forkmap, "workers", lambda: 2)
+
+
+def test_records_decoded_by_a_worker_are_the_calls_decoded_here(
+    forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl.store import forkmap
+
+    data = raw(_many(450))  # more than two turns each, the last one short
+    made_here: list[str] = []
+    real = importer.call_from_json
+
+    def call_from_json(value: Any) -> Any:
+        made_here.append(value["id"])  # in a worker, appended to the worker's copy
+        return real(value)
+
+    monkeypatch.setattr(importer, "call_from_json", call_from_json)
+    kind, calls = decode_calls(data, "in.json")
+    turn = forkmap.TURN_BATCH  # this process takes the first turn, the worker the second...
+    assert made_here == [f"IMP-{n}" for n in range(450) if (n // turn) % 2 == 0]
+    monkeypatch.setattr(forkmap, "workers", lambda: 1)
+    assert (kind, calls) == decode_calls(data, "in.json")
+    assert [c.id for c in calls] == [f"IMP-{n}" for n in range(450)]
+
+
+@pytest.mark.parametrize("bad", [150, 449])  # in a worker's turn, in this process's last one
+def test_a_bad_record_is_named_as_without_a_worker(forked: None, bad: int) -> None:
+    records = _many(450)
+    records[bad]["deadlines"] = []
+    assert refusal(raw(records)) == (
+        f"in.json: record {bad + 1} (IMP-{bad}): a call needs at least one deadline; "
+        "nothing was imported"
+    )
+    # Malformed JSON further on is still said first.
+    assert refusal(raw(records)[:-1]).startswith("in.json: not valid JSON: ")
+
+
+def test_a_worker_that_dies_leaves_its_records_to_this_process(
+    forked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    parent = os.getpid()
+    real = importer.call_from_json
+
+    def call_from_json(value: Any) -> Any:
+        if os.getpid() != parent and value["id"] == "IMP-350":
+            os._exit(9)  # killed mid-turn, as by the OOM killer
+        return real(value)
+
+    monkeypatch.setattr(importer, "call_from_json", call_from_json)
+    _, calls = decode_calls(raw(_many(450)), "in.json")
+    assert [c.id for c in calls] == [f"IMP-{n}" for n in range(450)]

@@ -54,3 +54,25 @@ def test_a_call_caches_its_replay_and_stays_comparable() -> None:
     assert extended.stage_views() == extended.stage_views()
     assert extended != call and extended == extended.replace()
     assert call.replace(extra={"k": 1}) == call
+
+
+def test_a_pickled_call_comes_back_equal_with_every_field() -> None:
+    import pickle
+    from zoneinfo import ZoneInfo
+
+    brussels = ZoneInfo("Europe/Brussels")
+    call = Call(
+        "P-1",
+        "T",
+        "Europe/Brussels",
+        (Stage("A", WHEN.astimezone(brussels), aoe=True, extra={"x": 1}),),
+        extensions=(
+            Extension("A", WHEN, WHEN.replace(month=4), WHEN, reason="r", kind=Kind.EXTENSION),
+        ),
+        tags=("t",),
+        extra={"k": [1, 2]},
+    )
+    back = pickle.loads(pickle.dumps(call, pickle.HIGHEST_PROTOCOL))
+    assert back == call and back.extra == call.extra and back.stages[0].extra == {"x": 1}
+    assert back.stages[0].original.tzinfo is brussels  # one zone object, as when decoded
+    assert back.summary() == call.summary()

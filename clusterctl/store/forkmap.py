@@ -180,6 +180,69 @@ def _received(
         yield func(items[k])
 
 
+#: How many items each turn of ``fork_turns`` takes (about 35 KB of pickled calls: a pipe's
+#: 64 KB holds one while the other process takes its turn).
+TURN_BATCH = 100
+
+
+def fork_turns(
+    func: Callable[[X], R], items: Iterator[X], again: Callable[[], Iterator[X]]
+) -> Iterator[tuple[X, R | None]]:
+    """Each of ``items`` with ``func`` of it as a forked worker made it, or with None: this
+    process makes that one. Batch by batch, they take turns (the worker every second batch of
+    ``TURN_BATCH``), so that each makes about half on its own core.
+
+    ``again()`` gives the worker the same items as ``items`` from the start (both read them,
+    only one makes each: for items that are cheap to read, dear to make). From the first batch
+    the worker does not deliver, because it failed in any way (``func`` raised, too), every
+    item comes with None; ``func`` must change nothing, as for ``fork_parts``.
+    """
+    worker = None
+    if workers() >= 2:
+        # Not at the top: see fork_parts.
+        import pickle
+
+        def send(out: BinaryIO) -> None:
+            batch: list[R] = []
+            for k, x in enumerate(again()):
+                if (k // TURN_BATCH) % 2:
+                    batch.append(func(x))
+                    if len(batch) == TURN_BATCH:
+                        pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+                        out.flush()
+                        batch = []
+            if batch:
+                pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+
+        with contextlib.suppress(OSError):  # no process to spare: all made here
+            worker = _fork(send)
+    if worker is None:
+        yield from ((x, None) for x in items)
+        return
+    import pickle  # see fork_parts
+
+    try:
+        pipe = open(worker[1], "rb", closefd=False)  # noqa: SIM115 - _stop closes the descriptor
+        made: list[R] | None = []
+        for k, x in enumerate(items):
+            turn = k % TURN_BATCH
+            if (k // TURN_BATCH) % 2 == 0 or made is None:
+                yield x, None
+                continue
+            if turn == 0:
+                try:
+                    made = pickle.load(pipe)
+                except Exception:  # died, or wrote nothing usable: the rest is made here
+                    made = None
+                if not isinstance(made, list):
+                    made = None
+                    yield x, None
+                    continue
+            yield x, made[turn] if turn < len(made) else None
+    finally:
+        _stop(worker)
+
+
 def _collect(worker: tuple[int, int], load: Callable[[BinaryIO], list[R]]) -> list[R] | None:
     """The results of ``worker``, or None if it failed in any way; it is reaped."""
     pid, fd = worker

@@ -4,7 +4,7 @@ gives, in order, and any failure of a worker only makes the read slower, never w
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -132,6 +132,59 @@ def test_no_fork_makes_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "fork")
     with forkmap.fork_ahead(lambda _: os.getpid(), list(range(500))) as made:
         assert set(made) == {PARENT}
+
+
+def _turns(count: int) -> list[int]:
+    return list(range(count))
+
+
+def test_turns_pair_each_item_with_what_the_worker_made(forking: None) -> None:
+    batch = forkmap.TURN_BATCH
+    items = _turns(batch * 4 + 7)  # the worker's second turn is full, this process's last short
+    pairs = list(
+        forkmap.fork_turns(lambda x: (x * x, os.getpid()), iter(items), lambda: iter(items))
+    )
+    assert [x for x, _ in pairs] == items
+    for x, made in pairs:
+        if (x // batch) % 2:
+            assert made is not None and made[0] == x * x and made[1] != PARENT
+        else:
+            assert made is None  # for this process to make
+    assert not _children()
+
+
+def test_a_worker_that_fails_leaves_every_later_item_to_this_process(forking: None) -> None:
+    batch = forkmap.TURN_BATCH
+    items = _turns(batch * 6)
+
+    def square(x: int) -> int:
+        if x == batch * 3 + 5:
+            raise ValueError("made here again, where it raises as without a worker")
+        return x * x
+
+    pairs = list(forkmap.fork_turns(square, iter(items), lambda: iter(items)))
+    assert [x for x, _ in pairs] == items
+    assert [x for x, made in pairs if made is not None] == list(range(batch, batch * 2))
+    assert all(made == x * x for x, made in pairs if made is not None)
+    assert not _children()
+
+
+def test_an_error_of_the_items_here_ends_the_worker(forking: None) -> None:
+    def items() -> Iterator[int]:
+        yield from range(forkmap.TURN_BATCH * 3)
+        raise ValueError("malformed input")
+
+    with pytest.raises(ValueError, match="malformed input"):
+        for _ in forkmap.fork_turns(lambda x: x, items(), items):
+            pass
+    assert not _children()
+
+
+def test_without_a_worker_this_process_makes_every_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "fork")
+    items = _turns(forkmap.TURN_BATCH * 3)
+    pairs = list(forkmap.fork_turns(lambda x: x, iter(items), lambda: iter(items)))
+    assert pairs == [(x, None) for x in items]
 
 
 def test_no_fork_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
