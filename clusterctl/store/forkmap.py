@@ -128,10 +128,11 @@ AHEAD_BATCH = 200
 
 
 @contextlib.contextmanager
-def fork_ahead(func: Callable[[X], R], items: Sequence[X]) -> Iterator[Iterator[R]]:
+def fork_ahead(func: Callable[[X], R], items: Sequence[X]) -> Iterator[tuple[Iterator[R], bool]]:
     """``func(x)`` for each of ``items``, in order, made by one forked worker from
     ``FORK_MINIMUM`` items on, ahead of this process, which meanwhile does something else with
-    them (a pipeline on two cores: writing files while the worker encodes the next ones).
+    them (a pipeline on two cores: writing files while the worker encodes the next ones); and
+    whether a worker makes them.
 
     The worker sends ``AHEAD_BATCH`` results at a time and waits when the pipe is full: never
     more than a few batches are held. What it does not deliver, because it failed in any way,
@@ -152,7 +153,7 @@ def fork_ahead(func: Callable[[X], R], items: Sequence[X]) -> Iterator[Iterator[
         with contextlib.suppress(OSError):  # no process to spare: all made here
             worker = _fork(send)
     try:
-        yield _received(func, items, worker)
+        yield _received(func, items, worker), worker is not None
     finally:
         if worker is not None:
             _stop(worker)

@@ -111,8 +111,8 @@ class Transaction:
         puts = self._puts
         try:
             # Encoding is pure CPU work: a forked worker does it ahead of the writing, on the
-            # other core (forkmap.fork_ahead). Forked before commit_files starts its thread.
-            with fork_ahead(_encoded, [puts[i] for i in ids]) as encoded:
+            # other core (forkmap.fork_ahead). Forked before commit_files starts any thread.
+            with fork_ahead(_encoded, [puts[i] for i in ids]) as (encoded, ahead):
                 commit_files(
                     layout,
                     self._contents(ids, encoded),
@@ -120,6 +120,7 @@ class Transaction:
                     (layout.call_path(i) for i in sorted(self._deletes)),
                     self.progress,
                     signatures,
+                    writer_thread=not ahead,
                 )
         except UsageError:  # a file too large (_contents): nothing was written, not even a store
             undo_create(created)

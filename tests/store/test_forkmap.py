@@ -74,8 +74,9 @@ def test_an_error_is_raised_here_as_without_workers(forking: None) -> None:
 
 def test_results_made_ahead_come_in_order_from_a_worker(forking: None) -> None:
     items = list(range(forkmap.AHEAD_BATCH * 3 + 7))  # the last batch is short
-    with forkmap.fork_ahead(lambda x: (x * x, os.getpid()), items) as made:
+    with forkmap.fork_ahead(lambda x: (x * x, os.getpid()), items) as (made, forked):
         results = list(made)
+    assert forked
     assert [r[0] for r in results] == [x * x for x in items]
     assert {r[1] for r in results} != {PARENT}  # made by the worker
     assert not _children()
@@ -85,7 +86,7 @@ def test_fewer_items_than_the_minimum_are_made_here_as_needed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(forkmap, "workers", lambda: 3)
-    with forkmap.fork_ahead(lambda _: os.getpid(), list(range(10))) as made:
+    with forkmap.fork_ahead(lambda _: os.getpid(), list(range(10))) as (made, _):
         assert set(made) == {PARENT}
 
 
@@ -96,7 +97,7 @@ def test_what_a_dead_worker_did_not_send_is_made_here(forking: None) -> None:
         return x * x
 
     items = list(range(forkmap.AHEAD_BATCH * 3))
-    with forkmap.fork_ahead(lambda x: (square(x), os.getpid()), items) as made:
+    with forkmap.fork_ahead(lambda x: (square(x), os.getpid()), items) as (made, _):
         results = list(made)
     assert [r[0] for r in results] == [x * x for x in items]
     # The first batch came from the worker, the rest was made here.
@@ -113,7 +114,7 @@ def test_an_error_made_ahead_is_raised_here_at_its_item(forking: None) -> None:
     seen: list[int] = []
     with (
         pytest.raises(ValueError, match=f"bad {forkmap.AHEAD_BATCH + 3}"),
-        forkmap.fork_ahead(fail_on, list(range(forkmap.AHEAD_BATCH * 2))) as made,
+        forkmap.fork_ahead(fail_on, list(range(forkmap.AHEAD_BATCH * 2))) as (made, _),
     ):
         seen.extend(made)
     assert seen == list(range(forkmap.AHEAD_BATCH + 3))  # every item before it, in order
@@ -122,7 +123,7 @@ def test_an_error_made_ahead_is_raised_here_at_its_item(forking: None) -> None:
 
 def test_a_block_left_early_ends_its_worker(forking: None) -> None:
     items = list(range(forkmap.AHEAD_BATCH * 50))
-    with forkmap.fork_ahead(lambda x: b"x" * 1000, items) as made:  # fills the pipe
+    with forkmap.fork_ahead(lambda x: b"x" * 1000, items) as (made, _):  # fills the pipe
         assert next(made) == b"x" * 1000
     assert not _children()
 
@@ -130,7 +131,7 @@ def test_a_block_left_early_ends_its_worker(forking: None) -> None:
 def test_no_fork_makes_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
     monkeypatch.delattr(os, "fork")
-    with forkmap.fork_ahead(lambda _: os.getpid(), list(range(500))) as made:
+    with forkmap.fork_ahead(lambda _: os.getpid(), list(range(500))) as (made, _):
         assert set(made) == {PARENT}
 
 

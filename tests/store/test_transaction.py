@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,9 +89,20 @@ def _calls(count: int) -> list[Call]:
 def test_calls_encoded_by_a_worker_are_the_files_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_taken: None
 ) -> None:
+    from clusterctl.store import journal
+
+    threaded: list[int] = []
+    real_threaded = journal._write_in_thread
+
+    def write_in_thread(*args: Any) -> Any:
+        threaded.append(len(threaded))
+        return real_threaded(*args)
+
+    monkeypatch.setattr(journal, "_write_in_thread", write_in_thread)
     calls = _calls(450)  # more than two batches of a worker, the last one short
     monkeypatch.setattr(forkmap, "workers", lambda: 1)
     alone = _import_into_empty(tmp_path / "alone", calls)
+    assert threaded == [0]  # encoded here: written on a thread meanwhile
     monkeypatch.setattr(forkmap, "workers", lambda: 2)
     monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
     encoded_by: set[int] = set()
@@ -104,6 +116,7 @@ def test_calls_encoded_by_a_worker_are_the_files_one_process_writes(
     forked = _import_into_empty(tmp_path / "forked", calls)
     assert forked == alone and len(alone[0]) == 450 and len(alone[1]) == 450
     assert encoded_by == set()  # nothing was encoded in this process: all by the worker
+    assert threaded == [0]  # and this thread wrote, the pipe bounding how far ahead it got
 
 
 def test_a_worker_that_dies_while_encoding_leaves_the_rest_to_this_process(
