@@ -37,10 +37,6 @@ from clusterctl.zones import (
     zones_by_city,
 )
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    pass
-
 _DATE_HINT = "write e.g. 2018-03-08 17:00, 2018-03-08T17:00+01:00 or '8 March 2018, 17:00'"
 
 
