@@ -592,6 +592,53 @@ def test_from_storage(value: datetime | date | str, zone: str, expected: str) ->
     assert result.tzinfo is get_zone(zone)
 
 
+def _by_readings(value: datetime, zone: str) -> datetime:
+    """from_storage's rule for a fixed-offset value, stated through both readings of its wall
+    time: the one whose offset the value carries, else the first; then normalised."""
+    wall = value.replace(tzinfo=None)
+    first = wall.replace(tzinfo=get_zone(zone), fold=0)
+    second = wall.replace(tzinfo=get_zone(zone), fold=1)
+    offset = value.utcoffset()
+    chosen = second if offset == second.utcoffset() != first.utcoffset() else first
+    return chosen.astimezone(UTC).astimezone(get_zone(zone))
+
+
+@pytest.mark.parametrize(
+    "zone", [BXL, "America/New_York", "Australia/Lord_Howe", "Europe/Dublin", "UTC", "AoE"]
+)
+def test_from_storage_shortcut_agrees_with_the_readings(zone: str) -> None:
+    # Every quarter hour of the days around both of 2026's changes of the clocks, stored with
+    # each offset the zone uses that year and with one it never uses: the shortcut taken for
+    # a wall time that exists with its offset gives the same instant, wall time and fold.
+    start = datetime(2026, 1, 1)
+    offsets = {
+        (start + timedelta(days=d)).replace(tzinfo=get_zone(zone)).utcoffset() for d in range(366)
+    } | {timedelta(hours=5, minutes=45)}
+    days = [
+        d
+        for d in range(366)
+        if len(
+            {
+                (start + timedelta(days=d, hours=h)).replace(tzinfo=get_zone(zone)).utcoffset()
+                for h in range(25)
+            }
+        )
+        > 1
+    ] or [0]
+    for day in days:
+        for quarter in range(-4 * 24, 2 * 4 * 24):
+            wall = start + timedelta(days=day, minutes=15 * quarter)
+            for offset in offsets:
+                assert offset is not None
+                value = wall.replace(tzinfo=timezone(offset))
+                got, expected = from_storage(value, zone), _by_readings(value, zone)
+                assert (got, got.utcoffset(), got.fold) == (
+                    expected,
+                    expected.utcoffset(),
+                    expected.fold,
+                ), value
+
+
 @pytest.mark.parametrize(
     "value",
     [
