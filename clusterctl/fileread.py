@@ -18,6 +18,10 @@ import stat
 
 from clusterctl.errors import describe_os_error
 
+#: The least ``read_bounded`` asks for at a time: a file that grows as it is read, or one whose
+#: size fstat does not know (0 in /proc), is read in steps of this much.
+_READ_STEP = 8192
+
 
 class UnreadableFile(Exception):
     """A file ``read_bounded`` refuses: ``kind`` is 'directory', 'special', 'too large' or 'os'."""
@@ -49,7 +53,11 @@ def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.st
             raise UnreadableFile("special")
         chunks, size = [], 0
         while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
+            # Asked for as much as fstat says is left (and a little more, to see the end), not
+            # up to the limit: os.read allocates what it is asked for, and 1 MiB for a call
+            # file of 550 bytes made each read 36 us instead of 9 (a fifth of parsing it).
+            want = max(info.st_size + 1 - size, _READ_STEP)
+            chunk = os.read(fd, min(limit + 1 - size, want))
             if not chunk:
                 break
             chunks.append(chunk)

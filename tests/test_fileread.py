@@ -122,3 +122,74 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --- read_bounded -----------------------------------------------------------------------------
+
+STEP = fileread._READ_STEP
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 550, STEP - 1, STEP, STEP + 1, 3 * STEP + 5, 100_000, 100_001]
+)
+def test_read_bounded_reads_every_byte_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    data = bytes(n % 251 for n in range(size))
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    raw, info = fileread.read_bounded(str(path), 100_001)
+    assert raw == data
+    assert info.st_size == size
+
+
+@pytest.mark.parametrize("size", [100_002, 100_001 + STEP, 1 << 20])
+def test_read_bounded_refuses_a_file_over_the_limit(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * size)
+    with pytest.raises(fileread.UnreadableFile) as caught:
+        fileread.read_bounded(str(path), 100_001)
+    assert (caught.value.kind, caught.value.size) == ("too large", size)
+
+
+def test_read_bounded_does_not_trust_the_size_fstat_gives(tmp_path: Path) -> None:
+    # /proc's files are regular files of size 0 that hold text: read to their end all the same.
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("needs /proc")
+    raw, info = fileread.read_bounded("/proc/self/status", 1 << 20)
+    assert info.st_size == 0
+    assert raw.startswith(b"Name:") and raw.endswith(b"\n")
+
+
+def test_read_bounded_reads_what_a_file_gained_after_its_fstat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file grows between the fstat and the reads (a writer appending): every byte is read,
+    # and the limit still holds.
+    path = tmp_path / "f"
+    path.write_bytes(b"a" * 100)
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
+        with open(path, "ab") as more:
+            more.write(b"b" * (3 * STEP))
+        return info
+
+    monkeypatch.setattr(fileread.os, "fstat", fstat_then_grow)
+    raw, info = fileread.read_bounded(str(path), 1 << 20)
+    assert info.st_size == 100
+    assert raw == b"a" * 100 + b"b" * (3 * STEP)
+    path.write_bytes(b"a" * 100)
+    with pytest.raises(fileread.UnreadableFile) as caught:
+        fileread.read_bounded(str(path), 2 * STEP)
+    assert caught.value.kind == "too large"
+
+
+def test_read_bounded_refuses_a_directory_and_a_fifo(tmp_path: Path) -> None:
+    with pytest.raises(fileread.UnreadableFile) as caught:
+        fileread.read_bounded(str(tmp_path), 100)
+    assert caught.value.kind == "directory"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(fileread.UnreadableFile) as caught:
+        fileread.read_bounded(str(fifo), 100)
+    assert caught.value.kind == "special"
