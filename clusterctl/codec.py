@@ -43,6 +43,9 @@ EXTENSION_KEYS = (
 #: Keys that the JSON contract adds and that import ignores (they are derived, not stored).
 DERIVED_KEYS = frozenset({"status", "deadline", "deadline_label", "extended", "time_left"})
 DERIVED_STAGE_KEYS = frozenset({"original_deadline", "extended"})
+#: The keys of a record and of a stage that are not kept as extra keys.
+_RECORD_KEYS = frozenset(CALL_KEYS) | {"deadlines", "extensions"}
+_STAGE_KNOWN = frozenset(STAGE_KEYS) | DERIVED_STAGE_KEYS
 #: How deep a value under a key the program does not know may nest (arrays and objects): deep
 #: enough for any real data, shallow enough for the TOML writer's recursion.
 MAX_NESTING = 100
@@ -119,11 +122,7 @@ def call_from_record(
                 if "deadline" in table
                 else None,
                 aoe=_flag(table, "aoe", "deadlines", n),
-                extra={
-                    k: v
-                    for k, v in table.items()
-                    if k not in STAGE_KEYS and k not in DERIVED_STAGE_KEYS
-                },
+                extra=_extra(table, _STAGE_KNOWN),
             )
         )
     if not stages:
@@ -133,7 +132,7 @@ def call_from_record(
         for n, table in enumerate(_table_list(record, "extensions"), start=1)
     ]
     opens = record.get("opens")
-    known = set(CALL_KEYS) | {"deadlines", "extensions"} | ignore
+    known = _RECORD_KEYS | ignore if ignore else _RECORD_KEYS
     call = Call(
         id=call_id,
         title=_text(record, "title", required=True),
@@ -145,7 +144,7 @@ def call_from_record(
         tags=_tags(record.get("tags")),
         note=_text(record, "note"),
         opens=None if opens in (None, "") else _moment(opens, zone, "opens", exact=exact),
-        extra={k: v for k, v in record.items() if k not in known},
+        extra=_extra(record, known),
     )
     if any(stage.original is None for stage in call.stages):
         try:
@@ -156,6 +155,14 @@ def call_from_record(
     if problem:
         raise RecordError(problem)
     return call
+
+
+def _extra(table: dict, known: frozenset[str]) -> dict:
+    """The keys of ``table`` that are not ``known``, with their values, in their order."""
+    # Most records have none: one check of every key in C, not a comprehension.
+    if known.issuperset(table):
+        return {}
+    return {k: v for k, v in table.items() if k not in known}
 
 
 def _flag(table: dict, key: str, where: str, n: int) -> bool:
