@@ -19,12 +19,13 @@ import struct
 import sys
 import time
 from array import array
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from clusterctl.model import Call
 from clusterctl.store.cache import RACY_SECONDS, CacheFile, patch_limit
 from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
+from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
 from clusterctl.store.signature import signatures
 from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
@@ -215,7 +216,10 @@ def derive_from_bytes(
             return (exc.display, exc.reason)
 
     # A first export after an import parses every file: on every core (store/forkmap.py).
-    for place, result in zip(misses, fork_map(made, misses), strict=True):
+    def ahead(places: Sequence[int]) -> None:  # see store/readahead.py
+        advise(calls_dir, [names[place] for place in places])
+
+    for place, result in zip(misses, fork_map(made, misses, ahead), strict=True):
         name = names[place]
         if result is None or isinstance(result[0], str):
             kept.pop(name, None)

@@ -40,12 +40,31 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-def fork_map(func: Callable[[X], R], items: Sequence[X]) -> list[R]:
+#: How many items ``fork_map`` hands its ``ahead`` at a time.
+AHEAD_STEP = 256
+
+
+def fork_map(
+    func: Callable[[X], R],
+    items: Sequence[X],
+    ahead: Callable[[Sequence[X]], object] | None = None,
+) -> list[R]:
     """``[func(x) for x in items]``, in order, on every core from ``FORK_MINIMUM`` items on
-    (``fork_parts``)."""
+    (``fork_parts``). Each process calls ``ahead`` (if given) on the next ``AHEAD_STEP`` of
+    its items before it works on the present ones: to have them read ahead
+    (store/readahead.py)."""
 
     def each(part: Sequence[X]) -> list[R]:
-        return [func(x) for x in part]
+        if ahead is None:
+            return [func(x) for x in part]
+        results: list[R] = []
+        ahead(part[:AHEAD_STEP])
+        for start in range(0, len(part), AHEAD_STEP):
+            following = part[start + AHEAD_STEP : start + 2 * AHEAD_STEP]
+            if following:
+                ahead(following)
+            results.extend([func(x) for x in part[start : start + AHEAD_STEP]])
+        return results
 
     parts = fork_parts(each, items)
     results = parts[0]

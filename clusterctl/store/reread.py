@@ -10,6 +10,7 @@ from _blake2 import blake2b
 from array import array
 
 from clusterctl.store.forkmap import fork_map
+from clusterctl.store.readahead import advise
 from clusterctl.store.signature import GONE as _GONE
 from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
 from clusterctl.summary import CallSummary
@@ -81,8 +82,12 @@ def read_changed(
         summary, digest, _ = known[name]
         return (summary, digest) if name in racy else summary
 
-    # With no cache every file is parsed: on every core (store/forkmap.py).
-    results = fork_map(read, todo) if known is None else [given(n) for n in todo]
+    # With no cache every file is parsed: on every core (store/forkmap.py), each asking for
+    # its next files to be read from the disk while it parses (store/readahead.py).
+    if known is None:
+        results = fork_map(read, todo, ahead=lambda names: advise(calls_dir, names))
+    else:
+        results = [given(n) for n in todo]
     for name, result in zip(todo, results, strict=True):
         if result is None:
             vanished.add(name)

@@ -72,6 +72,56 @@ def test_an_error_is_raised_here_as_without_workers(forking: None) -> None:
     assert not _children()  # every worker was reaped
 
 
+def test_each_process_is_told_of_its_next_items_before_it_works_on_them(
+    forking: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Each process tells ``ahead`` of each batch of its part before it works on the batch
+    # (the first as it starts, every later one while it works on the one before): the
+    # results are those without ``ahead``.
+    monkeypatch.setattr(forkmap, "AHEAD_STEP", 4)
+    log = tmp_path / "log"
+
+    def ahead(batch: list[int]) -> None:
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()} ahead {' '.join(map(str, batch))}\n")
+
+    def square(x: int) -> int:
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()} work {x}\n")
+        return x * x
+
+    items = list(range(30))
+    assert forkmap.fork_map(square, items, ahead) == [x * x for x in items]
+    by_pid: dict[str, list[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, what = line.split(" ", 1)
+        by_pid.setdefault(pid, []).append(what)
+    assert len(by_pid) == 3
+    told_anywhere: set[int] = set()
+    for events in by_pid.values():
+        told: list[int] = []
+        done = 0
+        for event in events:
+            kind, *numbers = event.split()
+            if kind == "ahead":
+                assert 0 < len(numbers) <= 4
+                told.extend(int(x) for x in numbers)
+            else:
+                assert int(numbers[0]) in told, f"worked on {numbers[0]} before it was told of"
+                # told of the batch it works on and of the next one, never more
+                assert len(told) <= (done // 4 + 2) * 4
+                done += 1
+        told_anywhere.update(told)
+    assert told_anywhere == set(items)
+
+
+def test_ahead_is_not_asked_without_it_or_for_nothing(forking: None) -> None:
+    calls: list[list[int]] = []
+    assert forkmap.fork_map(lambda x: x, [1, 2, 3], calls.append) == [1, 2, 3]
+    assert all(calls), "never an empty batch"
+    assert forkmap.fork_map(lambda x: x, [], calls.append) == []
+
+
 def test_results_made_ahead_come_in_order_from_a_worker(forking: None) -> None:
     items = list(range(forkmap.AHEAD_BATCH * 3 + 7))  # the last batch is short
     with forkmap.fork_ahead(lambda x: (x * x, os.getpid()), items) as (made, forked):
