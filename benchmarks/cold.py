@@ -2,7 +2,7 @@
 """clusterctl with no cache at all, and the commands run.py does not time, on a measured store.
 
     python benchmarks/cold.py benchmarks/work/session-100000 [--runs 3] [--clusterctl CMD]...
-        [--states cold,stale,warm]
+        [--states cold,stale,warm] [--drop-page-cache]
 
 Runs in that session's store (made by ``run.py``), with its cache directory: each "cold" run
 first deletes the cache (summaries, JSON templates, check's findings: all derived); each
@@ -14,6 +14,9 @@ checkout that rewrote them all leaves them: the same bytes, no entry of the cach
 Given ``--clusterctl`` more than once (two builds, say), runs them one after the other for every
 run, each with a cache directory of its own (``cache-1``, ``cache-2``... in the session), so
 that they meet the same moments of a VM whose speed drifts; figures are then per build.
+
+``--drop-page-cache`` (root, Linux) also empties the kernel's page cache before each "cold"
+run, as after a reboot: every call file is then read from the disk.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--states", default=",".join(STATES), help="which of cold, stale and warm to run"
     )
+    parser.add_argument(
+        "--drop-page-cache",
+        action="store_true",
+        help="empty the kernel's page cache before each cold run (root, Linux)",
+    )
     args = parser.parse_args(argv)
     states = [state.strip() for state in args.states.split(",")]
     if not states or any(state not in STATES for state in states):
@@ -83,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs: list[list[tuple[float, float]]] = [[] for _ in builds]
             for _ in range(args.runs):
                 for k, (base, env, cache) in enumerate(zip(bases, envs, caches, strict=True)):
+                    if state == "cold" and args.drop_page_cache:
+                        _drop_page_cache()
                     runs[k].append(_run(base + extra, env, cache, session, state))
             for k, build in enumerate(builds):
                 seconds = [s for s, _ in runs[k]]
@@ -95,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for base, cache in zip(bases, caches, strict=True):
         print(f"commands: CLUSTERCTL_CACHE_DIR={cache} {shlex.join(base)} <case>")
     return 0
+
+
+def _drop_page_cache() -> None:
+    """Write out what is dirty, then empty the page cache (and the inode and dentry caches)."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as control:
+        control.write("3\n")
 
 
 def _run(
