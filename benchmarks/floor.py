@@ -2,7 +2,7 @@
 """What one file per call costs this machine before clusterctl does any work of its own.
 
     python benchmarks/floor.py --files 100000 --dir /tmp [--size 550] [--runs 3]
-        [--store STORE] [--json CALLS.json]
+        [--store STORE [--drop-page-cache]] [--json CALLS.json]
 
 Creates ``--files`` files of ``--size`` bytes in a fresh directory under ``--dir`` (what any
 import of that many calls must do, in the least work: no temporary names, no renames, no
@@ -14,7 +14,9 @@ min-max; each round works in its own directory, removed afterwards.
 
 ``--store`` also reads every call file of a real store and parses it with tomli, the compiled
 TOML parser clusterctl uses: what any listing with no cache must do before validating a single
-call. ``--json`` times decoding a ``calls --format json`` file with the standard library's C
+call. With ``--drop-page-cache`` (root, Linux) it also reads them from the disk, as after a
+reboot: one after the other, and asked for ahead first (what ``store/readahead.py`` does).
+``--json`` times decoding a ``calls --format json`` file with the standard library's C
 decoder, what an import must do before writing a single call.
 
 The store keeps one plain TOML file per call on purpose (hand-editable, merge-clean), so these
@@ -95,6 +97,46 @@ def parse_round(store: str) -> dict[str, float]:
     return {"store read": read - start, "store parse": time.perf_counter() - read}
 
 
+def drop_page_cache() -> None:
+    """Write out what is dirty, then empty the kernel's page, inode and dentry caches (root)."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as control:
+        control.write("3\n")
+
+
+def cold_read_round(store: str) -> dict[str, float]:
+    """Seconds to read every call file of ``store`` from the disk (the page cache emptied
+    first): one after the other; then, emptied again, asking for all of them first
+    (``posix_fadvise(WILLNEED)``, which queues the reads and returns) and reading them after."""
+    calls = os.path.join(store, "calls")
+    names = sorted(n for n in os.listdir(calls) if n.endswith(".toml"))
+    dir_fd = os.open(calls, os.O_RDONLY)
+
+    def read_all() -> None:
+        for name in names:
+            fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+            os.read(fd, 1 << 16)
+            os.close(fd)
+
+    try:
+        drop_page_cache()
+        start = time.perf_counter()
+        read_all()
+        plain = time.perf_counter() - start
+        drop_page_cache()
+        start = time.perf_counter()
+        for name in names:
+            fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            os.close(fd)
+        asked = time.perf_counter()
+        read_all()
+        read = time.perf_counter()
+    finally:
+        os.close(dir_fd)
+    return {"disk read": plain, "disk ask": asked - start, "then read": read - asked}
+
+
 def json_round(path: str) -> dict[str, float]:
     """Seconds to read and decode a JSON file with the standard library."""
     start = time.perf_counter()
@@ -111,12 +153,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="rounds")
     parser.add_argument("--store", help="a store whose call files to read and parse")
     parser.add_argument("--json", help="a calls --format json file to decode")
+    parser.add_argument(
+        "--drop-page-cache",
+        action="store_true",
+        help="with --store, also read its files from the disk (root, Linux: empties the page "
+        "cache), one after the other and asked for ahead",
+    )
     args = parser.parse_args(argv)
     rounds = []
     for _ in range(args.runs):
         found = one_round(args.dir, args.files, args.size)
         if args.store:
             found.update(parse_round(args.store))
+            if args.drop_page_cache:
+                found.update(cold_read_round(args.store))
         if args.json:
             found.update(json_round(args.json))
         rounds.append(found)
