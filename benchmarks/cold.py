@@ -31,6 +31,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import tools
+
 STATES = ("cold", "stale", "warm")
 CASES = (
     ("calls --open", ["calls", "--open"]),
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for _ in range(args.runs):
                 for k, (base, env, cache) in enumerate(zip(bases, envs, caches, strict=True)):
                     if state == "cold" and args.drop_page_cache:
-                        _drop_page_cache()
+                        tools.drop_page_cache()
                     runs[k].append(_run(base + extra, env, cache, session, state))
             for k, build in enumerate(builds):
                 seconds = [s for s, _ in runs[k]]
@@ -105,13 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for base, cache in zip(bases, caches, strict=True):
         print(f"commands: CLUSTERCTL_CACHE_DIR={cache} {shlex.join(base)} <case>")
     return 0
-
-
-def _drop_page_cache() -> None:
-    """Write out what is dirty, then empty the page cache (and the inode and dentry caches)."""
-    os.sync()
-    with open("/proc/sys/vm/drop_caches", "w") as control:
-        control.write("3\n")
 
 
 def _run(

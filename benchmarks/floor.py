@@ -34,6 +34,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 
+import tools
+
 
 def _create(directory: str, name: str, data: bytes) -> None:
     fd = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -97,13 +99,6 @@ def parse_round(store: str) -> dict[str, float]:
     return {"store read": read - start, "store parse": time.perf_counter() - read}
 
 
-def drop_page_cache() -> None:
-    """Write out what is dirty, then empty the kernel's page, inode and dentry caches (root)."""
-    os.sync()
-    with open("/proc/sys/vm/drop_caches", "w") as control:
-        control.write("3\n")
-
-
 def cold_read_round(store: str) -> dict[str, float]:
     """Seconds to read every call file of ``store`` from the disk (the page cache emptied
     first): one after the other; then, emptied again, asking for all of them first
@@ -119,11 +114,11 @@ def cold_read_round(store: str) -> dict[str, float]:
             os.close(fd)
 
     try:
-        drop_page_cache()
+        tools.drop_page_cache()
         start = time.perf_counter()
         read_all()
         plain = time.perf_counter() - start
-        drop_page_cache()
+        tools.drop_page_cache()
         start = time.perf_counter()
         for name in names:
             fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)

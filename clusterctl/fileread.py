@@ -55,7 +55,7 @@ def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.st
         while size <= limit:
             # Asked for as much as fstat says is left (and a little more, to see the end), not
             # up to the limit: os.read allocates what it is asked for, and 1 MiB for a call
-            # file of 550 bytes made each read 36 us instead of 9 (a fifth of parsing it).
+            # file of 550 bytes made reading it 36 us instead of 13 (a fifth of parsing it).
             want = max(info.st_size + 1 - size, _READ_STEP)
             chunk = os.read(fd, min(limit + 1 - size, want))
             if not chunk:

@@ -3,8 +3,9 @@
 A run that reads every call file (no cache, ``check``, the first JSON export after an import)
 reads them one after the other, each worker waiting on the disk for each file that is not in
 the page cache: after a reboot, or once the kernel let the store's pages go. On this project's
-VM, 100,000 call files took 8.5 s to read so with the page cache dropped, and 2.6 s when their
-reads were first asked for with ``posix_fadvise(WILLNEED)``, which queues them and returns.
+VM, with the page cache emptied, 100,000 call files took 8.3-8.5 s to read one after the other,
+and 2.6-2.9 s when their reads were first asked for with ``posix_fadvise(WILLNEED)``, which
+queues them and returns (``benchmarks/floor.py --drop-page-cache``).
 Asking costs about 3 us a file when the files are in memory already, so a batch is asked for
 only when its last file is not (a read with ``RWF_NOWAIT``, which fails rather than wait).
 
