@@ -584,6 +584,17 @@ def test_toml_round_trip_in_the_fold() -> None:
         ("2026-03-29T02:30:00+01:00", BXL, "2026-03-29T03:30:00+02:00"),
         # an aware datetime in a named zone is an exact instant
         (in_zone("2018-03-08T17:00+01:00", "Europe/Lisbon"), BXL, "2018-03-08T17:00:00+01:00"),
+        # an instant beyond the years a datetime holds, in the zone: the wall time wins
+        (
+            datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
+            "Pacific/Kiritimati",
+            "9999-12-31T23:00:00+14:00",
+        ),
+        (
+            datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=2))),
+            "UTC",
+            "0001-01-01T01:00:00+00:00",
+        ),
     ],
 )
 def test_from_storage(value: datetime | date | str, zone: str, expected: str) -> None:

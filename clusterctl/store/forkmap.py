@@ -55,7 +55,7 @@ def fork_map(
     (store/readahead.py)."""
 
     def each(part: Sequence[X]) -> list[R]:
-        if ahead is None:
+        if ahead is None or not part:
             return [func(x) for x in part]
         results: list[R] = []
         ahead(part[:AHEAD_STEP])

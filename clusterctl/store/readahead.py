@@ -17,7 +17,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+# Never blocking, even on a FIFO put in the file's place: opening one without a writer waits.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
 #: Linux only: the advice, and the read that says whether the disk would be waited for.
 AVAILABLE = hasattr(os, "posix_fadvise") and hasattr(os, "RWF_NOWAIT")
 
@@ -28,8 +30,8 @@ def advise(calls_dir: str, names: Sequence[str]) -> int:
     if not names or not AVAILABLE:
         return 0
     try:
-        dir_fd = os.open(calls_dir, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
+        dir_fd = os.open(calls_dir, _DIR_FLAGS)
+    except (OSError, ValueError):  # gone, not a directory (a NUL in it: ValueError)
         return 0
     try:
         if in_memory(names[-1], dir_fd):
@@ -38,7 +40,7 @@ def advise(calls_dir: str, names: Sequence[str]) -> int:
         for name in names:
             try:
                 fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-            except OSError:  # gone, or unreadable: its reader will say so
+            except (OSError, ValueError):  # gone, unreadable, a NUL: its reader will say so
                 continue
             try:
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
@@ -57,7 +59,7 @@ def in_memory(name: str, dir_fd: int) -> bool:
     when it would not, and when that cannot be told (nothing is then asked for)."""
     try:
         fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
-    except OSError:
+    except (OSError, ValueError):
         return True
     try:
         os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)

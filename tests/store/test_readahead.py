@@ -27,6 +27,50 @@ def test_files_in_memory_are_not_asked_for(tmp_path: Path) -> None:
     assert readahead.advise(str(tmp_path), names) == 0
 
 
+def _dropped(tmp_path: Path, names: list[str]) -> bool:
+    """Sync the files ``names`` and drop them from the page cache; whether the first of them
+    is then out of memory (a read that must not wait fails), as on a disk and not on tmpfs."""
+    dir_fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for name in names:
+            fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+        fd = os.open(names[0], os.O_RDONLY, dir_fd=dir_fd)
+        try:
+            os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)
+            return False
+        except BlockingIOError:
+            return True
+        except OSError:  # no RWF_NOWAIT here (tmpfs): cannot tell
+            return False
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+
+
+def test_files_the_page_cache_let_go_are_found_out_and_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Synced, then dropped from the page cache (as the kernel does under pressure): the probe
+    # finds it out, and all of the batch is asked for. The first file tells whether this file
+    # system drops pages at all; the batch is the others, which nothing read since.
+    names = files(tmp_path, 4)
+    if not _dropped(tmp_path, names):
+        pytest.skip("this file system keeps its pages in memory, or cannot say (tmpfs)")
+    probe = readahead.in_memory
+    found: list[bool] = []
+    monkeypatch.setattr(
+        readahead, "in_memory", lambda name, fd: found.append(probe(name, fd)) or found[-1]
+    )
+    assert readahead.advise(str(tmp_path), names[1:]) == 3
+    assert found == [False]
+    with open(tmp_path / names[1], "rb") as handle:  # what the reader then reads is the file
+        assert handle.read() == b'id = "C-1"\n'
+
+
 def test_files_not_in_memory_are_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     names = files(tmp_path, 5)
     probed: list[str] = []
@@ -48,9 +92,10 @@ def test_what_cannot_be_read_ahead_is_left_to_its_reader(
     (tmp_path / "D.toml").mkdir()
     (tmp_path / "L.toml").symlink_to(tmp_path / "nowhere")
     monkeypatch.setattr(readahead, "in_memory", lambda name, dir_fd: False)
-    batch = [*names, "F.toml", "D.toml", "L.toml", "gone.toml"]
+    batch = [*names, "F.toml", "D.toml", "L.toml", "gone.toml", "nul\x00.toml"]
     assert readahead.advise(str(tmp_path), batch) == 3  # the two files, and the directory
     assert readahead.advise(str(tmp_path / "no-such-dir"), batch) == 0
+    assert readahead.advise(str(tmp_path / "F.toml"), batch) == 0  # not a directory: no wait
     assert readahead.advise(str(tmp_path), []) == 0
 
 
