@@ -15,6 +15,7 @@ from datetime import datetime
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
+from clusterctl.lazyre import LazyPattern
 from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, check_limits
 from clusterctl.records import NamedTuple
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from clusterctl.store.files import StrPath
 
-CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
+CONFLICT_MARKER = LazyPattern(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
+_MARKERS = (b"<<<<<<<", b"=======", b">>>>>>>", b"|||||||")
 
 
 class TomlFileError(StoreError):
@@ -71,7 +73,8 @@ def read_toml_bytes(path: StrPath, display: str) -> bytes:
 def parse_toml(raw: bytes, display: str) -> dict[str, Any]:
     """Parse the bytes of a TOML file; every failure is a TomlFileError naming the file (and
     line and column)."""
-    conflict = CONFLICT_MARKER.search(raw)
+    # The pattern only where a marker is: compiling it took 0.15 ms of every `show`.
+    conflict = CONFLICT_MARKER.search(raw) if any(m in raw for m in _MARKERS) else None
     if conflict:
         line = raw.count(b"\n", 0, conflict.start()) + 1
         raise TomlFileError(
