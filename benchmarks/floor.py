@@ -13,9 +13,10 @@ each by name (``os.stat``, what validating the summary cache costs a listing) an
 min-max; each round works in its own directory, removed afterwards.
 
 ``--store`` also reads every call file of a real store and parses it with tomli, the compiled
-TOML parser clusterctl uses: what any listing with no cache must do before validating a single
-call. With ``--drop-page-cache`` (root, Linux) it also reads them from the disk, as after a
-reboot: one after the other, and asked for ahead first (what ``store/readahead.py`` does).
+TOML parser: what any listing with no cache must do before validating a single call; then
+parses them as clusterctl does ("our parse": the form it writes is read without tomli). With
+``--drop-page-cache`` (root, Linux) it also reads them from the disk, as after a reboot: one
+after the other, and asked for ahead first (what ``store/readahead.py`` does).
 ``--json`` times decoding a ``calls --format json`` file with the standard library's C
 decoder, what an import must do before writing a single call.
 
@@ -83,8 +84,11 @@ def one_round(base: str, files: int, size: int) -> dict[str, float]:
 
 
 def parse_round(store: str) -> dict[str, float]:
-    """Seconds to read every call file of ``store`` and to parse them all with tomli."""
+    """Seconds to read every call file of ``store``, to parse them all with tomli, and to parse
+    them as clusterctl does (``tomlparse.parse_toml_text``: the form it writes read directly)."""
     import tomli
+
+    from clusterctl.tomlparse import parse_toml_text
 
     calls = os.path.join(store, "calls")
     start = time.perf_counter()
@@ -96,7 +100,14 @@ def parse_round(store: str) -> dict[str, float]:
     read = time.perf_counter()
     for text in texts:
         tomli.loads(text)
-    return {"store read": read - start, "store parse": time.perf_counter() - read}
+    parsed = time.perf_counter()
+    for text in texts:
+        parse_toml_text(text)
+    return {
+        "store read": read - start,
+        "store parse": parsed - read,
+        "our parse": time.perf_counter() - parsed,
+    }
 
 
 def cold_read_round(store: str) -> dict[str, float]:
