@@ -2,10 +2,10 @@
 
 A listing or JSON export answered from the cache, with no config file, parses no TOML at all:
 importing the parser costs such a run 2 ms of its ~60 ms at 1,000 calls. Text in the form
-clusterctl writes (``store/tomlfile.dump_toml``: every call file it wrote, and a config file as
-plain) is read without the parser, in half tomli's time, so a ``show`` or ``extend`` does not
-import it. It never gives another answer than tomli's: ``tests/test_tomlparse.py`` checks the
-two against each other.
+clusterctl writes (``store/tomlfile.dump_toml``: every call file it wrote, and any config file
+laid out the same way) is read without the parser, in half tomli's time, so a ``show`` or
+``extend`` does not import it. It never gives another answer than tomli's:
+``tests/test_tomlparse.py`` checks the two against each other.
 """
 
 from __future__ import annotations

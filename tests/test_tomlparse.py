@@ -69,7 +69,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 #: Strings as the writer writes them with short escapes at most (any other control character
-#: is written as \\uXXXX, which is tomli's to read).
+#: is written as \uXXXX, which is tomli's to read).
 _plain_text = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x7f"), max_size=12
 ).filter(lambda t: not any(ord(c) < 0x20 and c not in "\b\t\n\f\r" for c in t))
@@ -109,7 +109,7 @@ def test_what_clusterctl_writes_is_read_as_tomli_reads_it(
     record = {**{k: v for k, v in head.items() if k not in blocks}, **blocks}
     text = dump_toml(record).decode()
     read = read_written_form(text)
-    assert read is not None, text  # read without tomli: no string here needs a \\uXXXX escape
+    assert read is not None, text  # read without tomli: no string here needs a \uXXXX escape
     assert _same(read, tomli.loads(text))
     assert _same(read, record)
 
