@@ -365,6 +365,28 @@ def test_wide_characters_are_measured_by_their_columns() -> None:
     assert len(starts) == 1
 
 
+def test_a_cell_wraps_by_its_columns_and_goes_on_under_its_own_column() -> None:
+    # 7 characters in 13 columns: in a column of 8 the cell wraps, though its length would fit.
+    wide = [
+        Column("Tags", "words", ["日本語 日本語", "a b"]),
+        Column("Status", "fixed", ["open"] * 2),
+    ]
+    assert table_text(wide, Terminal(16, False)).splitlines()[2:] == [
+        "日本語    open",
+        "日本語",
+        "a b       open",
+    ]
+    # What wraps goes on under its column, after the blank cells of the columns before it.
+    cells = ["in 3 days !! urgent", "in 9 days"]
+    table = [Column("ID", "fixed", ["A-1", "B-2"]), Column("Time left", "words", cells)]
+    table.append(Column("Status", "fixed", ["open"] * 2))
+    assert table_text(table, Terminal(24, False)).splitlines()[2:] == [
+        "A-1  in 3 days    open",
+        "     !! urgent",
+        "B-2  in 9 days    open",
+    ]
+
+
 def test_a_terminal_that_cannot_show_unicode_gets_ascii_and_escapes() -> None:
     calls = [summary("U-1", "Zürich – Ελλάδα: " + "x" * 80, 3)]
     out = io.StringIO()
