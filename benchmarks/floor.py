@@ -2,7 +2,7 @@
 """What one file per call costs this machine before clusterctl does any work of its own.
 
     python benchmarks/floor.py --files 100000 --dir /tmp [--size 550] [--runs 3]
-        [--store STORE [--drop-page-cache]] [--json CALLS.json]
+        [--store STORE [--drop-page-cache]] [--json CALLS.json] [--shown CMD]
 
 Creates ``--files`` files of ``--size`` bytes in a fresh directory under ``--dir`` (what any
 import of that many calls must do, in the least work: no temporary names, no renames, no
@@ -18,7 +18,9 @@ parses them as clusterctl does ("our parse": the form it writes is read without 
 ``--drop-page-cache`` (root, Linux) it also reads them from the disk, as after a reboot: one
 after the other, and asked for ahead first (what ``store/readahead.py`` does).
 ``--json`` times decoding a ``calls --format json`` file with the standard library's C
-decoder, what an import must do before writing a single call.
+decoder, what an import must do before writing a single call. ``--shown CMD`` runs the command
+once on a pseudo-terminal of run.py's size, keeps what it showed, then times that command and
+``cat`` of those bytes there, as run.py times "on a terminal": what showing them costs alone.
 
 The store keeps one plain TOML file per call on purpose (hand-editable, merge-clean), so these
 are floors a one-file peer such as Taskwarrior does not pay.
@@ -27,11 +29,16 @@ are floors a one-file peer such as Taskwarrior does not pay.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import shlex
 import shutil
 import statistics
+import struct
+import subprocess
 import tempfile
+import termios
 import time
 from collections.abc import Sequence
 
@@ -151,6 +158,40 @@ def json_round(path: str) -> dict[str, float]:
     return {"json decode": time.perf_counter() - start}
 
 
+def shown_round(command: str, spawner: tools.Spawner, shown: str) -> dict[str, float]:
+    """Seconds of ``command`` and of ``cat`` of what it showed (``shown``), each on a
+    pseudo-terminal of run.py's size, its colour allowed."""
+    env = tools.terminal_env(dict(os.environ))
+    ran = spawner.run(shlex.split(command), env, pty=True).must(command)
+    cat = spawner.run(["cat", shown], env, pty=True).must("cat")
+    return {"command shown": ran.seconds, "cat shown": cat.seconds}
+
+
+def capture_shown(command: str) -> str:
+    """A file holding what ``command`` shows on a pseudo-terminal of run.py's size."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *tools.TERMINAL, 0, 0))
+    env = tools.terminal_env(dict(os.environ))
+    child = subprocess.Popen(shlex.split(command), stdout=slave, stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child has closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    child.wait()
+    fd, path = tempfile.mkstemp(prefix="clusterctl-floor-shown-")
+    # The terminal turned each newline into \r\n; cat's would again.
+    os.write(fd, b"".join(chunks).replace(b"\r\n", b"\n"))
+    os.close(fd)
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100_000, help="how many files")
@@ -160,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store", help="a store whose call files to read and parse")
     parser.add_argument("--json", help="a calls --format json file to decode")
     parser.add_argument(
+        "--shown", metavar="CMD", help="a command whose showing on a terminal to time"
+    )
+    parser.add_argument(
         "--drop-page-cache",
         action="store_true",
         help="with --store, also read its files from the disk (root, Linux: empties the page "
@@ -167,8 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rounds = []
+    shown = capture_shown(args.shown) if args.shown else None
+    spawner = tools.Spawner() if shown else None
     for _ in range(args.runs):
         found = one_round(args.dir, args.files, args.size)
+        if args.shown and shown and spawner:
+            found.update(shown_round(args.shown, spawner, shown))
         if args.store:
             found.update(parse_round(args.store))
             if args.drop_page_cache:
@@ -176,11 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             found.update(json_round(args.json))
         rounds.append(found)
+    if spawner and shown:
+        spawner.close()
+        print(f"{args.shown}: {os.path.getsize(shown):,} bytes shown")
+        os.unlink(shown)
     print(f"{args.files:,} files of {args.size} bytes in {args.dir}, {args.runs} rounds:")
     for step in rounds[0]:
         values = [r[step] for r in rounds]
         low, high = min(values), max(values)
-        print(f"  {step:11} {statistics.median(values):7.2f} s ({low:.2f}-{high:.2f})")
+        print(f"  {step:13} {statistics.median(values):7.2f} s ({low:.2f}-{high:.2f})")
     return 0
 
 
