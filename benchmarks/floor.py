@@ -29,16 +29,12 @@ are floors a one-file peer such as Taskwarrior does not pay.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import shlex
 import shutil
 import statistics
-import struct
-import subprocess
 import tempfile
-import termios
 import time
 from collections.abc import Sequence
 
@@ -167,28 +163,18 @@ def shown_round(command: str, spawner: tools.Spawner, shown: str) -> dict[str, f
     return {"command shown": ran.seconds, "cat shown": cat.seconds}
 
 
-def capture_shown(command: str) -> str:
+def capture_shown(command: str, spawner: tools.Spawner) -> str:
     """A file holding what ``command`` shows on a pseudo-terminal of run.py's size."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *tools.TERMINAL, 0, 0))
-    env = tools.terminal_env(dict(os.environ))
-    child = subprocess.Popen(shlex.split(command), stdout=slave, stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child has closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    child.wait()
     fd, path = tempfile.mkstemp(prefix="clusterctl-floor-shown-")
-    # The terminal turned each newline into \r\n; cat's would again.
-    os.write(fd, b"".join(chunks).replace(b"\r\n", b"\n"))
     os.close(fd)
+    env = tools.terminal_env(dict(os.environ))
+    spawner.run(shlex.split(command), env, pty=True, keep=path).must(command)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open(
+        path, "wb"
+    ) as handle:  # the terminal turned each newline into \r\n; cat's would again
+        handle.write(data.replace(b"\r\n", b"\n"))
     return path
 
 
@@ -211,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rounds = []
-    shown = capture_shown(args.shown) if args.shown else None
-    spawner = tools.Spawner() if shown else None
+    spawner = tools.Spawner() if args.shown else None
+    shown = capture_shown(args.shown, spawner) if args.shown and spawner else None
     for _ in range(args.runs):
         found = one_round(args.dir, args.files, args.size)
         if args.shown and shown and spawner:

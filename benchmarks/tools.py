@@ -147,6 +147,7 @@ for line in sys.stdin:
     shown = 0
     if master is not None:
         os.close(slave)
+        kept = open(req["keep"], "wb") if req.get("keep") else None
         while True:  # drain it: a long listing would block on a full terminal buffer
             try:
                 chunk = os.read(master, 65536)
@@ -155,6 +156,10 @@ for line in sys.stdin:
             if not chunk:
                 break
             shown += len(chunk)
+            if kept:
+                kept.write(chunk)
+        if kept:
+            kept.close()
         os.close(master)
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
@@ -201,10 +206,13 @@ class Spawner:
         os.close(fd)
         self._stderr = Path(name)
 
-    def run(self, argv: Sequence[str], env: dict[str, str], pty: bool = False) -> Run:
-        """Run ``argv`` to completion, stdout to /dev/null or to a pseudo-terminal."""
+    def run(
+        self, argv: Sequence[str], env: dict[str, str], pty: bool = False, keep: str = ""
+    ) -> Run:
+        """Run ``argv`` to completion, stdout to /dev/null or to a pseudo-terminal (what it
+        shows there written to the file ``keep``, if given)."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        request = {"argv": list(argv), "env": env, "stderr": str(self._stderr)}
+        request = {"argv": list(argv), "env": env, "stderr": str(self._stderr), "keep": keep}
         request["pty"] = list(TERMINAL) if pty else None
         self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()
