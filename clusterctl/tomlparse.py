@@ -51,23 +51,19 @@ def _parser() -> ModuleType:
 
 
 # --- the form clusterctl writes ----------------------------------------------------------------
-# Only what dump_toml's own writer gives: bare keys, " = ", basic strings with no escape but the
-# short ones, integers, booleans, datetimes as str() writes them, arrays one item a line and
-# [[name]] blocks. Each pattern is TOML's own rule narrowed to that form ([0-9], not \d, which
-# matches other scripts' digits too), so whatever matches means the same to tomli.
+# Only what dump_toml's own writer gives: bare keys, " = ", basic strings with no escape but its
+# short ones (``SHORT_ESCAPES``), integers, booleans, datetimes as str() writes them, arrays one
+# item a line and [[name]] blocks. Each pattern is TOML's own rule narrowed to that form ([0-9],
+# not \d, which matches other scripts' digits too), so whatever matches means the same to tomli.
 
-_BARE_KEY = LazyPattern(r"[A-Za-z0-9_-]+")
-_STRING = LazyPattern(r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[btnfr"\\])*"')
-_ESCAPE = LazyPattern(r'\\[btnfr"\\]')
-_ESCAPED = {
-    "\\b": "\b",
-    "\\t": "\t",
-    "\\n": "\n",
-    "\\f": "\f",
-    "\\r": "\r",
-    '\\"': '"',
-    "\\\\": "\\",
-}
+#: A key written bare, without quotes; the writer quotes any other.
+BARE_KEY = LazyPattern(r"[A-Za-z0-9_-]+")
+#: The characters the writer writes as a short escape (any other control character as \uXXXX),
+#: and so the only escapes read here.
+SHORT_ESCAPES = {"\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_UNESCAPED = {escape: char for char, escape in SHORT_ESCAPES.items()}
+_STRING = LazyPattern(r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[bnfr"\\])*"')
+_ESCAPE = LazyPattern(r'\\[bnfr"\\]')
 _INTEGER = LazyPattern(r"-?(?:0|[1-9][0-9]{0,18})")  # 19 digits hold every int64; longer: tomli
 # The ranges of the date and of minutes and seconds are fromisoformat's to check (as tomli's own
 # datetime() checks the day of the month), but not the hour, which newer Pythons (3.14, gh-102450)
@@ -125,13 +121,13 @@ def read_written_form(text: str) -> dict[str, Any] | None:
     return document if items is None else None
 
 
-#: Keys known to be bare: the same dozen on every line of every call file, looked up in a set
-#: rather than matched (kept to the first 256, so that hand-made keys cannot grow it).
+#: Keys known to be bare (``BARE_KEY``): the same dozen on every line of every call file, looked
+#: up in a set rather than matched (kept to the first 256, so that hand-made keys cannot grow it).
 _BARE_KEYS: set[str] = set()
 
 
 def _is_bare(key: str) -> bool:
-    if _BARE_KEY.fullmatch(key) is None:
+    if BARE_KEY.fullmatch(key) is None:
         return False
     if len(_BARE_KEYS) < 256:
         _BARE_KEYS.add(key)
@@ -148,7 +144,7 @@ def _scalar(text: str) -> Any:
             return inner
         if _STRING.fullmatch(text) is None:
             return None
-        return _ESCAPE.sub(lambda match: _ESCAPED[match.group()], inner)
+        return _ESCAPE.sub(lambda match: _UNESCAPED[match.group()], inner)
     if _DATETIME.fullmatch(text):
         try:
             return datetime.fromisoformat(text)

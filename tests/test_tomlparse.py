@@ -220,7 +220,7 @@ tags = [
     "digital",
     "green",
 ]
-note = "lead: Marta\\ninternal deadline\\ttwo weeks earlier"
+note = "lead: Marta\\ninternal deadline\ttwo weeks earlier\\r\\f\\b"
 timezone = "America/New_York"
 opens = 2026-10-01 00:00:00-04:00
 priority = 3

@@ -20,7 +20,7 @@ from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, check_limits
 from clusterctl.records import NamedTuple
 from clusterctl.store.layout import id_mismatch
-from clusterctl.tomlparse import TomlSyntaxError, parse_toml_text
+from clusterctl.tomlparse import BARE_KEY, SHORT_ESCAPES, TomlSyntaxError, parse_toml_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
     from clusterctl.store.files import StrPath
 
-CONFLICT_MARKER = LazyPattern(rb"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.MULTILINE)
 _MARKERS = (b"<<<<<<<", b"=======", b">>>>>>>", b"|||||||")
+CONFLICT_MARKER = LazyPattern(
+    rb"^(" + b"|".join(map(re.escape, _MARKERS)) + rb")( |$)", re.MULTILINE
+)
 
 
 class TomlFileError(StoreError):
@@ -130,14 +132,12 @@ def dump_toml(record: dict[str, Any]) -> bytes:
 # integers, datetimes and flat arrays of those (a hand-made float or table) goes to tomli-w;
 # tests/store/test_tomlfile.py checks the two agree.
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
-_ESCAPES = {"\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_NEEDS_ESCAPE = LazyPattern(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+    return SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
 
 def _string(text: str) -> str:
@@ -148,7 +148,7 @@ def _string(text: str) -> str:
 
 @functools.lru_cache(maxsize=256)  # the same few keys in every file: 8 % of encoding a call
 def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _string(key)
+    return key if BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _scalar(value: Any) -> str | None:
