@@ -169,12 +169,12 @@ def capture_shown(command: str, spawner: tools.Spawner) -> str:
     os.close(fd)
     env = tools.terminal_env(dict(os.environ))
     spawner.run(shlex.split(command), env, pty=True, keep=path).must(command)
-    with open(path, "rb") as handle:
-        data = handle.read()
-    with open(
-        path, "wb"
-    ) as handle:  # the terminal turned each newline into \r\n; cat's would again
-        handle.write(data.replace(b"\r\n", b"\n"))
+    with open(path, "rb+") as handle:
+        # The terminal turned each newline into \r\n; cat's would again.
+        data = handle.read().replace(b"\r\n", b"\n")
+        handle.seek(0)
+        handle.write(data)
+        handle.truncate()
     return path
 
 
@@ -198,10 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = []
     spawner = tools.Spawner() if args.shown else None
-    shown = capture_shown(args.shown, spawner) if args.shown and spawner else None
+    shown = capture_shown(args.shown, spawner) if spawner else ""
     for _ in range(args.runs):
         found = one_round(args.dir, args.files, args.size)
-        if args.shown and shown and spawner:
+        if spawner:
             found.update(shown_round(args.shown, spawner, shown))
         if args.store:
             found.update(parse_round(args.store))
@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             found.update(json_round(args.json))
         rounds.append(found)
-    if spawner and shown:
+    if spawner:
         spawner.close()
         print(f"{args.shown}: {os.path.getsize(shown):,} bytes shown")
         os.unlink(shown)
