@@ -168,7 +168,11 @@ def capture_shown(command: str, spawner: tools.Spawner) -> str:
     fd, path = tempfile.mkstemp(prefix="clusterctl-floor-shown-")
     os.close(fd)
     env = tools.terminal_env(dict(os.environ))
-    spawner.run(shlex.split(command), env, pty=True, keep=path).must(command)
+    try:
+        spawner.run(shlex.split(command), env, pty=True, keep=path).must(command)
+    except BaseException:
+        os.unlink(path)
+        raise
     with open(path, "rb+") as handle:
         # The terminal turned each newline into \r\n; cat's would again.
         data = handle.read().replace(b"\r\n", b"\n")
@@ -198,22 +202,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = []
     spawner = tools.Spawner() if args.shown else None
-    shown = capture_shown(args.shown, spawner) if spawner else ""
-    for _ in range(args.runs):
-        found = one_round(args.dir, args.files, args.size)
+    shown = ""
+    try:
         if spawner:
-            found.update(shown_round(args.shown, spawner, shown))
-        if args.store:
-            found.update(parse_round(args.store))
-            if args.drop_page_cache:
-                found.update(cold_read_round(args.store))
-        if args.json:
-            found.update(json_round(args.json))
-        rounds.append(found)
-    if spawner:
-        spawner.close()
-        print(f"{args.shown}: {os.path.getsize(shown):,} bytes shown")
-        os.unlink(shown)
+            shown = capture_shown(args.shown, spawner)
+            print(f"{args.shown}: {os.path.getsize(shown):,} bytes shown")
+        for _ in range(args.runs):
+            found = one_round(args.dir, args.files, args.size)
+            if spawner:
+                found.update(shown_round(args.shown, spawner, shown))
+            if args.store:
+                found.update(parse_round(args.store))
+                if args.drop_page_cache:
+                    found.update(cold_read_round(args.store))
+            if args.json:
+                found.update(json_round(args.json))
+            rounds.append(found)
+    finally:
+        if spawner:
+            spawner.close()
+        if shown:
+            os.unlink(shown)
     print(f"{args.files:,} files of {args.size} bytes in {args.dir}, {args.runs} rounds:")
     for step in rounds[0]:
         values = [r[step] for r in rounds]
