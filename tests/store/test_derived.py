@@ -13,6 +13,7 @@ from clusterctl.model import Call
 from clusterctl.store import Store, Unreadable
 from clusterctl.store.cache import CacheFile
 from clusterctl.store.derived import DerivedFile
+from clusterctl.store.zonetag import zone_tag
 from tests.store.helpers import make_call
 
 LATER = 10 * 10**9  # a clock this far ahead: every file is old enough to trust by signature
@@ -31,6 +32,11 @@ def store_with(tmp_path: Path, n: int, *, clock_ahead: int = 0) -> Store:
     for k in range(1, n + 1):
         s.add(make_call(f"CALL-{k}", title=f"Title {k}"))
     return Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + clock_ahead)
+
+
+def remembered_file(s: Store, kind: str = "test1") -> DerivedFile:
+    """The file the store keeps ``kind`` in, as the store opens it."""
+    return DerivedFile(CacheFile.of(os.path.realpath(s.root), s.cache_dir), kind, zone_tag())
 
 
 def derive(s: Store, ids: list[str], made: list[str], bad: list[Unreadable] | None = None):
@@ -143,7 +149,7 @@ def test_an_entry_of_another_shape_is_made_again(tmp_path: Path, entry: object) 
     made: list[str] = []
     derive(s, ["CALL-1"], made)
     (path,) = (tmp_path / "cache").glob("test1-*")
-    file = DerivedFile(CacheFile.of(os.path.realpath(s.root), s.cache_dir), "test1")
+    file = remembered_file(s)
     assert file.path == str(path)
     file.save({"CALL-1.toml": entry})  # type: ignore[dict-item]
     made.clear()
@@ -209,9 +215,10 @@ def test_an_entry_made_again_is_let_go_before_the_new_values_are_made(
     held: list[dict] = []
     real = DerivedFile.load
 
-    def load(self: DerivedFile) -> dict:
-        held.append(real(self))
-        return held[-1]
+    def load(self: DerivedFile) -> tuple[dict, bytes, set[str]]:
+        remembered = real(self)
+        held.append(remembered[0])  # the entries
+        return remembered
 
     monkeypatch.setattr(DerivedFile, "load", load)
     later = time.time_ns() + 10**9
@@ -229,3 +236,62 @@ def test_an_entry_made_again_is_let_go_before_the_new_values_are_made(
         "Title 3",
     ]
     assert left_when_made == [0, 0, 0]  # none of the old three is held while the new are made
+
+
+def test_a_racy_entry_is_checked_by_content_even_when_its_signature_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An edit within the file system's time granularity can keep a file's whole signature: the
+    # entries read that close to their file's change are each looked at, while the others are
+    # compared all at once.
+    from clusterctl.store import derived
+
+    s = store_with(tmp_path, 3)  # the real clock: every entry is racy when saved
+    made: list[str] = []
+    ids = ["CALL-1", "CALL-2", "CALL-3"]
+    derive(s, ids, made)
+    assert remembered_file(s).load()[2] == {f"CALL-{k}.toml" for k in (1, 2, 3)}
+    then = derived.signatures(s.calls_dir, [f"{i}.toml" for i in ids])
+    path = Path(s.call_path("CALL-2"))
+    path.write_bytes(path.read_bytes().replace(b"Title 2", b"Title 8"))
+    monkeypatch.setattr(derived, "signatures", lambda calls_dir, names: then)
+    made.clear()
+    assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Title 8", "CALL-3: Title 3"]
+    assert made == ["CALL-2"]
+
+
+def test_entries_are_kept_in_the_order_the_whole_store_was_last_named(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-3", "CALL-1", "CALL-2"], made)
+    assert list(remembered_file(s).load()[0]) == ["CALL-3.toml", "CALL-1.toml", "CALL-2.toml"]
+    derive(s, ["CALL-2"], made)  # a few: the order is kept
+    assert list(remembered_file(s).load()[0]) == ["CALL-3.toml", "CALL-1.toml", "CALL-2.toml"]
+    made.clear()
+    # All of them in another order: nothing derived again, the order saved for next time.
+    ids = ["CALL-1", "CALL-2", "CALL-3"]
+    assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Title 2", "CALL-3: Title 3"]
+    assert made == []
+    entries, sigs, racy = remembered_file(s).load()
+    assert list(entries) == ["CALL-1.toml", "CALL-2.toml", "CALL-3.toml"] and racy == set()
+    assert sigs == b"".join(entries[name][0][:32] for name in entries)
+
+
+def test_in_the_order_remembered_a_new_a_changed_and_a_removed_file_are_each_seen(
+    tmp_path: Path,
+) -> None:
+    s = store_with(tmp_path, 4, clock_ahead=LATER)
+    made: list[str] = []
+    ids = ["CALL-1", "CALL-2", "CALL-3", "CALL-4"]
+    derive(s, ids, made)
+    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
+    s.remove("CALL-3")
+    s.add(make_call("CALL-5", title="New"))
+    made.clear()
+    assert derive(s, [*ids, "CALL-5"], made) == [
+        "CALL-1: Title 1",
+        "CALL-2: Renamed",
+        "CALL-4: Title 4",
+        "CALL-5: New",
+    ]
+    assert made == ["CALL-2", "CALL-5"]
