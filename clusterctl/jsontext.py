@@ -114,24 +114,36 @@ def select(
     of a listing (``query.select``). ``flt`` must select by moments only (``by_moments``)."""
     if not flt.by_moments():
         raise ValueError("a template holds no text of its call to select by")
-    by_id: dict[str, Template] = {}
-    summaries: list[CallSummary] = []
-    append = summaries.append
+    statuses = flt.statuses
+    within = None if flt.within is None else flt.within.total_seconds()
+    # (0, next deadline, id, template) for a call with one ahead, else (1, -last deadline, id,
+    # template): the order of query.select's sort_key, sorted as plain tuples (ids are unique,
+    # so templates are never compared). Without a CallSummary and a key function per call,
+    # 100,000 calls took 0.30 s instead of 0.45 s.
+    chosen: list[tuple[int, float, str, Template]] = []
+    append = chosen.append
     for call_id, template in named:
-        by_id[call_id] = template
         # Only the part after the JSON text: its ~900 characters are not copied.
         _, opens, *stages = template[template.index("\x01") :].split("\x01")
-        if len(stages) == 1:  # most calls: 100,000 took 0.65 s the general way, now 0.53 s
-            deadline, _, label = stages[0].split("\x02")
-            moments = ((label, float(deadline), False),)
-            append(
-                CallSummary(
-                    call_id, "", "", (), "", float(opens) if opens else None, moments, "", False
-                )
-            )
+        if len(stages) == 1:  # most calls
+            stage = stages[0]
+            last = float(stage[: stage.index("\x02")])
+            status = one_stage_status(float(opens) if opens else None, last, now)
+            upcoming = last if last > now else None
         else:
-            append(_moments(call_id, opens, [s.split("\x02") for s in stages]))
-    return [by_id[s.id] for s in query.select(summaries, flt, now)]
+            summary = _moments(call_id, opens, [s.split("\x02") for s in stages])
+            status, last = summary.status(now), summary.last_deadline()[1]
+            ahead = summary.next_deadline(now)
+            upcoming = None if ahead is None else ahead[1]
+        if status not in statuses:
+            continue
+        if upcoming is not None:
+            if within is None or upcoming - now <= within:  # as CallFilter.matches says
+                append((0, upcoming, call_id, template))
+        elif within is None:  # --within asks for a deadline ahead
+            append((1, -last, call_id, template))
+    chosen.sort()
+    return [item[3] for item in chosen]
 
 
 def listing_text(templates: list[Template], now: float) -> str:
