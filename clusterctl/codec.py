@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.history import CORRECTS, Kind, infer_kind
+from clusterctl.limits import limit_problem
 from clusterctl.model import (
     Call,
     Extension,
@@ -19,7 +20,6 @@ from clusterctl.model import (
     StageView,
     consistency_problems,
     is_utf8,
-    limit_problem,
     validate_call,
     validate_id,
 )

@@ -14,7 +14,6 @@ from functools import cached_property
 from clusterctl.errors import ConflictError, UsageError
 from clusterctl.history import EXTENSION, Extension, Kind, Track, replay
 from clusterctl.lazyre import LazyPattern
-from clusterctl.limits import MAX_CHARS, YEAR_RANGE
 from clusterctl.records import NamedTuple
 from clusterctl.summary import CallSummary, Status
 from clusterctl.value import Value
@@ -537,49 +536,3 @@ def _texts(call: Call) -> list[tuple[str, str]]:
             )
         ]
     return texts
-
-
-def limit_problem(call: Call) -> str | None:
-    """What of ``call`` is beyond the limits of clusterctl/limits.py (a text too long, a moment
-    outside the supported years), or None. Every input path and every read of a call file checks
-    this, and the store again before it writes: a call is never written that cannot be read."""
-    texts: list[tuple[str, str, str]] = [
-        ("title", "title", call.title),
-        ("programme", "programme", call.programme),
-        ("url", "url", call.url),
-        ("note", "note", call.note),
-    ]
-    texts += [(f"tag {n}", "tag", tag) for n, tag in enumerate(call.tags, start=1)]
-    texts += [(f"label of deadline {n}", "label", s.label) for n, s in enumerate(call.stages, 1)]
-    for n, ext in enumerate(call.extensions, start=1):
-        texts += [
-            (f"stage of extension {n}", "label", ext.stage),
-            (f"reason of extension {n}", "reason", ext.reason),
-            (f"source of extension {n}", "source", ext.source),
-            (f"old value of correction {n}", "label", ext.old),
-            (f"new value of correction {n}", "label", ext.new),
-        ]
-    for what, key, text in texts:
-        if len(text) > MAX_CHARS[key]:
-            return f"{what} too long ({len(text)} characters; at most {MAX_CHARS[key]})"
-    moments: list[tuple[str, datetime | None]] = [("opens", call.opens)]
-    moments += [(f"deadline {n}", s.original) for n, s in enumerate(call.stages, start=1)]
-    for n, ext in enumerate(call.extensions, start=1):
-        moments += [
-            (f"extension {n} from", ext.from_),
-            (f"extension {n} to", ext.to),
-            (f"extension {n} recorded", ext.recorded),
-        ]
-    low, high = YEAR_RANGE
-    for what, moment in moments:
-        if moment is not None and not low <= moment.year <= high:
-            return f"{what} {moment.isoformat()} is outside the supported years {low}-{high}"
-    return None
-
-
-def check_limits(call: Call) -> Call:
-    """Return ``call`` if it is within the limits, else raise UsageError naming it and the field."""
-    problem = limit_problem(call)
-    if problem:
-        raise UsageError(f"call {call.id}: {problem}")
-    return call

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from clusterctl.errors import UsageError, describe_os_error
 from clusterctl.interchange import NonFiniteNumberError, load_json
-from clusterctl.model import Call, limit_problem, make_stages, validate_call, validate_id
+from clusterctl.limits import limit_problem
+from clusterctl.model import Call, make_stages, validate_call, validate_id
 
 #: The zone the portal's dates are meant in, and the zone of every imported Call.
 PORTAL_TIMEZONE = "Europe/Brussels"

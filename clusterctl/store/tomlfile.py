@@ -16,8 +16,8 @@ from datetime import datetime
 from clusterctl.errors import StoreError, UsageError
 from clusterctl.fileread import UnreadableFile, read_bounded
 from clusterctl.lazyre import LazyPattern
-from clusterctl.limits import MAX_CALL_FILE_BYTES
-from clusterctl.model import Call, CallSummary, check_limits
+from clusterctl.limits import MAX_CALL_FILE_BYTES, check_limits
+from clusterctl.model import Call, CallSummary
 from clusterctl.records import NamedTuple
 from clusterctl.store.layout import id_mismatch
 from clusterctl.tomlparse import BARE_KEY, SHORT_ESCAPES, TomlSyntaxError, parse_toml_text
@@ -255,7 +255,7 @@ def call_bytes(call: Call) -> bytes:
 
 
 def checked_call_bytes(call: Call) -> bytes:
-    """``call_bytes`` of a call already within the limits (``model.check_limits``): only the
+    """``call_bytes`` of a call already within the limits (``limits.check_limits``): only the
     file's size is checked. For a store's transaction, which checks the limits when a call is
     staged and encodes it when it writes."""
     from clusterctl.codec import call_to_record  # see read_call

@@ -7,7 +7,8 @@ from array import array
 from collections.abc import Callable, Iterator
 
 from clusterctl.errors import ConflictError, NotFoundError, UsageError
-from clusterctl.model import Call, check_limits, validate_id
+from clusterctl.limits import check_limits
+from clusterctl.model import Call, validate_id
 from clusterctl.store.forkmap import fork_ahead
 from clusterctl.store.journal import commit_files
 from clusterctl.store.layout import SUFFIX, Layout
