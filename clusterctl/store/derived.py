@@ -318,6 +318,8 @@ def _left_out(value: object) -> bool:
 
 def _ordered(entries: Entries, first: list[str]) -> Entries:
     """``entries`` of the names ``first`` in that order, then the others in theirs."""
+    if len(entries) == len(first) and list(entries) == first:  # as made: no copy (10 MB)
+        return entries
     ordered = {name: entries[name] for name in first if name in entries}
     if len(ordered) < len(entries):
         ordered.update((name, entry) for name, entry in entries.items() if name not in ordered)
