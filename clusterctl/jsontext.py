@@ -119,7 +119,7 @@ def select(
     # (0, next deadline, id, template) for a call with one ahead, else (1, -last deadline, id,
     # template): the order of query.select's sort_key, sorted as plain tuples (ids are unique,
     # so templates are never compared). Without a CallSummary and a key function per call,
-    # 100,000 calls took 0.30 s instead of 0.45 s.
+    # 100,000 calls took 0.35 s instead of 0.65 s (phases.py --export).
     chosen: list[tuple[int, float, str, Template]] = []
     append = chosen.append
     for call_id, template in named:

@@ -10,10 +10,11 @@ changed well before it was read (a later edit within the file system's time gran
 keep the signature: then the bytes are read and their digest compared, as for racy entries of
 the summary cache, cache.py). Everything else is derived again from the file.
 
-The file keeps its entries in the order of the names last derived whole (the order the store
-lists its files in, ``idindex.py``), with their signatures packed in that order and the names of
-the racy ones: a run that names the files in that order compares every signature at once and
-looks at an entry on its own only where its file changed, is new or is racy.
+The file keeps its entries in order, with their files' signatures packed in that order and the
+names of the racy ones. A run that names every file remembered (an export of every call,
+``check``; in any order, new files too) looks at them in that order, compares all their
+signatures at once and looks at an entry on its own only where its file changed, is new or is
+racy; a run that names fewer looks at each entry on its own.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class DerivedFile:
             if _shaped(entry):
                 sigs += entry[0][: _SIG.size]
                 mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
-                if max(mtime, ctime) < read_at - RACY_NS:
+                if mtime != -1 and max(mtime, ctime) < read_at - RACY_NS:
                     continue
             else:  # not one this version writes (a test, a bug): looked at on its own
                 sigs += bytes(_SIG.size)
@@ -202,10 +203,59 @@ def _derived(
     """``derive_from_bytes`` labelled as ``derive`` labels, and the places of the files read
     now: the only ones that can be gone or unreadable."""
     labels = names if labels is None else labels
-    entries, saved_sigs, racy = file.load()
+    remembered = file.load()
+    turn = _saved_order(names, list(remembered[0]))
+    if turn is None:
+        return _derived_in_order(calls_dir, names, labels, file, remembered, make, present, clock)
+    # Every remembered file named, in another order (all open calls in order of deadline, a
+    # listing after an add): looked at in the remembered order, given back in the one asked.
+    results, read = _derived_in_order(
+        calls_dir,
+        [names[k] for k in turn],
+        [labels[k] for k in turn],
+        file,
+        remembered,
+        make,
+        present,
+        clock,
+    )
+    given: list[Any] = [None] * len(names)
+    for place, k in enumerate(turn):
+        given[k] = results[place]
+    return given, array("q", sorted(turn[place] for place in read))
+
+
+def _saved_order(names: list[str], order: list[str]) -> list[int] | None:
+    """The places in ``names`` of the remembered names in their ``order``, then of the others,
+    when ``names`` are not already in that order but hold every one of them; else None."""
+    if names[: len(order)] == order or len(names) < len(order):
+        return None
+    where = {name: k for k, name in enumerate(names)}
+    if len(where) < len(names):  # a name given twice
+        return None
+    turn = [where.get(name, -1) for name in order]
+    if -1 in turn:  # not all of them (a few calls, or one removed): each entry looked at
+        return None
+    saved = set(order)
+    turn.extend(k for k, name in enumerate(names) if name not in saved)
+    return turn
+
+
+def _derived_in_order(
+    calls_dir: str,
+    names: list[str],
+    labels: Sequence[str],
+    file: DerivedFile,
+    remembered: Remembered,
+    make: Callable[[bytes, str], T],
+    present: Callable[[], Collection[str]],
+    clock: Callable[[], int],
+) -> tuple[list[tuple[str, T | TomlFileError]], array[int]]:
+    """``_derived`` of ``names`` as given, with what ``file`` remembers."""
+    entries, saved_sigs, racy = remembered
     order = list(entries)
     pruned = False
-    remembered = 0  # entries made or stamped again
+    made_again = 0  # entries made or stamped again
     if len(entries) > len(names):  # entries of other files too: are they all still there?
         there = set(present())
         if any(name not in there for name in entries):
@@ -216,12 +266,13 @@ def _derived(
     # is 5 MB more at the peak of an export).
     kept = entries
     packed = _packed(signatures(calls_dir, names))
-    results = _remembered(names, labels, order, entries)
+    results = covered = _remembered(names, labels, order, entries)
     if results is not None:
         # Named in the order remembered (new files last): every signature compared at once, an
         # entry looked at on its own only where its file differs or is racy. At 100,000 calls
         # looking at each took 0.2 s of every warm export.
-        differ = differing(saved_sigs, packed, len(names)) or []
+        differ = differing(saved_sigs, packed, len(names))
+        assert differ is not None  # no limit: every place may differ
         if racy:
             differ.extend(n for n, name in enumerate(order) if name in racy)
         suspects = sorted(set(differ))
@@ -251,7 +302,7 @@ def _derived(
             if raw is not None and content_digest(raw) == digest:
                 kept[name] = (sig + _AT.pack(read_at) + digest, entry[1])
                 results[n] = (labels[n], entry[1])
-                remembered += 1
+                made_again += 1
                 continue
         misses.append(n)
         results[n] = (labels[n], GONE)  # filled below
@@ -283,16 +334,18 @@ def _derived(
                 results[place] = (labels[place], TomlFileError(*result))
         else:
             results[place] = (labels[place], result[1])
-            kept[name] = result
-            remembered += 1
+            # A file that was not there when looked at (removed and written again since, as a
+            # checkout does) has no signature to trust its value by: made again next time.
+            if not result[0].startswith(_GONE_SIG):
+                kept[name] = result
+                made_again += 1
     # A few new entries are made again by the next run rather than saved: saving re-pickles
     # every entry, 0.3-0.5 s for an export of 100,000 calls after a single extend (as the
-    # summary cache does, cache.patch_limit).
-    # Saved in the order of these names when they are all the files (every listing of the
-    # store names them in its order): the next such run compares their signatures at once.
-    whole = len(names) >= len(order)
-    if pruned or remembered > patch_limit(len(names)) or (whole and names[: len(order)] != order):
-        file.save(_ordered(kept, names if whole else order))
+    # summary cache does, cache.patch_limit). When these names hold every entry (in the
+    # remembered order, the new ones last), they are saved in that order: those made again
+    # here went last, and the next such run compares all signatures at once.
+    if pruned or made_again > patch_limit(len(names)):
+        file.save(kept if covered is None else _ordered(kept, names))
     return results, misses
 
 

@@ -260,21 +260,107 @@ def test_a_racy_entry_is_checked_by_content_even_when_its_signature_is_the_same(
     assert made == ["CALL-2"]
 
 
-def test_entries_are_kept_in_the_order_the_whole_store_was_last_named(tmp_path: Path) -> None:
+def counting_saves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many entries each save of a derived file wrote, as it happens."""
+    saves: list[int] = []
+    real = DerivedFile.save
+
+    def save(self: DerivedFile, entries: dict) -> None:
+        saves.append(len(entries))
+        real(self, entries)
+
+    monkeypatch.setattr(DerivedFile, "save", save)
+    return saves
+
+
+def test_every_file_named_in_another_order_is_neither_made_again_nor_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An export of all open calls names them by deadline, one of every call in the store's
+    # order: turn about, neither may rewrite the file (0.3-0.5 s at 100,000 calls).
+    s = store_with(tmp_path, 4, clock_ahead=LATER)
+    made: list[str] = []
+    ids = ["CALL-3", "CALL-1", "CALL-4", "CALL-2"]
+    derive(s, ids, made)
+    assert list(remembered_file(s).load()[0]) == [f"CALL-{k}.toml" for k in (3, 1, 4, 2)]
+    saves = counting_saves(monkeypatch)
+    made.clear()
+    for order in (sorted(ids), ids, list(reversed(ids)), sorted(ids)):
+        assert derive(s, order, made) == [f"{i}: Title {i[5:]}" for i in order]
+    assert made == [] and saves == []
+    s.update("CALL-4", lambda c: c.replace(title="Renamed"))
+    assert derive(s, sorted(ids), made)[3] == "CALL-4: Renamed"
+    assert made == ["CALL-4"]
+
+
+def test_with_every_file_named_only_the_changed_entries_are_looked_at_on_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl.store import derived
+
+    s = store_with(tmp_path, 5, clock_ahead=LATER)
+    ids = [f"CALL-{k}" for k in range(1, 6)]
+    derive(s, ids, [])
+    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
+    looked: list[object] = []
+    real = derived._shaped
+
+    def shaped(entry: object) -> bool:
+        looked.append(entry)
+        return real(entry)
+
+    monkeypatch.setattr(derived, "_shaped", shaped)
+    monkeypatch.setattr(derived, "patch_limit", lambda files: 100)  # no save: it looks at all
+    made: list[str] = []
+    assert derive(s, list(reversed(ids)), made)[3] == "CALL-2: Renamed"
+    assert made == ["CALL-2"] and len(looked) == 1  # the others compared all at once
+    looked.clear()
+    assert derive(s, ids[1:], [])[0] == "CALL-2: Renamed"  # a few: each looked at
+    assert len(looked) == 4
+
+
+def test_the_ids_of_a_whole_store_are_given_however_its_values_were_found(tmp_path: Path) -> None:
     s = store_with(tmp_path, 3, clock_ahead=LATER)
     made: list[str] = []
-    derive(s, ["CALL-3", "CALL-1", "CALL-2"], made)
-    assert list(remembered_file(s).load()[0]) == ["CALL-3.toml", "CALL-1.toml", "CALL-2.toml"]
-    derive(s, ["CALL-2"], made)  # a few: the order is kept
-    assert list(remembered_file(s).load()[0]) == ["CALL-3.toml", "CALL-1.toml", "CALL-2.toml"]
-    made.clear()
-    # All of them in another order: nothing derived again, the order saved for next time.
+    expected = [(f"CALL-{k}", f"CALL-{k}: Title {k}") for k in (1, 2, 3)]
+    assert sorted(s.derive_every("test1", counting(made), unreadable=[])) == expected
+    assert sorted(s.derive_every("test1", counting(made), unreadable=[])) == expected
+    assert sorted(made) == ["CALL-1", "CALL-2", "CALL-3"]  # made once, then remembered
+
+
+def test_a_value_made_of_a_file_that_was_not_there_when_looked_at_is_never_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Looked at in the instant it was not there (removed and written again before its bytes
+    # were read, as a checkout does): its signature says "no file", which must never vouch
+    # for a value, even when the file is gone again, or changed, the next time.
+    from array import array
+
+    from clusterctl.store import derived
+
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
     ids = ["CALL-1", "CALL-2", "CALL-3"]
-    assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Title 2", "CALL-3: Title 3"]
-    assert made == []
-    entries, sigs, racy = remembered_file(s).load()
-    assert list(entries) == ["CALL-1.toml", "CALL-2.toml", "CALL-3.toml"] and racy == set()
-    assert sigs == b"".join(entries[name][0][:32] for name in entries)
+    real = derived.signatures
+
+    def racing(calls_dir: str, names: list[str]) -> array:
+        sigs = real(calls_dir, names)
+        n = names.index("CALL-2.toml")
+        sigs[4 * n : 4 * n + 4] = array("q", [-1] * 4)
+        return sigs
+
+    monkeypatch.setattr(derived, "signatures", racing)
+    assert derive(s, ids, []) == ["CALL-1: Title 1", "CALL-2: Title 2", "CALL-3: Title 3"]
+    path = Path(s.call_path("CALL-2"))
+    content = path.read_bytes()
+    path.unlink()
+    made: list[str] = []
+    bad: list[Unreadable] = []
+    assert derive(s, ids, made, bad) == ["CALL-1: Title 1", "CALL-3: Title 3"]
+    assert bad == [] and made == []  # not there: left out, nothing made
+    path.write_bytes(content.replace(b"Title 2", b"Changed"))
+    made.clear()
+    assert derive(s, ids, made)[1] == "CALL-2: Changed"
+    assert made == ["CALL-2"]
 
 
 def test_in_the_order_remembered_a_new_a_changed_and_a_removed_file_are_each_seen(
