@@ -34,7 +34,13 @@ from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
 from clusterctl.store.signature import differing, signatures
-from clusterctl.store.tomlfile import TomlFileError, Unreadable, parse_call, read_call_bytes
+from clusterctl.store.tomlfile import (
+    TomlFileError,
+    Unreadable,
+    parse_call,
+    read_call_bytes,
+    read_toml_file,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,7 +56,9 @@ if TYPE_CHECKING:
 
 
 #: Bump when what an entry holds changes; a file of another format is ignored and replaced.
-DERIVED_FORMAT = 3  # 3: the entries' signatures packed in their order, and the racy names
+#: 3: the entries' signatures packed in their order, and the racy names; 4: 3 could keep a
+#: value under the signature of no file (7d76c22, 3995b8d^..): never trusted again.
+DERIVED_FORMAT = 4
 
 RACY_NS = int(RACY_SECONDS * 1e9)
 
@@ -256,7 +264,11 @@ def _derived_in_order(
     order = list(entries)
     pruned = False
     made_again = 0  # entries made or stamped again
-    if len(entries) > len(names):  # entries of other files too: are they all still there?
+    # Entries of other files too (more of them, or as many with one not named, as after a
+    # remove and an add): are they all still there?
+    if len(entries) > len(names) or (
+        names[: len(order)] != order and not set(names).issuperset(order)
+    ):
         there = set(present())
         if any(name not in there for name in entries):
             entries = {name: entry for name, entry in entries.items() if name in there}
@@ -315,7 +327,11 @@ def _derived_in_order(
         sig = packed[32 * place : 32 * place + 32]  # taken above, before the bytes are read
         read_at = clock()
         try:
-            raw = read_call_bytes(path)
+            raw, info = read_toml_file(path, path)
+            if sig != _SIG.pack(info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns):
+                # Not the file looked at above (no file then, a link to none, replaced since):
+                # its signature vouches for nothing, so the value is given but not kept.
+                sig = _GONE_SIG
             return (sig + _AT.pack(read_at) + content_digest(raw), make(raw, path))
         except FileNotFoundError:  # removed since it was listed: gone, not broken
             return None

@@ -61,8 +61,13 @@ class Unreadable(NamedTuple):
 
 def read_toml_bytes(path: StrPath, display: str) -> bytes:
     """The bytes of a call or marker file; FileNotFoundError if absent, else TomlFileError."""
+    return read_toml_file(path, display)[0]
+
+
+def read_toml_file(path: StrPath, display: str) -> tuple[bytes, os.stat_result]:
+    """``read_toml_bytes``, with the ``fstat`` of the file those bytes were read from."""
     try:
-        return read_bounded(path, MAX_CALL_FILE_BYTES)[0]
+        return read_bounded(path, MAX_CALL_FILE_BYTES)
     except UnreadableFile as exc:
         reason = {
             "directory": "is a directory, not a TOML file",

@@ -381,3 +381,80 @@ def test_in_the_order_remembered_a_new_a_changed_and_a_removed_file_are_each_see
         "CALL-5: New",
     ]
     assert made == ["CALL-2", "CALL-5"]
+
+
+def test_a_value_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A call file that is a link whose target is missing when looked at (its signature is the
+    # link's) and back when read: the value must not be kept under the link's signature, which
+    # holds again whenever the target is missing.
+    from clusterctl.store import derived
+
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    ids = ["CALL-1", "CALL-2", "CALL-3"]
+    path = Path(s.call_path("CALL-2"))
+    target = tmp_path / "CALL-2-target.toml"
+    path.rename(target)
+    path.symlink_to(target)
+    real = derived.signatures
+
+    def racing(calls_dir: str, names: list[str]):
+        target.rename(tmp_path / "away")
+        try:
+            return real(calls_dir, names)
+        finally:
+            (tmp_path / "away").rename(target)
+
+    monkeypatch.setattr(derived, "signatures", racing)
+    assert derive(s, ids, [])[1] == "CALL-2: Title 2"
+    monkeypatch.setattr(derived, "signatures", real)
+    target.unlink()
+    made: list[str] = []
+    assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-3: Title 3"]
+    assert made == []
+
+
+def test_ids_are_given_when_every_file_is_named_in_another_order(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    made: list[str] = []
+    derive(s, ["CALL-3", "CALL-1", "CALL-2"], made)  # remembered in another order than the store's
+    s.add(make_call("CALL-0", title="Title 0"))  # and a new one
+    got = s.derive_every("test1", counting(made), unreadable=[])
+    assert sorted(got) == [(f"CALL-{k}", f"CALL-{k}: Title {k}") for k in range(4)]
+
+
+def test_a_name_given_twice_with_every_file(tmp_path: Path) -> None:
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    derive(s, ["CALL-1", "CALL-2", "CALL-3"], [])
+    ids = ["CALL-3", "CALL-2", "CALL-3", "CALL-1"]
+    assert derive(s, ids, []) == [f"{i}: Title {i[5:]}" for i in ids]
+
+
+def test_one_removed_and_one_added_are_seen_and_the_stale_entry_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterctl.store import derived
+
+    s = store_with(tmp_path, 3, clock_ahead=LATER)
+    derive(s, ["CALL-1", "CALL-2", "CALL-3"], [])
+    s.remove("CALL-2")
+    s.add(make_call("CALL-4", title="Title 4"))
+    Path(s.call_path("CALL-1")).write_text("id = 'CALL-1'\ntitle = \n", encoding="utf-8")
+    ids = ["CALL-4", "CALL-3", "CALL-1"]
+    bad: list[Unreadable] = []
+    assert derive(s, ids, [], bad) == ["CALL-4: Title 4", "CALL-3: Title 3"]
+    assert [Path(u.path).name for u in bad] == ["CALL-1.toml"]
+    assert "CALL-2.toml" not in remembered_file(s).load()[0]
+    looked: list[object] = []
+    real = derived._shaped
+
+    def shaped(entry: object) -> bool:
+        looked.append(entry)
+        return real(entry)
+
+    monkeypatch.setattr(derived, "_shaped", shaped)
+    monkeypatch.setattr(derived, "patch_limit", lambda files: 100)
+    for _ in range(2):  # every later run: the stale entry gone, the others compared at once
+        assert derive(s, ids, [], []) == ["CALL-4: Title 4", "CALL-3: Title 3"]
+    assert len(looked) == 2  # only the unreadable file, once a run
