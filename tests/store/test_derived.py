@@ -293,15 +293,10 @@ def test_every_file_named_in_another_order_is_neither_made_again_nor_saved(
     assert made == ["CALL-4"]
 
 
-def test_with_every_file_named_only_the_changed_entries_are_looked_at_on_their_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def looking_on_their_own(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The entries looked at on their own, as it happens; with saving off, which looks at all."""
     from clusterctl.store import derived
 
-    s = store_with(tmp_path, 5, clock_ahead=LATER)
-    ids = [f"CALL-{k}" for k in range(1, 6)]
-    derive(s, ids, [])
-    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
     looked: list[object] = []
     real = derived._shaped
 
@@ -310,7 +305,19 @@ def test_with_every_file_named_only_the_changed_entries_are_looked_at_on_their_o
         return real(entry)
 
     monkeypatch.setattr(derived, "_shaped", shaped)
-    monkeypatch.setattr(derived, "patch_limit", lambda files: 100)  # no save: it looks at all
+    monkeypatch.setattr(derived, "patch_limit", lambda files: 100)
+    return looked
+
+
+def test_with_every_file_named_only_the_changed_entries_are_looked_at_on_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    s = store_with(tmp_path, 5, clock_ahead=LATER)
+    ids = [f"CALL-{k}" for k in range(1, 6)]
+    derive(s, ids, [])
+    s.update("CALL-2", lambda c: c.replace(title="Renamed"))
+    looked = looking_on_their_own(monkeypatch)
     made: list[str] = []
     assert derive(s, list(reversed(ids)), made)[3] == "CALL-2: Renamed"
     assert made == ["CALL-2"] and len(looked) == 1  # the others compared all at once
@@ -434,7 +441,6 @@ def test_a_name_given_twice_with_every_file(tmp_path: Path) -> None:
 def test_one_removed_and_one_added_are_seen_and_the_stale_entry_let_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clusterctl.store import derived
 
     s = store_with(tmp_path, 3, clock_ahead=LATER)
     derive(s, ["CALL-1", "CALL-2", "CALL-3"], [])
@@ -446,15 +452,7 @@ def test_one_removed_and_one_added_are_seen_and_the_stale_entry_let_go(
     assert derive(s, ids, [], bad) == ["CALL-4: Title 4", "CALL-3: Title 3"]
     assert [Path(u.path).name for u in bad] == ["CALL-1.toml"]
     assert "CALL-2.toml" not in remembered_file(s).load()[0]
-    looked: list[object] = []
-    real = derived._shaped
-
-    def shaped(entry: object) -> bool:
-        looked.append(entry)
-        return real(entry)
-
-    monkeypatch.setattr(derived, "_shaped", shaped)
-    monkeypatch.setattr(derived, "patch_limit", lambda files: 100)
+    looked = looking_on_their_own(monkeypatch)
     for _ in range(2):  # every later run: the stale entry gone, the others compared at once
         assert derive(s, ids, [], []) == ["CALL-4: Title 4", "CALL-3: Title 3"]
     assert len(looked) == 2  # only the unreadable file, once a run
