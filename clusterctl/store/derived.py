@@ -212,9 +212,12 @@ def _derived(
     now: the only ones that can be gone or unreadable."""
     labels = names if labels is None else labels
     remembered = file.load()
-    turn = _saved_order(names, list(remembered[0]))
+    order = list(remembered[0])  # the remembered names, in their order
+    turn = _saved_order(names, order)
     if turn is None:
-        return _derived_in_order(calls_dir, names, labels, file, remembered, make, present, clock)
+        return _derived_in_order(
+            calls_dir, names, labels, file, remembered, order, make, present, clock
+        )
     # Every remembered file named, in another order (all open calls in order of deadline, a
     # listing after an add): looked at in the remembered order, given back in the one asked.
     results, read = _derived_in_order(
@@ -223,6 +226,7 @@ def _derived(
         [labels[k] for k in turn],
         file,
         remembered,
+        order,
         make,
         present,
         clock,
@@ -255,13 +259,14 @@ def _derived_in_order(
     labels: Sequence[str],
     file: DerivedFile,
     remembered: Remembered,
+    order: list[str],
     make: Callable[[bytes, str], T],
     present: Callable[[], Collection[str]],
     clock: Callable[[], int],
 ) -> tuple[list[tuple[str, T | TomlFileError]], array[int]]:
-    """``_derived`` of ``names`` as given, with what ``file`` remembers."""
+    """``_derived`` of ``names`` as given, with what ``file`` remembers (``order``: the names
+    of its entries, in their order)."""
     entries, saved_sigs, racy = remembered
-    order = list(entries)
     pruned = False
     made_again = 0  # entries made or stamped again
     # Entries of other files too (more of them, or as many with one not named, as after a
