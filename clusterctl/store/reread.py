@@ -9,10 +9,17 @@ import os
 from _blake2 import blake2b
 from array import array
 
+from clusterctl.records import NamedTuple
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.signature import GONE as _GONE
-from clusterctl.store.tomlfile import TomlFileError, read_call_bytes, read_summary
+from clusterctl.store.signature import UNTRUSTED as _UNTRUSTED
+from clusterctl.store.tomlfile import (
+    TomlFileError,
+    parse_summary,
+    read_call_bytes,
+    read_toml_file,
+)
 from clusterctl.summary import CallSummary
 
 _DANGLING = "a symbolic link to a file that does not exist"
@@ -20,6 +27,15 @@ _DANGLING = "a symbolic link to a file that does not exist"
 #: What a writer knows of a file it wrote (``record_writes``): the summary of its call, the
 #: digest of its bytes and its signature right after it took its place (as in ``sigs``).
 Written = tuple[CallSummary, bytes, bytes]
+
+
+class Read(NamedTuple):
+    """A file read whose summary needs more said of it: the digest of its bytes (if racy), and
+    whether the signature taken before it was read is its own."""
+
+    summary: CallSummary
+    digest: bytes | None
+    trusted: bool
 
 
 def content_digest(raw: bytes) -> bytes:
@@ -50,10 +66,12 @@ def read_changed(
     of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
     remove, a git pull), whose signature is then marked as gone.
 
-    Each file racy at ``racy_before`` gets the digest of its bytes in ``digests``, read before
-    its summary: a change in between leaves a digest that no longer matches, never a stale row
-    that does. The files ``known`` are not read: their summary and digest are given; the few
-    others (see ``cache._rebuild``) are.
+    Each file racy at ``racy_before`` gets the digest of the bytes its summary was made of in
+    ``digests``. A file read whose signature is not the one in ``sigs`` (a link to nothing when
+    looked at whose target came back, a file replaced since) gives its summary, but its
+    signature is marked untrusted: the one in ``sigs`` would vouch for other bytes. The files
+    ``known`` are not read: their summary and digest are given; the few others (see
+    ``cache._rebuild``) are.
     """
     rows: dict[str, CallSummary] = {}
     broken: dict[str, str] = {}
@@ -62,25 +80,33 @@ def read_changed(
     todo = list(changed)
     racy = {name for name, n in changed.items() if max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before}
 
-    def read(name: str) -> CallSummary | tuple[CallSummary, bytes] | str | None:
-        # Its summary (with the digest of its bytes if racy), why it cannot be read, or None
-        # if it is not there.
+    def read(name: str) -> CallSummary | Read | str | None:
+        # Its summary (alone if trusted and not racy: most files, the least a worker hands
+        # back), why it cannot be read, or None if it is not there.
         path = os.path.join(calls_dir, name)
         try:
-            if name not in racy:
-                return read_summary(path)
-            raw = read_call_bytes(path)
-            return read_summary(path), content_digest(raw)
+            raw, info = read_toml_file(path, path)
+            summary = parse_summary(raw, path)
         except TomlFileError as exc:
             return exc.reason
         except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
             return _DANGLING if os.path.lexists(path) else None
+        at = 4 * changed[name]
+        trusted = sigs[at : at + 4].tolist() == [
+            info.st_mtime_ns,
+            info.st_size,
+            info.st_ino,
+            info.st_ctime_ns,
+        ]
+        if trusted and name not in racy:
+            return summary
+        return Read(summary, content_digest(raw) if name in racy else None, trusted)
 
-    def given(name: str) -> CallSummary | tuple[CallSummary, bytes] | str | None:
+    def given(name: str) -> CallSummary | Read | str | None:
         if known is None or name not in known:
             return read(name)
         summary, digest, _ = known[name]
-        return (summary, digest) if name in racy else summary
+        return Read(summary, digest, True) if name in racy else summary
 
     # With no cache every file is parsed: on every core (store/forkmap.py), each asking for
     # its next files to be read from the disk while it parses (store/readahead.py).
@@ -97,5 +123,9 @@ def read_changed(
         elif isinstance(result, CallSummary):
             rows[name] = result
         else:
-            rows[name], digests[name] = result
+            rows[name] = result.summary
+            if result.digest is not None:
+                digests[name] = result.digest
+            if not result.trusted:
+                sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _UNTRUSTED)
     return rows, broken, vanished

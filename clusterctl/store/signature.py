@@ -15,6 +15,9 @@ from clusterctl.store.forkmap import fork_parts
 
 #: The signature of a file that is not there: it never matches a real one.
 GONE = (-1, -1, -1, -1)
+#: The signature kept for a file that is there but whose bytes came from another file than
+#: the one looked at (a link whose target came back, a file replaced): it never matches either.
+UNTRUSTED = (-2, -2, -2, -2)
 
 
 def signatures(calls_dir: str, names: list[str]) -> array[int]:

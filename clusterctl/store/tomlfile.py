@@ -243,11 +243,17 @@ def parse_call(raw: bytes, path: StrPath) -> Call:
 
 def read_summary(path: StrPath) -> CallSummary:
     """The summary of the call in the file ``path`` (errors as ``read_call``)."""
-    call = read_call(path)
+    return parse_summary(read_toml_bytes(path, os.fspath(path)), path)
+
+
+def parse_summary(raw: bytes, path: StrPath) -> CallSummary:
+    """The summary of the call in ``raw``, the bytes of the file ``path`` (errors as
+    ``read_call``)."""
+    call = parse_call(raw, path)
     try:
         return call.summary()
     except (ValueError, OverflowError) as exc:
-        raise TomlFileError(str(path), str(exc)) from None
+        raise TomlFileError(os.fspath(path), str(exc)) from None
 
 
 def call_bytes(call: Call) -> bytes:

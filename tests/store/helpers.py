@@ -21,15 +21,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from clusterctl.cli import app
 from clusterctl.model import Call, Stage
-from clusterctl.store import Store
+from clusterctl.store import Store, tomlfile
 
 BRU = ZoneInfo("Europe/Brussels")
 DEADLINE = datetime(2031, 3, 8, 17, 0, tzinfo=BRU)
 RECORDED = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def spy_on_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the call files parsed from now on, in order (the store's paths are
+    strings): every read of a call, whole or as a summary, parses its bytes with parse_call."""
+    parsed: list[str] = []
+    real = tomlfile.parse_call
+
+    def spy(raw: bytes, path: str) -> Call:
+        parsed.append(os.path.basename(path))
+        return real(raw, path)
+
+    monkeypatch.setattr(tomlfile, "parse_call", spy)
+    return parsed
 
 
 def make_call(call_id: str = "CALL-1", *, title: str = "A call", **changes: object) -> Call:

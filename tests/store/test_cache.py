@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from clusterctl.model import Call, make_stages
-from clusterctl.store import Store, tomlfile
+from clusterctl.store import Store
 from clusterctl.store import cache as cache_module
 from clusterctl.timeparse import parse_moment, parse_now
-from tests.store.helpers import AT, add, call_text, invoke, listing, make_call, ok
+from tests.store.helpers import AT, add, call_text, invoke, listing, make_call, ok, spy_on_parses
 
 
 def _call(call_id: str, deadline: str) -> Call:
@@ -216,14 +216,7 @@ def test_the_cache_file_is_named_by_a_stable_hash_of_the_real_root() -> None:
 @pytest.fixture
 def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the call files parsed by summaries() (the rest came from the cache)."""
-    parsed: list[str] = []
-    real = tomlfile.read_call
-
-    def spy(path: str) -> Call:  # the store's paths are strings
-        parsed.append(os.path.basename(path))
-        return real(path)
-
-    monkeypatch.setattr(tomlfile, "read_call", spy)
+    parsed = spy_on_parses(monkeypatch)
     # Trust cache entries after 50 ms instead of 3 s (still far above a timestamp tick).
     monkeypatch.setattr(cache_module, "RACY_SECONDS", 0.05)
     return parsed

@@ -15,20 +15,12 @@ from clusterctl.model import Stage
 from clusterctl.store import Store, Unreadable, tomlfile
 from clusterctl.store import cache as cache_module
 from clusterctl.store.idindex import IdIndex, signature
-from tests.store.helpers import make_call
+from tests.store.helpers import make_call, spy_on_parses
 
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
-    real = tomlfile.read_call
-
-    def spy(path: str):  # the store's paths are strings
-        parsed.append(os.path.basename(path))
-        return real(path)
-
-    monkeypatch.setattr(tomlfile, "read_call", spy)
-    return parsed
+    return spy_on_parses(monkeypatch)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 import clusterctl.store as store_module
-from clusterctl.model import Call
-from clusterctl.store import Store, forkmap, tomlfile
+from clusterctl.store import Store, forkmap
 from clusterctl.store import cache as cache_module
-from tests.store.helpers import make_call
+from tests.store.helpers import make_call, spy_on_parses
 
 # Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
 pytestmark = pytest.mark.usefixtures("patching")
@@ -23,15 +22,7 @@ pytestmark = pytest.mark.usefixtures("patching")
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
-    real = tomlfile.read_call
-
-    def spy(path: str) -> Call:  # the store's paths are strings
-        parsed.append(os.path.basename(path))
-        return real(path)
-
-    monkeypatch.setattr(tomlfile, "read_call", spy)
-    return parsed
+    return spy_on_parses(monkeypatch)
 
 
 def fresh(s: Store) -> Store:

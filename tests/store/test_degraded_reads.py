@@ -58,16 +58,16 @@ def before_reading(
     """Run ``act(path)`` just before the cache reads the file ``name``; return the names read.
 
     Paths are strings, as the store's are."""
-    real = reread.read_summary
+    real = reread.read_toml_file
     read: list[str] = []
 
-    def racing(path: str) -> CallSummary:
+    def racing(path: str, display: str) -> tuple[bytes, os.stat_result]:
         read.append(os.path.basename(path))
         if os.path.basename(path) == name:
             act(path)
-        return real(path)
+        return real(path, display)
 
-    monkeypatch.setattr(reread, "read_summary", racing)
+    monkeypatch.setattr(reread, "read_toml_file", racing)
     return read
 
 
@@ -190,6 +190,40 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
     monkeypatch.undo()
     titles = {s.id: s.title for s in fresh(store).summaries()}  # never the old title again
     assert titles["CALL-2"] == "Pulled title"
+
+
+@pytest.mark.parametrize("cache", ["none", "saved", "patched"])
+def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str
+) -> None:
+    # A call file that is a link whose target is missing when looked at (its signature is the
+    # link's) and back when read: the summary must not be kept under the link's signature,
+    # which holds again whenever the target is missing.
+    assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
+    if cache == "none":  # every file read, into the cache built then
+        shutil.rmtree(store.cache_dir)
+    elif cache == "patched":  # read on top of the saved cache, which is not saved again
+        monkeypatch.setattr(cache_module, "patch_limit", lambda files: files)
+    path = Path(store.call_path("CALL-2"))
+    target = tmp_path / "CALL-2-target.toml"
+    path.rename(target)
+    path.symlink_to(target)
+    real = cache_module.signatures
+
+    def racing(calls_dir: str, names: list[str]):
+        target.rename(tmp_path / "away")
+        try:
+            return real(calls_dir, names)
+        finally:
+            (tmp_path / "away").rename(target)
+
+    monkeypatch.setattr(cache_module, "signatures", racing)
+    assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
+    monkeypatch.setattr(cache_module, "signatures", real)
+    target.unlink()
+    reason = "a symbolic link to a file that does not exist"
+    for _ in range(2):  # the cache built or patched then, and the one saved now
+        assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], [Unreadable(str(path), reason)])
 
 
 def test_a_file_removed_between_listing_and_stat_is_left_out(

@@ -289,7 +289,7 @@ def test_a_cold_read_on_every_core_is_the_read_of_one_process(
     from clusterctl.store import derived, reread
 
     parsed: list[str] = []
-    for module, name in ((reread, "read_summary"), (derived, "parse_call")):
+    for module, name in ((reread, "parse_summary"), (derived, "parse_call")):
         monkeypatch.setattr(module, name, _spy(getattr(module, name), parsed))
     assert _read(tmp_path, "cache-forked") == alone
     assert set(parsed) == {"CALL-13.toml"}
