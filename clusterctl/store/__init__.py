@@ -300,40 +300,49 @@ class Store:
 
     def _names(self) -> list[str] | None:
         """The names of the call files, None when there is no store (or no calls/) to read."""
-        from clusterctl.store.idindex import signature  # see the module docstring
-
         if not self._readable():
             return None
-        # The names of calls/ as the last listing found them, while calls/ provably has not
-        # changed since (idindex.py): listing 100,000 names again was 0.1 s of every listing.
-        names = self._id_index().name_list(signature(self.calls_dir))
-        return self.layout.call_names() if names is None else names
+        names, listed, remember = self._listing()
+        if listed:
+            remember(names, False)
+        return names
 
-    def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
-        """Validate the cache against every call file; re-read what changed; save if needed."""
-        from clusterctl.store.cache import scan  # see the module docstring
+    def _listing(self) -> tuple[list[str], bool, Callable[[list[str], bool], None]]:
+        """The names of the call files of a readable store; whether calls/ had to be listed for
+        them; and what records names in the index, ``(names, replace)`` as ``IdIndex.refresh``
+        takes them: what was listed anyway spares the next run a listing of calls/."""
         from clusterctl.store.idindex import signature  # see the module docstring
 
-        if not self._readable():
-            return {"all": []}, {}
         listed_ns = time.time_ns()
         sig = signature(self.calls_dir)  # before the listing: a later change changes it
         index = self._id_index()
-        # See _names: the names as the last listing found them, while calls/ has not changed.
+        # The names of calls/ as the last listing found them, while calls/ provably has not
+        # changed since (idindex.py): listing 100,000 names again was 0.1 s of every listing.
         names = index.name_list(sig)
         listed = names is None
         if names is None:
             names = self.layout.call_names()
+
+        def remember(order: list[str], replace: bool) -> None:
+            index.refresh(sig, listed_ns, order, replace=replace)
+
+        return names, listed, remember
+
+    def _scan(self, open_at: float | None) -> tuple[dict[str, list[CallSummary]], dict[str, str]]:
+        """Validate the cache against every call file; re-read what changed; save if needed."""
+        from clusterctl.store.cache import scan  # see the module docstring
+
+        if not self._readable():
+            return {"all": []}, {}
+        names, listed, remember = self._listing()
         if not names:
             return {"all": []}, {}
         summaries, broken, aligned = scan(
             self.calls_dir, names, self._cache_file(), open_at, self.clock
         )
         if listed or aligned is not None:
-            # What was listed anyway spares the next add a listing of calls/; in the order the
-            # cache holds them, the next listing need not align them to it.
-            order = names if aligned is None else aligned
-            index.refresh(sig, listed_ns, order, replace=aligned is not None)
+            # In the order the cache holds them, the next listing need not align them to it.
+            remember(names if aligned is None else aligned, aligned is not None)
         return summaries, broken
 
     def case_twins(self, call_ids: Iterable[str]) -> dict[str, str]:

@@ -136,6 +136,26 @@ def test_a_listing_reads_the_index_while_calls_is_unchanged(
     assert sorted(s.id for s in fresh(store).summaries()) == ["HAND-1", "OK"]
 
 
+def test_an_export_lists_calls_once_and_leaves_the_names_for_the_next(
+    store: Store, listings: list[str]
+) -> None:
+    from clusterctl.jsontext import KIND, call_template
+
+    def export(s: Store) -> list[str]:
+        return sorted(call_id for call_id, _ in s.derive_every(KIND, call_template, unreadable=[]))
+
+    index_path(store).unlink(missing_ok=True)
+    assert export(fresh(store)) == ["OK", "OTHER-1"]
+    assert listings == [str(store.root)]
+    assert export(fresh(store)) == ["OK", "OTHER-1"]  # an export, or anything else, after it
+    assert sorted(s.id for s in fresh(store).summaries()) == ["OK", "OTHER-1"]
+    assert listings == [str(store.root)]
+    text = Path(store.call_path("OK")).read_text()  # a file put there by hand: listed again
+    Path(store.call_path("HAND-1")).write_text(text.replace('"OK"', '"HAND-1"'))
+    assert export(fresh(store)) == ["HAND-1", "OK", "OTHER-1"]
+    assert listings == [str(store.root)] * 2
+
+
 def test_a_name_with_a_line_break_keeps_calls_from_being_indexed(
     store: Store, listings: list[str]
 ) -> None:
