@@ -40,6 +40,11 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
+#: This process's part of a ``fork_parts`` with ``meanwhile``, against a worker's: with two
+#: cores an export of 100,000 calls loads its remembered templates (0.17 s) while a worker
+#: takes the ``stat`` of four files in five (all of them: 0.31 s on two cores), then the rest.
+MEANWHILE_SHARE = 0.25
+
 #: How many items ``fork_map`` hands its ``ahead`` at a time.
 AHEAD_STEP = 256
 
@@ -74,16 +79,27 @@ def fork_map(
     return results
 
 
-def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int = 1) -> list[R]:
+def fork_parts(
+    func: Callable[[Sequence[X]], R],
+    items: Sequence[X],
+    weight: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """``func`` of each part of ``items``, in order: one part per core, the first done by this
     process while forked workers do the others. Under ``FORK_MINIMUM * weight`` items (a
     ``weight`` for work cheaper per item than parsing a file), one part, done here.
+
+    ``meanwhile`` (if given) is called here once the workers are on their way, before this
+    process's own part, which is then smaller (``MEANWHILE_SHARE``): work of this process that
+    does not need the results (loading what it remembers of the files) overlaps theirs.
 
     ``func`` must not change anything its result does not carry back (a worker's other
     changes stay in the worker), and its results must pickle.
     """
     count = workers() if len(items) >= FORK_MINIMUM * weight else 1
     if count < 2:
+        if meanwhile is not None:
+            meanwhile()
         return [func(items)]
     # Not at the top: pickle takes 1.5 ms to import (see store/pickling.py), and only a read
     # of a large store forks.
@@ -91,8 +107,12 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
 
     from clusterctl.store.pickling import dump_without_memo  # see store/pickling.py
 
-    size = -(-len(items) // count)
-    parts = [items[i : i + size] for i in range(0, len(items), size)]
+    if meanwhile is None:
+        first = size = -(-len(items) // count)
+    else:
+        first = int(len(items) * MEANWHILE_SHARE / (count - 1 + MEANWHILE_SHARE))
+        size = -(-(len(items) - first) // (count - 1))
+    parts = [items[:first]] + [items[i : i + size] for i in range(first, len(items), size)]
     forked: list[tuple[int, int] | None] = []  # per later part: (pid, read end), or None
 
     def sender(part: Sequence[X]) -> Callable[[BinaryIO], None]:
@@ -104,6 +124,8 @@ def fork_parts(func: Callable[[Sequence[X]], R], items: Sequence[X], weight: int
                 forked.append(_fork(sender(part)))
             except OSError:  # no process to spare: that part is done here
                 forked.append(None)
+        if meanwhile is not None:
+            meanwhile()
         results = [func(parts[0])]
         for k, part in enumerate(parts[1:]):
             worker, forked[k] = forked[k], None

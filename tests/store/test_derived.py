@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -254,7 +256,12 @@ def test_a_racy_entry_is_checked_by_content_even_when_its_signature_is_the_same(
     then = derived.signatures(s.calls_dir, [f"{i}.toml" for i in ids])
     path = Path(s.call_path("CALL-2"))
     path.write_bytes(path.read_bytes().replace(b"Title 2", b"Title 8"))
-    monkeypatch.setattr(derived, "signatures", lambda calls_dir, names: then)
+
+    def as_then(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
+        meanwhile()  # what is remembered is loaded as ever
+        return then
+
+    monkeypatch.setattr(derived, "signatures", as_then)
     made.clear()
     assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Title 8", "CALL-3: Title 3"]
     assert made == ["CALL-2"]
@@ -341,7 +348,6 @@ def test_a_value_made_of_a_file_that_was_not_there_when_looked_at_is_never_trust
     # Looked at in the instant it was not there (removed and written again before its bytes
     # were read, as a checkout does): its signature says "no file", which must never vouch
     # for a value, even when the file is gone again, or changed, the next time.
-    from array import array
 
     from clusterctl.store import derived
 
@@ -349,8 +355,8 @@ def test_a_value_made_of_a_file_that_was_not_there_when_looked_at_is_never_trust
     ids = ["CALL-1", "CALL-2", "CALL-3"]
     real = derived.signatures
 
-    def racing(calls_dir: str, names: list[str]) -> array:
-        sigs = real(calls_dir, names)
+    def racing(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
+        sigs = real(calls_dir, names, meanwhile)
         n = names.index("CALL-2.toml")
         sigs[4 * n : 4 * n + 4] = array("q", [-1] * 4)
         return sigs
@@ -406,10 +412,10 @@ def test_a_value_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     path.symlink_to(target)
     real = derived.signatures
 
-    def racing(calls_dir: str, names: list[str]):
+    def racing(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
         target.rename(tmp_path / "away")
         try:
-            return real(calls_dir, names)
+            return real(calls_dir, names, meanwhile)
         finally:
             (tmp_path / "away").rename(target)
 

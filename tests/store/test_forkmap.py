@@ -72,6 +72,37 @@ def test_an_error_is_raised_here_as_without_workers(forking: None) -> None:
     assert not _children()  # every worker was reaped
 
 
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_work_done_meanwhile_comes_before_a_smaller_part_here(
+    monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
+    monkeypatch.setattr(forkmap, "workers", lambda: count)
+    done: list[str] = []
+
+    def part(items: list[int]) -> tuple[list[int], int]:
+        if not in_worker():
+            done.append("part")
+        return [x * x for x in items], os.getpid()
+
+    parts = forkmap.fork_parts(part, list(range(100)), meanwhile=lambda: done.append("meanwhile"))
+    assert [x for squares, _ in parts for x in squares] == [x * x for x in range(100)]
+    assert done == ["meanwhile", "part"]  # called once, here, before this process's part
+    assert parts[0][1] == PARENT and len({pid for _, pid in parts}) == count
+    if count > 1:  # this process's part is MEANWHILE_SHARE of a worker's
+        share = forkmap.MEANWHILE_SHARE
+        assert len(parts[0][0]) == int(100 * share / (count - 1 + share))
+
+
+def test_work_done_meanwhile_that_fails_ends_the_workers(forking: None) -> None:
+    def fail() -> None:
+        raise OSError("no space left")
+
+    with pytest.raises(OSError, match="no space left"):
+        forkmap.fork_parts(lambda items: list(items), list(range(100)), meanwhile=fail)
+    assert _children() == []
+
+
 def test_each_process_is_told_of_its_next_items_before_it_works_on_them(
     forking: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
