@@ -116,34 +116,35 @@ def select(
         raise ValueError("a template holds no text of its call to select by")
     statuses = flt.statuses
     within = None if flt.within is None else flt.within.total_seconds()
-    # (0, next deadline, id, template) for a call with one ahead, else (1, -last deadline, id,
-    # template): the order of query.select's sort_key, sorted as plain tuples (ids are unique,
-    # so templates are never compared). Without a CallSummary and a key function per call,
-    # 100,000 calls took 0.35 s instead of 0.65 s (phases.py --export).
-    chosen: list[tuple[int, float, str, Template]] = []
-    append = chosen.append
+    # (next deadline, id, template) of each call with one ahead, then (-last deadline, id,
+    # template) of the others: the order of query.select's sort_key, sorted as plain tuples
+    # (ids are unique, so templates are never compared). Without a CallSummary and a key
+    # function per call, 100,000 calls took 0.35 s instead of 0.65 s (phases.py --export);
+    # with the two apart, each sorted on a float first, 0.46 s instead of 0.57 (in-process).
+    ahead: list[tuple[float, str, Template]] = []
+    past: list[tuple[float, str, Template]] = []
     for call_id, template in named:
         # Only the part after the JSON text: its ~900 characters are not copied.
-        _, opens, *stages = template[template.index("\x01") :].split("\x01")
-        if len(stages) == 1:  # most calls
-            stage = stages[0]
-            last = float(stage[: stage.index("\x02")])
+        opens, _, stages = template[template.index("\x01") + 1 :].partition("\x01")
+        if "\x01" not in stages:  # most calls: one stage
+            last = float(stages[: stages.index("\x02")])
             status = one_stage_status(float(opens) if opens else None, last, now)
             upcoming = last if last > now else None
         else:
-            summary = _moments(call_id, opens, [s.split("\x02") for s in stages])
+            summary = _moments(call_id, opens, [s.split("\x02") for s in stages.split("\x01")])
             status, last = summary.status(now), summary.last_deadline()[1]
-            ahead = summary.next_deadline(now)
-            upcoming = None if ahead is None else ahead[1]
+            next_one = summary.next_deadline(now)
+            upcoming = None if next_one is None else next_one[1]
         if status not in statuses:
             continue
         if upcoming is not None:
             if within is None or upcoming - now <= within:  # as CallFilter.matches says
-                append((0, upcoming, call_id, template))
+                ahead.append((upcoming, call_id, template))
         elif within is None:  # --within asks for a deadline ahead
-            append((1, -last, call_id, template))
-    chosen.sort()
-    return [item[3] for item in chosen]
+            past.append((-last, call_id, template))
+    ahead.sort()
+    past.sort()
+    return [item[2] for item in ahead] + [item[2] for item in past]
 
 
 def listing_text(templates: list[Template], now: float) -> str:
