@@ -34,17 +34,23 @@ RECORDED = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
 
 
 def spy_on_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the call files parsed from now on, in order (the store's paths are
-    strings): every read of a call, whole or as a summary, parses its bytes with parse_call."""
-    parsed: list[str] = []
-    real = tomlfile.parse_call
+    """The names of the call files parsed from now on, in order: every read of a call, whole
+    or as a summary, parses its bytes with parse_call."""
+    return spy_on_files(monkeypatch, tomlfile, "parse_call")
 
-    def spy(raw: bytes, path: str) -> Call:
-        parsed.append(os.path.basename(path))
+
+def spy_on_files(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]:
+    """The names of the files that ``owner.name(raw, path)`` is called for from now on, in
+    order (the store's paths are strings)."""
+    seen: list[str] = []
+    real = getattr(owner, name)
+
+    def spy(raw: bytes, path: str) -> object:
+        seen.append(os.path.basename(path))
         return real(raw, path)
 
-    monkeypatch.setattr(tomlfile, "parse_call", spy)
-    return parsed
+    monkeypatch.setattr(owner, name, spy)
+    return seen
 
 
 def make_call(call_id: str = "CALL-1", *, title: str = "A call", **changes: object) -> Call:

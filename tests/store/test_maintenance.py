@@ -26,6 +26,7 @@ from tests.store.helpers import (
     make_call,
     ok,
     one_error,
+    spy_on_files,
 )
 
 # --- migrate ------------------------------------------------------------------------------------
@@ -200,15 +201,7 @@ def test_check_reports_duplicates_wrong_ids_and_broken_chains(store: Path) -> No
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the call files check parses from now on."""
-    parsed: list[str] = []
-    real = maintenance._file_problems
-
-    def counted(raw: bytes, path: str) -> object:
-        parsed.append(os.path.basename(path))
-        return real(raw, path)
-
-    monkeypatch.setattr(maintenance, "_file_problems", counted)
-    return parsed
+    return spy_on_files(monkeypatch, maintenance, "_file_problems")
 
 
 def _later(seconds: float) -> int:
