@@ -14,6 +14,7 @@ import io
 from functools import cache
 
 from clusterctl import query
+from clusterctl.errors import StoreError
 from clusterctl.summary import CallSummary, Status, one_stage_status
 
 TYPE_CHECKING = False
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 #: What the store remembers templates as (``Store.derive``): bump it when their text or their
 #: form changes.
-KIND = "json2"  # 2: a template is one string
+KIND = "json3"  # 2: a template is one string; 3: a call JSON cannot hold has one too
 
 #: The keys of a call's JSON that depend on "now", in their order in it.
 HOLES = ("status", "deadline", "deadline_label")
@@ -37,13 +38,23 @@ HOLES = ("status", "deadline", "deadline_label")
 #: 100 MB instead of 150, which an export holds all at once.
 Template = str
 
+#: In place of the JSON text of a call that JSON cannot hold (a hand-edited ``nan``): this
+#: mark, then why (``call_to_json``'s StoreError). A listing that selects the call fails with
+#: it before it writes anything (``write_listing``); one that does not (a closed call in a
+#: listing of the open ones) is not stopped by it. \x03 cannot occur in JSON text either.
+UNEXPORTABLE = "\x03"
+
 
 def call_template(call: Call) -> Template:
-    """The template of ``call`` (StoreError as ``call_to_json`` for data JSON cannot hold)."""
+    """The template of ``call``."""
     encode_basestring, template, call_to_json, to_iso = _makers()
     views = call.stage_views()
-    record = call_to_json(call, views[0].deadline)  # any moment: its holes are cut out
-    parts = ["\x00".join(template(record, HOLES, "  "))]
+    try:
+        record = call_to_json(call, views[0].deadline)  # any moment: its holes are cut out
+    except StoreError as exc:
+        parts = [UNEXPORTABLE + str(exc)]
+    else:
+        parts = ["\x00".join(template(record, HOLES, "  "))]
     summary = call.summary()
     parts.append("" if summary.opens is None else repr(summary.opens))
     for (label, deadline, _), view in zip(summary.stages, views, strict=True):
@@ -159,7 +170,11 @@ CHUNK = 1000
 
 
 def write_listing(templates: list[Template], now: float, out: IO[str]) -> None:
-    """Write ``listing_text(templates, now)`` to ``out``, a thousand calls a write."""
+    """Write ``listing_text(templates, now)`` to ``out``, a thousand calls a write; nothing,
+    and StoreError, if one of them is of a call JSON cannot hold (``UNEXPORTABLE``)."""
+    for template in templates:
+        if template.startswith(UNEXPORTABLE):
+            raise StoreError(template[1 : template.index("\x01")])
     if not templates:
         out.write("[]")
         return

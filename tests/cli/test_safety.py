@@ -263,6 +263,24 @@ def test_a_hand_edited_nan_never_reaches_json_output(tmp_path: Path) -> None:
     assert json.loads(ok(run(store, "show", "A-1", "--format", "json")))["yy"] == "07:32:00"
 
 
+def test_a_call_json_cannot_hold_stops_only_the_exports_that_select_it(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ok(run(store, "add", "OLD-1", "--title", "Closed long ago", "-d", "2001-03-08"))
+    ok(run(store, "add", "NEW-1", "--title", "Open", "-d", "2030-03-08"))
+    path = store / "calls" / "OLD-1.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[[deadlines]]", "yy = nan\n\n[[deadlines]]"), encoding="utf-8")
+    message = "error: call OLD-1: key 'yy' holds nan, which JSON cannot hold; edit its file"
+    for _ in range(2):  # its template made, then remembered
+        for args in (["--open"], [], ["--open", "--within", "30d"]):
+            result = run(store, "calls", *args, "--format", "json", "--at", "2030-03-01")
+            listed = json.loads(ok(result))
+            assert [c["id"] for c in listed] == ["NEW-1"]
+        for args in (["--all"], ["--closed"]):
+            result = run(store, "calls", *args, "--format", "json", "--at", "2030-03-01")
+            assert failed(result, 5) == message  # and nothing written before it
+
+
 # --- import reads at most 256 MiB --------------------------------------------------------------
 
 TOO_LARGE = "larger than 256 MiB, the most an import file may be; nothing was imported"
