@@ -24,13 +24,17 @@ _READ_STEP = 8192
 
 
 class UnreadableFile(Exception):
-    """A file ``read_bounded`` refuses: ``kind`` is 'directory', 'special', 'too large' or 'os'."""
+    """A file ``read_bounded`` refuses: ``kind`` is 'directory', 'special', 'too large' or 'os';
+    ``info`` is the ``fstat`` of what was refused, None for 'os' (an error of the system)."""
 
-    def __init__(self, kind: str, detail: str = "", size: int = 0) -> None:
+    def __init__(
+        self, kind: str, detail: str = "", size: int = 0, info: os.stat_result | None = None
+    ) -> None:
         super().__init__(detail or kind)
         self.kind = kind
         self.detail = detail
         self.size = size
+        self.info = info
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.stat_result]:
@@ -48,9 +52,9 @@ def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.st
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UnreadableFile("directory")
+            raise UnreadableFile("directory", info=info)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile("special")
+            raise UnreadableFile("special", info=info)
         chunks, size = [], 0
         while size <= limit:
             # Asked for as much as fstat says is left (and a little more, to see the end), not
@@ -68,7 +72,7 @@ def read_bounded(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.st
     finally:
         os.close(fd)
     if len(raw) > limit:
-        raise UnreadableFile("too large", size=max(len(raw), info.st_size))
+        raise UnreadableFile("too large", size=max(len(raw), info.st_size), info=info)
     return raw, info
 
 

@@ -43,7 +43,9 @@ from clusterctl.summary import CallSummary
 RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
-CACHE_FORMAT = 7  # 5: "extended" only by an extension; 6: unreadable files; 7: racy digests
+#: 5: "extended" only by an extension; 6: unreadable files; 7: racy digests; 8: an entry kept only
+#: under the signature of the file it was read from (7 could hold one made of another file).
+CACHE_FORMAT = 8
 
 
 def scan(

@@ -29,6 +29,13 @@ _DANGLING = "a symbolic link to a file that does not exist"
 Written = tuple[CallSummary, bytes, bytes]
 
 
+class Unread(NamedTuple):
+    """Why a file cannot be read, when the signature taken before does not say so: it is
+    reported, and read again next time (a passing error of the system, a file replaced)."""
+
+    reason: str
+
+
 class Read(NamedTuple):
     """A file read whose summary needs more said of it: the digest of its bytes (if racy), and
     whether the signature taken before it was read is its own."""
@@ -69,7 +76,8 @@ def read_changed(
     Each file racy at ``racy_before`` gets the digest of the bytes its summary was made of in
     ``digests``. A file read whose signature is not the one in ``sigs`` (a link to nothing when
     looked at whose target came back, a file replaced since) gives its summary, but its
-    signature is marked untrusted: the one in ``sigs`` would vouch for other bytes. The files
+    signature is marked untrusted: the one in ``sigs`` would vouch for other bytes. So is that
+    of a file that cannot be read unless the signature taken is of what was refused. The files
     ``known`` are not read: their summary and digest are given; the few others (see
     ``cache._rebuild``) are.
     """
@@ -80,29 +88,38 @@ def read_changed(
     todo = list(changed)
     racy = {name for name, n in changed.items() if max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before}
 
-    def read(name: str) -> CallSummary | Read | str | None:
+    def read(name: str) -> CallSummary | Read | str | Unread | None:
         # Its summary (alone if trusted and not racy: most files, the least a worker hands
         # back), why it cannot be read, or None if it is not there.
         path = os.path.join(calls_dir, name)
+        at = 4 * changed[name]
+
+        def own(info: os.stat_result) -> bool:  # the signature taken is that of ``info``
+            taken = sigs[at : at + 4].tolist()
+            return taken == [info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns]
+
         try:
             raw, info = read_toml_file(path, path)
+        except TomlFileError as exc:  # refused: a directory, too large, an error of the system
+            return exc.reason if exc.info is not None and own(exc.info) else Unread(exc.reason)
+        except FileNotFoundError:
+            try:
+                link = os.lstat(path)
+            except FileNotFoundError:  # no file at all: gone
+                return None
+            # A link to nothing, which its signature says only if it was one when looked at
+            # (the link's own): one whose target was away for a moment is read again.
+            return _DANGLING if own(link) else Unread(_DANGLING)
+        try:
             summary = parse_summary(raw, path)
         except TomlFileError as exc:
-            return exc.reason
-        except FileNotFoundError:  # a link to nothing is unreadable; no file at all, gone
-            return _DANGLING if os.path.lexists(path) else None
-        at = 4 * changed[name]
-        trusted = sigs[at : at + 4].tolist() == [
-            info.st_mtime_ns,
-            info.st_size,
-            info.st_ino,
-            info.st_ctime_ns,
-        ]
+            return exc.reason if own(info) else Unread(exc.reason)
+        trusted = own(info)
         if trusted and name not in racy:
             return summary
         return Read(summary, content_digest(raw) if name in racy else None, trusted)
 
-    def given(name: str) -> CallSummary | Read | str | None:
+    def given(name: str) -> CallSummary | Read | str | Unread | None:
         if known is None or name not in known:
             return read(name)
         summary, digest, _ = known[name]
@@ -120,6 +137,9 @@ def read_changed(
             sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _GONE)
         elif isinstance(result, str):
             broken[name] = result
+        elif isinstance(result, Unread):
+            broken[name] = result.reason
+            sigs[4 * changed[name] : 4 * changed[name] + 4] = array("q", _UNTRUSTED)
         elif isinstance(result, CallSummary):
             rows[name] = result
         else:

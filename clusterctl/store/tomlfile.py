@@ -35,12 +35,14 @@ CONFLICT_MARKER = LazyPattern(
 
 
 class TomlFileError(StoreError):
-    """A TOML file of the store that cannot be read: ``display`` names it, ``reason`` says why."""
+    """A TOML file of the store that cannot be read: ``display`` names it, ``reason`` says why;
+    ``info``, when ``read_toml_file`` refuses a file it opened, is that file's ``fstat``."""
 
-    def __init__(self, display: str, reason: str) -> None:
+    def __init__(self, display: str, reason: str, info: os.stat_result | None = None) -> None:
         super().__init__(f"{display}: {reason}")
         self.display = display
         self.reason = reason
+        self.info = info
 
 
 class Unreadable(NamedTuple):
@@ -74,7 +76,7 @@ def read_toml_file(path: StrPath, display: str) -> tuple[bytes, os.stat_result]:
             "special": "not a regular file",
             "too large": f"too large ({exc.size} bytes; at most {MAX_CALL_FILE_BYTES})",
         }.get(exc.kind, f"cannot read: {exc.detail}")
-        raise TomlFileError(display, reason) from None
+        raise TomlFileError(display, reason, exc.info) from None
 
 
 def parse_toml(raw: bytes, display: str) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
     assert titles["CALL-2"] == "Pulled title"
 
 
-@pytest.mark.parametrize("cache", ["none", "saved", "patched"])
+@pytest.mark.parametrize("cache", ["none", "saved"])
 def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str
 ) -> None:
@@ -202,8 +202,6 @@ def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
     if cache == "none":  # every file read, into the cache built then
         shutil.rmtree(store.cache_dir)
-    elif cache == "patched":  # read on top of the saved cache, which is not saved again
-        monkeypatch.setattr(cache_module, "patch_limit", lambda files: files)
     path = Path(store.call_path("CALL-2"))
     target = tmp_path / "CALL-2-target.toml"
     path.rename(target)
@@ -224,6 +222,56 @@ def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     reason = "a symbolic link to a file that does not exist"
     for _ in range(2):  # the cache built or patched then, and the one saved now
         assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], [Unreadable(str(path), reason)])
+
+
+def test_a_link_whose_target_was_away_only_while_it_was_read_is_read_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its signature was taken of the target (there then), the read found a link to nothing:
+    # that run says so, but the cache must not keep "a link to nothing" under the target's
+    # signature, which holds again once the target's directory is back.
+    shutil.rmtree(store.cache_dir, ignore_errors=True)
+    path = Path(store.call_path("CALL-2"))
+    away, back = tmp_path / "away", tmp_path / "targets"
+    back.mkdir()
+    path.rename(back / path.name)
+    path.symlink_to(back / path.name)
+    real = reread.read_toml_file
+
+    def racing(path: str, display: str) -> tuple[bytes, os.stat_result]:
+        if not path.endswith("CALL-2.toml"):
+            return real(path, display)
+        back.rename(away)
+        try:
+            return real(path, display)
+        finally:
+            away.rename(back)
+
+    monkeypatch.setattr(reread, "read_toml_file", racing)
+    reason = "a symbolic link to a file that does not exist"
+    assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], [Unreadable(str(path), reason)])
+    monkeypatch.setattr(reread, "read_toml_file", real)
+    for _ in range(2):  # the cache built then, and the one saved now
+        assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
+
+
+def test_a_passing_error_of_the_system_is_reported_once_not_remembered(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.rmtree(store.cache_dir, ignore_errors=True)
+    real = reread.read_toml_file
+
+    def too_many_open_files(path: str, display: str) -> tuple[bytes, os.stat_result]:
+        if path.endswith("CALL-2.toml"):
+            raise TomlFileError(display, "cannot read: too many open files")
+        return real(path, display)
+
+    monkeypatch.setattr(reread, "read_toml_file", too_many_open_files)
+    found = [Unreadable(store.call_path("CALL-2"), "cannot read: too many open files")]
+    assert lenient(fresh(store)) == (["CALL-1", "CALL-3"], found)
+    monkeypatch.setattr(reread, "read_toml_file", real)
+    for _ in range(2):
+        assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
 
 
 def test_a_file_removed_between_listing_and_stat_is_left_out(
