@@ -34,6 +34,7 @@ from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
 from clusterctl.store.signature import differing, signatures
+from clusterctl.store.signature import of as signature_of
 from clusterctl.store.tomlfile import (
     TomlFileError,
     Unreadable,
@@ -153,7 +154,7 @@ def derive(
     order, labelled by its name or by the same place in ``labels``.
 
     A file that cannot be read is added to ``unreadable``, as is one whose call ``make`` cannot
-    take (ValueError, OverflowError: a moment out of range, as ``read_summary`` says); one that
+    take (ValueError, OverflowError: a moment out of range, as ``parse_summary`` says); one that
     is gone is left out. ``present()`` lists the store's files: entries of files no longer
     there are dropped. ``clock()`` stamps when a file is read (nanoseconds, the clock of file
     times).
@@ -343,7 +344,7 @@ def _derived_in_order(
         read_at = clock()
         try:
             raw, info = read_toml_file(path, path)
-            if sig != _SIG.pack(info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns):
+            if sig != _SIG.pack(*signature_of(info)):
                 # Not the file looked at above (no file then, a link to none, replaced since):
                 # its signature vouches for nothing, so the value is given but not kept.
                 sig = _GONE_SIG

@@ -14,6 +14,7 @@ from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.signature import GONE as _GONE
 from clusterctl.store.signature import UNTRUSTED as _UNTRUSTED
+from clusterctl.store.signature import holds
 from clusterctl.store.tomlfile import (
     TomlFileError,
     parse_summary,
@@ -92,16 +93,12 @@ def read_changed(
         # Its summary (alone if trusted and not racy: most files, the least a worker hands
         # back), why it cannot be read, or None if it is not there.
         path = os.path.join(calls_dir, name)
-        at = 4 * changed[name]
-
-        def own(info: os.stat_result) -> bool:  # the signature taken is that of ``info``
-            taken = sigs[at : at + 4].tolist()
-            return taken == [info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns]
-
+        place = changed[name]
         try:
             raw, info = read_toml_file(path, path)
         except TomlFileError as exc:  # refused: a directory, too large, an error of the system
-            return exc.reason if exc.info is not None and own(exc.info) else Unread(exc.reason)
+            lasting = exc.info is not None and holds(sigs, place, exc.info)
+            return exc.reason if lasting else Unread(exc.reason)
         except FileNotFoundError:
             try:
                 link = os.lstat(path)
@@ -109,12 +106,12 @@ def read_changed(
                 return None
             # A link to nothing, which its signature says only if it was one when looked at
             # (the link's own): one whose target was away for a moment is read again.
-            return _DANGLING if own(link) else Unread(_DANGLING)
+            return _DANGLING if holds(sigs, place, link) else Unread(_DANGLING)
         try:
             summary = parse_summary(raw, path)
         except TomlFileError as exc:
-            return exc.reason if own(info) else Unread(exc.reason)
-        trusted = own(info)
+            return exc.reason if holds(sigs, place, info) else Unread(exc.reason)
+        trusted = holds(sigs, place, info)
         if trusted and name not in racy:
             return summary
         return Read(summary, content_digest(raw) if name in racy else None, trusted)

@@ -34,6 +34,18 @@ def signatures(
     return sigs
 
 
+def of(st: os.stat_result) -> tuple[int, int, int, int]:
+    """The signature of the file ``st`` is the ``stat`` (or ``fstat``) of."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def holds(sigs: array[int], place: int, st: os.stat_result) -> bool:
+    """Whether ``sigs`` (flat, as ``signatures`` gives them) holds at ``place`` the signature
+    of the file ``st`` describes (the ``fstat`` of a file read, the ``lstat`` of a link): what
+    was read is what was looked at."""
+    return tuple(sigs[4 * place : 4 * place + 4]) == of(st)
+
+
 def _stat_all(calls_dir: str, names: Sequence[str]) -> array[int]:
     sigs = array("q")
     append = sigs.extend
@@ -53,7 +65,7 @@ def _stat_all(calls_dir: str, names: Sequence[str]) -> array[int]:
                 except FileNotFoundError:  # removed while we listed: never matches a real file
                     append(GONE)
                     continue
-            append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+            append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))  # of(st), inline
     finally:
         os.close(dir_fd)
     return sigs

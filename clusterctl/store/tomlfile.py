@@ -243,11 +243,6 @@ def parse_call(raw: bytes, path: StrPath) -> Call:
     return call
 
 
-def read_summary(path: StrPath) -> CallSummary:
-    """The summary of the call in the file ``path`` (errors as ``read_call``)."""
-    return parse_summary(read_toml_bytes(path, os.fspath(path)), path)
-
-
 def parse_summary(raw: bytes, path: StrPath) -> CallSummary:
     """The summary of the call in ``raw``, the bytes of the file ``path`` (errors as
     ``read_call``)."""
