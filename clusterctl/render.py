@@ -143,10 +143,11 @@ def make_rows(
     append = rows.append
     closed = Status.CLOSED
     # Thousands of calls share far fewer deadlines (a day at 17:00 in Brussels): each moment
-    # is formatted once. Rows are built positionally (keywords cost a NamedTuple 3x more), the
-    # status's value read directly and the texts checked for controls at once: 48,000 rows took
-    # 0.45 s, now 0.25 s.
-    moments: dict[tuple[float, str], tuple[str, str]] = {}
+    # is formatted, and its urgency found, once. Rows are built positionally (keywords cost a
+    # NamedTuple 3x more), the status's value read directly and the texts checked for controls
+    # at once: 48,000 rows took 0.45 s, then 0.25 s; the urgency once a moment, 0.45 -> 0.36 s
+    # (seven alternating rounds on a slow minute).
+    moments: dict[tuple[float, str], tuple[str, str, str]] = {}
     for s in summaries:
         status, (label, ts, _) = s.standing(now_ts)
         known = moments.get((ts, s.timezone))
@@ -155,14 +156,16 @@ def make_rows(
             known = moments[ts, s.timezone] = (
                 format_moment(deadline, display_zone),
                 format_time_left(deadline, now),
+                urgency(ts - now_ts),
             )
-        when, left = known
+        when, left, urgency_ = known
         if label:
             when = f"{when} ({printable(label)})"
-        if status is Status.FORTHCOMING and s.opens is not None:
+        if status is closed:
+            urgency_ = ""
+        elif status is Status.FORTHCOMING and s.opens is not None:
             # Forthcoming means the opening is still ahead: "opens in 20 days".
             left = "opens " + format_relative(datetime.fromtimestamp(s.opens, UTC), now)
-        urgency_ = urgency(ts - now_ts) if status is not closed else ""
         title, programme, tags = s.title, s.programme, ", ".join(s.tags)
         if not (title + programme + tags).isprintable():  # one check for the usual row
             title, programme, tags = printable(title), printable(programme), printable(tags)
