@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import without_notices
-from tests.conftest import clusterctl_exe
+from tests.conftest import clusterctl_exe, run
 
 
 def _run(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -309,3 +310,81 @@ def test_config_path_prints_the_path_exactly(tmp_path: Path) -> None:
         env={**os.environ, "CLUSTERCTL_CONFIG": str(odd), "PYTHONIOENCODING": "ascii"},
     )
     assert (result.returncode, result.stdout) == (0, os.fsencode(odd) + b"\n")
+
+
+# --- the console script's end -------------------------------------------------------------------
+
+
+def _console_with(body: str) -> subprocess.CompletedProcess[str]:
+    """``console()`` in a fresh interpreter, with ``main`` replaced by ``body`` (its lines)."""
+    code = (
+        "import sys\n"
+        "from clusterctl import __main__ as entry\n"
+        "def main():\n"
+        + "".join(f"    {line}\n" for line in body.splitlines())
+        + "entry.main = main\n"
+        "entry.console()\n"
+        "print('never reached')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "err"),
+    [
+        ("print('out')", 0, ""),
+        ("print('out'); sys.exit(None)", 0, ""),
+        ("print('out'); sys.exit(3)", 3, ""),
+        ("print('out'); sys.exit('said and failed')", 1, "said and failed\n"),
+    ],
+)
+def test_the_console_script_ends_as_sys_exit_would_with_all_output_out(
+    body: str, code: int, err: str
+) -> None:
+    done = _console_with(body)
+    # Buffered output is flushed before the process ends without its teardown.
+    assert (done.returncode, done.stdout, done.stderr) == (code, "out\n", err)
+
+
+def test_a_bug_that_escapes_main_still_ends_with_its_traceback() -> None:
+    done = _console_with("print('out')\nraise RuntimeError('a bug')")
+    assert done.returncode == 1
+    assert done.stdout == "out\n"
+    assert "Traceback" in done.stderr and "RuntimeError: a bug" in done.stderr
+
+
+def test_the_installed_script_and_python_m_deliver_a_large_output_whole(
+    seeded_store: Path,
+) -> None:
+    # Far more than a pipe's buffer: every byte must be out before the process ends.
+    many = "\n".join(f"  note line {n:05d} " + "x" * 60 for n in range(800))  # 64,000 chars
+    big = [f"BIG-{n}" for n in range(1, 6)]
+    for call_id in big:
+        added = run(
+            seeded_store,
+            "add",
+            call_id,
+            "--title",
+            "Big",
+            "--deadline",
+            "2030-01-01",
+            "--note",
+            many,
+        )
+        assert added.returncode == 0, added.stderr
+    expected = None
+    for argv in (clusterctl_exe(), [sys.executable, "-m", "clusterctl"]):
+        done = subprocess.run(
+            [*argv, "--store", str(seeded_store), "calls", "--all", "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        calls = json.loads(done.stdout)
+        assert [c["note"] for c in calls if c["id"] in big] == [many] * len(big)
+        expected = expected or done.stdout
+        assert done.stdout == expected
