@@ -6,6 +6,7 @@ run without sending again to the others; secrets never show."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.cli.helpers import AT, LEDGER, Cli, ledger_keys, warn
+from tests.conftest import run
 
 pytest.importorskip("apprise", reason="the notify extra: pip install -e '.[notify]'")
 
@@ -184,3 +186,35 @@ def test_without_the_extra_the_error_says_what_to_install(store: Path) -> None:
     assert done.stderr == (
         "error: chat notifications need Apprise: pip install 'clusterctl[notify]'\n"
     )
+
+
+def test_a_failed_matrix_delivery_still_logs_its_session_out(
+    store: Path, httpserver: HTTPServer
+) -> None:
+    # A homeserver on loopback that lets the channel log in and join, then refuses the
+    # message. Apprise logs out only when the failed channel is freed, which the script's
+    # end must still allow (__main__.CLEANS_UP_AT_EXIT): else each failed cron run leaves
+    # one more session on the server.
+    seen: list[str] = []
+    session = {
+        "access_token": "token",
+        "user_id": "@clusterctl:localhost",
+        "home_server": "localhost",
+        "device_id": "DEVICE",
+        "room_id": "!room:localhost",
+        "joined_rooms": ["!room:localhost"],
+    }
+
+    def homeserver(request: Request) -> Response:
+        seen.append(f"{request.method} {request.path}")
+        status = 500 if request.method == "PUT" else 200
+        return Response(json.dumps(session), status=status, content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(homeserver)
+    url = f"matrix://clusterctl:secret@{httpserver.host}:{httpserver.port}/#room"
+    failed = run(store, "warn", "--at", AT, "--notify", url)  # the installed script
+    assert failed.returncode == 7, failed.stderr
+    assert "error: could not notify matrix://" in failed.stderr
+    assert "secret" not in failed.stderr
+    assert any(line.startswith("PUT ") for line in seen), seen
+    assert seen[-1].endswith("/logout"), seen
