@@ -114,6 +114,21 @@ def rendered(draw: Callable[[Console], None], width: int) -> str:
     return out.getvalue()
 
 
+def test_a_listings_rows_are_kept_by_column_and_read_by_row() -> None:
+    rows = render.make_rows([c.summary() for c in CALLS], NOW, None)
+    assert len(rows) == len(CALLS)
+    read = list(rows)
+    assert all(isinstance(row, render.Row) for row in read)
+    assert [row.id for row in read] == rows.id == [c.id for c in CALLS]
+    assert {row.id: (row.deadline, row.status) for row in read} == LISTED
+    by_id = {row.id: row for row in read}
+    stage = by_id["COS-CLUSTPARTNS-2027-3-02"]  # 4 days 3 hours ahead, extended
+    assert (stage.time_left, stage.urgency, stage.extended) == ("in 4 days 3 h", "soon", True)
+    assert by_id["ESCP-S3-EOI"].urgency == ""  # closed: never urgent
+    assert by_id["EIC-2027-PATHFINDEROPEN-01"].time_left.startswith("opens in ")
+    assert by_id[LONG_ID].title == f"{MARKUP} Digital and emerging technologies for competitiveness"
+
+
 def listing_table(width: int) -> str:
     rows = render.make_rows([c.summary() for c in CALLS], NOW, None)
     return rendered(lambda console: render.print_rows_table(rows, console), width)
