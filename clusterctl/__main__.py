@@ -17,7 +17,18 @@ def main() -> None:
         # Answered before the fast route's modules load (~73 ms): scripts call it a lot.
         from clusterctl import __version__
 
-        print(f"clusterctl {__version__}")
+        try:
+            sys.stdout.write(f"clusterctl {__version__}\n")
+            sys.stdout.flush()
+        except OSError as exc:  # a reader gone, a full disk: as for any command's output
+            from clusterctl.cli.handler import guarded  # see --version above
+
+            error = exc
+
+            def failed() -> None:
+                raise error
+
+            sys.exit(guarded(failed))
         return
     try:
         from clusterctl.cli import fast  # see --version above

@@ -388,3 +388,14 @@ def test_the_installed_script_and_python_m_deliver_a_large_output_whole(
         assert [c["note"] for c in calls if c["id"] in big] == [many] * len(big)
         expected = expected or done.stdout
         assert done.stdout == expected
+
+
+def test_version_on_output_that_cannot_be_written_is_one_line_or_quiet() -> None:
+    exe = " ".join(clusterctl_exe())
+    full = _bash(f"{exe} --version > /dev/full")
+    assert (full.returncode, full.stderr) == (
+        1,
+        "error: cannot write the output: No space left on device\n",
+    )
+    gone = _bash(f"{exe} --version | (exec 0<&-; true); exit ${{PIPESTATUS[0]}}")
+    assert (gone.returncode, gone.stderr) == (0, "")
