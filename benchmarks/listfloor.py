@@ -27,9 +27,11 @@ import pickle
 import statistics
 import sys
 import tempfile
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import tools
 
@@ -101,8 +103,6 @@ def prepare(session: Path, cc: Sequence[str], data: Path) -> int:
     listed = json.loads(
         tools.capture([*cc, "--store", str(session / "store"), "calls", "--all", "-f", "json"], env)
     )
-    from zoneinfo import ZoneInfo
-
     cells = []
     for call in listed:
         if call["status"] == "closed":
@@ -133,8 +133,6 @@ def prepare(session: Path, cc: Sequence[str], data: Path) -> int:
 
 
 def _signature(path: Path) -> bytes:
-    from array import array
-
     st = path.stat()
     return array("q", (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)).tobytes()
 
@@ -176,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{session.name}: {live} calls not closed; {args.rounds} interleaved rounds")
     for name, values in times.items():
         text = outputs[name]
-        print(f"{name}: {_summary(values)}; {text.count(chr(10))} lines, {len(text):,} characters")
+        lines = text.count("\n")
+        print(f"{name}: {_summary(values)}; {lines} lines, {len(text):,} characters")
     print(
         "the floor's phases: "
         + ", ".join(f"{p} {statistics.median(v):.3f} s" for p, v in phases.items())
