@@ -113,6 +113,18 @@ def test_minimum_widths() -> None:
     assert layout.minimum_width(["forthcoming"], "fixed", "Status") == 11
 
 
+def test_minimum_widths_of_columns_whose_cells_repeat() -> None:
+    # Thousands of rows share a few moments: each distinct text counts once, as often as it
+    # repeats, and a wide one met once still sets the width (in any place in the column).
+    times = ["in 3 days"] * 500 + ["in 12 hours 5 min"] + ["in 3 days"] * 500
+    assert layout.minimum_width(times, "words", "Left") == len("12 hours")
+    deadlines = ["2027-01-29 12:00 CET (Stage 1)"] * 1000 + ["2027-01-29 12:00 AoE-12:00"]
+    assert layout.minimum_width(deadlines, "label", "D") == len("2027-01-29 12:00 AoE-12:00")
+    # Wide characters are measured as the terminal shows them, repeated or not.
+    assert layout.minimum_width(["期限 2 日"] * 3, "words", "") == 4
+    assert layout.minimum_width([], "words", "Time left") == len("Time left")
+
+
 # --- width allocation --------------------------------------------------------------------------
 
 ID = Fit("key", 39, 39)
