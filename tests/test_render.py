@@ -129,6 +129,24 @@ def test_a_listings_rows_are_kept_by_column_and_read_by_row() -> None:
     assert by_id[LONG_ID].title == f"{MARKUP} Digital and emerging technologies for competitiveness"
 
 
+def test_rows_of_calls_that_share_an_opening_each_say_when_it_opens() -> None:
+    # Openings are formatted once a moment: calls that share one share its text; another
+    # opening, and every call's status, are their own (plain text, not the enum).
+    opens, later = datetime(2027, 5, 4, 0, 0, tzinfo=BRU), datetime(2027, 6, 1, 0, 0, tzinfo=BRU)
+    due = ("", datetime(2027, 9, 15, 15, 30, tzinfo=BRU))
+    calls = [
+        _call("A-1", "First", due, opens=opens),
+        _call("A-2", "Second", due, opens=later),
+        _call("A-3", "Third", due, opens=opens),
+    ]
+    rows = render.make_rows([c.summary() for c in calls], NOW, None)
+    first, second = "opens in 34 days 15 h", "opens in 62 days 15 h"
+    assert rows.time_left == [first, second, first]
+    assert rows.status == ["forthcoming"] * 3
+    listed = render.make_rows([c.summary() for c in CALLS], NOW, None).status
+    assert {type(status) for status in rows.status + listed} == {str}
+
+
 def listing_table(width: int) -> str:
     rows = render.make_rows([c.summary() for c in CALLS], NOW, None)
     return rendered(lambda console: render.print_rows_table(rows, console), width)
