@@ -354,6 +354,21 @@ def test_colour_styles_only_the_cells_and_the_header() -> None:
     assert plain(text) == draw(REALISTIC[:2], 160)  # colour adds escapes and nothing else
 
 
+WIDE = summary("CJK-1", "資金調達の呼びかけ：クラスター連携", 3, programme="欧州", tags=("標準",))
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160, 220])
+@pytest.mark.parametrize("calls", [REALISTIC, [*REALISTIC, WIDE]], ids=["ascii", "with-wide"])
+def test_colour_adds_escapes_and_nothing_else(width: int, calls: list[CallSummary]) -> None:
+    # Columns of ASCII text and columns with wide characters are padded by separate means:
+    # either way the coloured table, its escapes taken out, is the plain one, cell for cell.
+    rows = render.make_rows(calls, NOW, None)
+    out = io.StringIO()
+    render.print_rows(rows, out, Terminal(width, color=True), wide=True)
+    assert "\x1b[" in out.getvalue()
+    assert plain(out.getvalue()) == draw(calls, width, wide=True)
+
+
 def test_a_title_is_data_on_a_terminal() -> None:
     hostile = summary("EVIL-1", "[bold red]X[/] \x1b[31mred\x1b]8;;http://evil\x07 end", 3)
     rows = render.make_rows([hostile], NOW, None)
