@@ -29,16 +29,12 @@ PLACES = ("piped", "terminal")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("session", type=Path, help="a session directory made by run.py")
-    parser.add_argument(
-        "--build",
-        action="append",
-        required=True,
+    parser = tools.trees_parser(
+        __doc__,
+        rounds=11,
         metavar="NAME=EXE",
-        help="a build: a name and its clusterctl executable (give two or more)",
+        build_help="a build: a name and its clusterctl executable (give two or more)",
     )
-    parser.add_argument("--rounds", type=int, default=11, help="timed rounds (default 11)")
     parser.add_argument(
         "--where", default="piped,terminal", help="piped, terminal or both (the default)"
     )
@@ -61,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = session / "store"
     if not store.is_dir():
         sys.exit(f"pairs.py: {store} is not a store; make the session with run.py first")
-    builds = dict(build.split("=", 1) for build in args.build)
+    builds = {name: str(exe) for name, exe in tools.trees(args.build)}
     envs = {}
     for name in builds:
         cache = session / f"pairs-cache-{name}"

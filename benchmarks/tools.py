@@ -260,18 +260,18 @@ with contextlib.redirect_stdout(io.StringIO()):
 """
 
 
-def trees_parser(doc: str | None, rounds: int) -> argparse.ArgumentParser:
-    """The arguments of a script that measures source trees side by side on a session's store:
-    the session, ``--build NAME=DIR`` (repeated) and ``--rounds``."""
+def trees_parser(
+    doc: str | None,
+    rounds: int,
+    metavar: str = "NAME=DIR",
+    build_help: str = "a build to measure: a name and the directory holding its clusterctl package",
+) -> argparse.ArgumentParser:
+    """The arguments of a script that measures builds side by side on a session's store: the
+    session, ``--build NAME=DIR`` (repeated; another ``metavar`` and ``build_help`` for builds
+    given otherwise) and ``--rounds``."""
     parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("session", type=Path, help="a session directory made by run.py")
-    parser.add_argument(
-        "--build",
-        action="append",
-        required=True,
-        metavar="NAME=DIR",
-        help="a build to measure: a name and the directory holding its clusterctl package",
-    )
+    parser.add_argument("--build", action="append", required=True, metavar=metavar, help=build_help)
     parser.add_argument(
         "--rounds", type=int, default=rounds, help=f"timed rounds (default {rounds})"
     )
