@@ -4,13 +4,14 @@ It lives in the user's cache directory, keyed by the store's real path. It is va
 read against each file's (mtime, size, inode, ctime), so it cannot give a stale answer; ctime
 catches an edit that restored the old mtime (``touch -r``, ``cp -p``).
 
-Racy entries are handled as git's index handles them. An entry whose file changed within
-``RACY_SECONDS`` of the cache's stamp (the moment it was built, taken before any file was
-looked at) could have been edited again in the same timestamp tick, so its signature alone is
-not trusted: the cache keeps a digest of the bytes its summary was read from, and a racy entry
-is checked by reading the file and comparing digests (no parse), each racy entry on its own,
-never the whole store. A later save, stamped when every such entry has become old, trusts them
-by signature again. Writers (``Store.transaction``) keep the cache warm with the summaries and
+Racy entries are handled as git's index handles them. An entry whose file could have been
+edited again in the timestamp tick it was read in (``signature.Trust``: it changed within
+``RACY_SECONDS`` of the cache's stamp, the moment it was built, taken before any file was
+looked at, and not before the newest ctime found then) is not trusted by its signature alone:
+the cache keeps a digest of the bytes its summary was read from, and a racy entry is checked
+by reading the file and comparing digests (no parse), each racy entry on its own, never the
+whole store. A later save, stamped when every such entry has become old, trusts them by
+signature again. Writers (``Store.transaction``) keep the cache warm with the summaries and
 bytes of the files they just wrote (``record_writes``).
 
 ``$CLUSTERCTL_CACHE_DIR`` may name a directory other users can write to, so a cache file is
@@ -34,7 +35,7 @@ from clusterctl.fileread import path_text
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.reread import Written, read_changed, verified
-from clusterctl.store.signature import Recorded, by_name, differing, signatures
+from clusterctl.store.signature import NO_REFERENCE, Recorded, Trust, by_name, differing, looked_at
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
@@ -44,8 +45,9 @@ RACY_SECONDS = 3.0
 #: How many stale rows the cache's closed half may carry before it is rebuilt whole.
 MAX_DROPPED = 2000
 #: 5: "extended" only by an extension; 6: unreadable files; 7: racy digests; 8: an entry kept only
-#: under the signature of the file it was read from (7 could hold one made of another file).
-CACHE_FORMAT = 8
+#: under the signature of the file it was read from (7 could hold one made of another file);
+#: 9: the file system's reference (``fs_ns``), by which fewer entries are racy.
+CACHE_FORMAT = 9
 
 
 def scan(
@@ -88,9 +90,9 @@ def _scan(
     started_ns = clock()
     if cache is not None:
         names = _aligned(cache.names, names)
-    sigs = signatures(calls_dir, names)
+    sigs, fs_ns = looked_at(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
-        racy = _racy(names, sigs, _trusted_before(cache.built_ns))
+        racy = _racy(names, sigs, cache.trust())
         digests = cache.digests
         # Right after a bulk write most files are racy: read on every core (at 10,000 calls
         # 0.25 s of one, under cProfile, for each listing until a restamp trusts them).
@@ -106,7 +108,7 @@ def _scan(
         patched = _patched(calls_dir, names, sigs, cache, open_at)
         if patched is not None:
             return (*patched, names, sigs)
-    result = _rebuild(calls_dir, names, sigs, cache, started_ns, open_at)
+    result = _rebuild(calls_dir, names, sigs, cache, started_ns, fs_ns, open_at)
     assert result is not None  # only record_writes gives up
     fresh, summaries = result
     cache_file.save(fresh)
@@ -162,13 +164,13 @@ def _patched(
     # a changed file always triggers (0.03 s at 100,000 calls).
     racy = {name for name in cache.digests if name not in todo}
     if cache.broken:
-        trusted_before = _trusted_before(cache.built_ns)
+        trust = cache.trust()
         racy.update(
             name
             for n, name in enumerate(names)
             if name in cache.broken
             and name not in todo
-            and max(sigs[4 * n], sigs[4 * n + 3]) >= trusted_before
+            and trust.racy(sigs[4 * n], sigs[4 * n + 3])
         )
     # Racy entries are checked by content by every listing until a save stamps them old: only
     # a few (a bulk write just before: all of them, which a rebuild checks once and saves).
@@ -186,9 +188,9 @@ def _patched(
     return {"live" if live_only else "all": rows}, broken
 
 
-#: A moment no file changed at or after: nothing read by ``_patched`` needs a digest, as
-#: nothing it reads is remembered.
-_NEVER = 2**63 - 1
+#: Trusts every file: nothing read by ``_patched`` needs a digest, as nothing it reads is
+#: remembered.
+_NEVER = Trust(2**63 - 1, 2**63 - 1)
 
 
 def record_writes(
@@ -226,7 +228,7 @@ def record_writes(
     else:
         return
     try:
-        sigs = signatures(calls_dir, names)
+        sigs, fs_ns = looked_at(calls_dir, names)
         mine = [(n, name) for n, name in enumerate(names) if name in written]
         if any(sigs[4 * n : 4 * n + 4].tobytes() != written[name][2] for n, name in mine):
             return  # changed by someone else since it took its place: left to the next reader
@@ -236,25 +238,25 @@ def record_writes(
         if not all(fork_map(lambda m: verified(calls_dir, m[1], written[m[1]][1]), mine)):
             return
         stamp_ns = clock()
-        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, None, known=written)
+        result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, fs_ns, None, known=written)
     except _Unusable:
         return
     if result is not None:
         cache_file.save(result[0])
 
 
-def _trusted_before(stamp_ns: int) -> int:
-    """Files changed before this moment are trusted by signature in a cache stamped ``stamp_ns``."""
-    return stamp_ns - int(RACY_SECONDS * 1e9)
+def _trust(stamp_ns: int, fs_ns: int) -> Trust:
+    """The entries trusted by signature in a cache stamped ``stamp_ns`` whose files' newest
+    ctime was ``fs_ns`` when they were looked at (``signature.Trust``)."""
+    return Trust(stamp_ns - int(RACY_SECONDS * 1e9), fs_ns)
 
 
-def _racy(names: list[str], sigs: array[int], trusted_before: int) -> list[str]:
-    """The names whose file changed (mtime or ctime) at or after ``trusted_before``."""
-    if max(max(sigs[0::4]), max(sigs[3::4])) < trusted_before:
+def _racy(names: list[str], sigs: array[int], trust: Trust) -> list[str]:
+    """The names whose file ``trust`` does not vouch for by its signature."""
+    ctimes = sigs[3::4]
+    if max(ctimes) < trust.fs_ns or max(max(sigs[0::4]), max(ctimes)) < trust.clock_ns:
         return []
-    return [
-        name for n, name in enumerate(names) if max(sigs[4 * n], sigs[4 * n + 3]) >= trusted_before
-    ]
+    return [name for n, name in enumerate(names) if trust.racy(sigs[4 * n], sigs[4 * n + 3])]
 
 
 def _restamp(
@@ -264,8 +266,7 @@ def _restamp(
     old: it is then trusted by signature, and only the entries still racy keep a digest."""
     if now_ns <= cache.built_ns:
         return
-    trusted_before = _trusted_before(now_ns)
-    still = set(_racy(names, sigs, trusted_before))
+    still = set(_racy(names, sigs, _trust(now_ns, cache.fs_ns)))
     if len(still) == len(cache.digests):
         return
     digests = {name: d for name, d in cache.digests.items() if name in still}
@@ -361,7 +362,8 @@ class _SummaryCache:
     its names. ``closed_dropped``: names in the closed half whose row is stale (changed or
     removed since), skipped on load. ``broken``: files that cannot be read, name -> reason, in
     neither half and not read again unchanged. ``digests``: name -> digest of the bytes its row
-    was read from, for each entry racy at ``built_ns``.
+    was read from, for each entry racy (``trust``). ``fs_ns``: the newest ctime of the files
+    when they were looked at, before any was read (``signature.looked_at``).
     """
 
     def __init__(
@@ -376,8 +378,10 @@ class _SummaryCache:
         closed_dropped: list[str] | None = None,
         broken: dict[str, str] | None = None,
         digests: dict[str, bytes] | None = None,
+        fs_ns: int = NO_REFERENCE,
     ) -> None:
         self.built_ns = built_ns
+        self.fs_ns = fs_ns
         self.names = names
         self.sigs = sigs
         self.live_names = live_names
@@ -391,6 +395,10 @@ class _SummaryCache:
     def fields(self) -> dict:
         """Plain data for pickling."""
         return dict(self.__dict__)
+
+    def trust(self) -> Trust:
+        """Which of its entries their file's signature vouches for."""
+        return _trust(self.built_ns, self.fs_ns)
 
     def rows(self, *, live_only: bool, skip: Collection[str] = ()) -> list[CallSummary]:
         """The cached summaries: the live ones, or all of them; none of the files ``skip``."""
@@ -428,8 +436,9 @@ class _CacheBuilder:
     older closed half over (``all_live``) files every new row as live.
     """
 
-    def __init__(self, built_ns: int, *, all_live: bool = False) -> None:
+    def __init__(self, built_ns: int, fs_ns: int, *, all_live: bool = False) -> None:
         self.built_ns = built_ns
+        self.fs_ns = fs_ns
         # all_live: the closed half is carried over as bytes, so every row added is live. Not
         # "closed before 1970" (time 0): a deadline before 1970 has a negative time stamp.
         self.closed_by_s = -math.inf if all_live else built_ns / 1e9
@@ -467,6 +476,7 @@ class _CacheBuilder:
             sigs = array("q", [v for n in there for v in sigs[4 * n : 4 * n + 4]])
         return _SummaryCache(
             built_ns=self.built_ns,
+            fs_ns=self.fs_ns,
             names=names,
             sigs=sigs.tobytes(),
             live_names=list(self.live),
@@ -485,10 +495,12 @@ def _rebuild(
     sigs: array[int],
     cache: _SummaryCache | None,
     started_ns: int,
+    fs_ns: int,
     open_at: float | None,
     known: dict[str, Written] | None = None,
 ) -> tuple[_SummaryCache, dict[str, list[CallSummary]]] | None:
-    """Re-read the files whose signature changed and build the new cache.
+    """Re-read the files whose signature changed and build the new cache, stamped
+    ``started_ns`` and ``fs_ns`` (``_SummaryCache``).
 
     When every change concerns live calls, the closed half is carried over unopened. With
     ``known`` (a writer's files, see ``record_writes``) those are not read, and no summaries are
@@ -497,8 +509,8 @@ def _rebuild(
     """
     cached = Recorded([], b"", names) if cache is None else Recorded(cache.names, cache.sigs, names)
     old_digests = cache.digests if cache is not None else {}
-    trusted_before = _trusted_before(cache.built_ns) if cache is not None else 0
-    racy_before = _trusted_before(started_ns)  # racy in the cache built now
+    trusted = cache.trust() if cache is not None else Trust(0, NO_REFERENCE)
+    trust = _trust(started_ns, fs_ns)  # racy in the cache built now
     digests: dict[str, bytes] = {}
     present: list[str] = []
     changed: dict[str, int] = {}  # name -> its position in names
@@ -509,21 +521,19 @@ def _rebuild(
         present.append(name)
         if (known is not None and name in known) or cached.get(n, name) != sig:
             changed[name] = n
-        elif max(sig[0], sig[3]) >= min(trusted_before, racy_before):
+        elif trusted.racy(sig[0], sig[3]) or trust.racy(sig[0], sig[3]):
             # Racy in the old cache or in this one: the old digest, if any, vouches for it (a
             # stamp earlier than the old one, as after a clock set back, makes entries racy
             # again that the old cache trusted: without a digest they are read again).
             digest = old_digests.get(name)
             if digest is not None and verified(calls_dir, name, digest):
-                if max(sig[0], sig[3]) >= racy_before:
+                if trust.racy(sig[0], sig[3]):
                     digests[name] = digest
             else:
                 changed[name] = n
     if known is not None and sum(name not in known for name in changed) > patch_limit(len(names)):
         return None
-    fresh_rows, broken, vanished = read_changed(
-        calls_dir, changed, sigs, racy_before, digests, known
-    )
+    fresh_rows, broken, vanished = read_changed(calls_dir, changed, sigs, trust, digests, known)
     if vanished:
         present = [name for name in present if name not in vanished]
     want = known is None
@@ -543,7 +553,7 @@ def _rebuild(
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).
-            builder = _CacheBuilder(started_ns, all_live=True)
+            builder = _CacheBuilder(started_ns, fs_ns, all_live=True)
             still_there = set(present)
             if any(n not in changed and n in still_there for n in cache.live_names):
                 live_rows = _load_rows(cache.live_rows, cache.live_names)
@@ -560,7 +570,7 @@ def _rebuild(
             if live_only:  # the rows at hand, not unpickled again: 35 MB less at 100,000 calls
                 return fresh, {"live": [CallSummary._make(r) for r in builder.live.values()]}
             return fresh, {"all": fresh.rows(live_only=False)}
-    builder = _CacheBuilder(started_ns)
+    builder = _CacheBuilder(started_ns, fs_ns)
     old_rows: dict[str, tuple] = {}
     # Only rows of files not read again: none if all changed (a checkout; 298 MB at 100,000).
     unread = {n for n in present if n not in fresh_rows and n not in broken}

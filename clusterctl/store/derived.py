@@ -3,12 +3,13 @@
 A JSON export used to parse every call file and build its JSON again on each run: ~2 s of
 CPU at 10,000 calls against 0.3 s for ``task export``. This file, beside the summary cache and
 as disposable, maps each call file to what was derived from it, with the file's signature
-(mtime, size, inode, ctime), the moment it was read and the digest of the bytes read.
+(mtime, size, inode, ctime), the moment it was read, the newest ctime of the files looked at
+before (``signature.looked_at``) and the digest of the bytes read.
 
-An entry is used only while its file provably holds those bytes: the same signature, and last
-changed well before it was read (a later edit within the file system's time granularity could
-keep the signature: then the bytes are read and their digest compared, as for racy entries of
-the summary cache, cache.py). Everything else is derived again from the file.
+An entry is used only while its file provably holds those bytes: the same signature, and not
+racy (``signature.Trust``: a later edit within the file system's time granularity could keep
+the signature: then the bytes are read and their digest compared, as for racy entries of the
+summary cache, cache.py). Everything else is derived again from the file.
 
 The file keeps its entries in order, with their files' signatures packed in that order and the
 names of the racy ones. A run that names every file remembered (an export of every call,
@@ -33,7 +34,7 @@ from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
-from clusterctl.store.signature import differing, signatures
+from clusterctl.store.signature import Trust, differing, looked_at
 from clusterctl.store.signature import of as signature_of
 from clusterctl.store.tomlfile import (
     TomlFileError,
@@ -58,17 +59,19 @@ if TYPE_CHECKING:
 
 #: Bump when what an entry holds changes; a file of another format is ignored and replaced.
 #: 3: the entries' signatures packed in their order, and the racy names; 4: 3 could keep a
-#: value under the signature of no file (7d76c22, 3995b8d^..): never trusted again.
-DERIVED_FORMAT = 4
+#: value under the signature of no file (7d76c22, 3995b8d^..): never trusted again; 5: the
+#: file system's reference of each entry.
+DERIVED_FORMAT = 5
 
 RACY_NS = int(RACY_SECONDS * 1e9)
 
-#: name -> (the file's signature (mtime, size, inode, ctime) and when it was read (ns), packed
-#: as ``_META``, then the digest of the bytes read; the derived value). Packed: 100,000 entries
-#: of tuples and ints took 40 MB more.
-_META = struct.Struct("<5q")
+#: name -> (the file's signature (mtime, size, inode, ctime), when it was read (ns) and the
+#: newest ctime of the files looked at before (``Trust.fs_ns``), packed as ``_META``, then the
+#: digest of the bytes read; the derived value). Packed: 100,000 entries of tuples and ints
+#: took 40 MB more.
+_META = struct.Struct("<6q")
 _SIG = struct.Struct("<4q")  # the start of _META
-_AT = struct.Struct("<q")  # its end
+_AT = struct.Struct("<2q")  # its end
 
 
 class DerivedFile:
@@ -118,8 +121,7 @@ class DerivedFile:
         for name, entry in entries.items():
             if _shaped(entry):
                 sigs += entry[0][: _SIG.size]
-                mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
-                if mtime != -1 and max(mtime, ctime) < read_at - RACY_NS:
+                if not _racy(entry[0]):
                     continue
             else:  # not one this version writes (a test, a bug): looked at on its own
                 sigs += bytes(_SIG.size)
@@ -216,13 +218,13 @@ def _derived(
     # Mostly taken by a worker while this process loads what is remembered (0.17 s at 100,000
     # calls): an export's remembered templates took 0.44 s instead of 0.58 (phases.py --export,
     # medians of 15 interleaved rounds).
-    sigs = signatures(calls_dir, names, lambda: loaded.append(file.load()))
+    sigs, fs_ns = looked_at(calls_dir, names, lambda: loaded.append(file.load()))
     remembered = loaded[0]
     order = list(remembered[0])  # the remembered names, in their order
     turn = _saved_order(names, order)
     if turn is None:
         return _derived_in_order(
-            calls_dir, names, labels, sigs, file, remembered, order, make, present, clock
+            calls_dir, names, labels, (sigs, fs_ns), file, remembered, order, make, present, clock
         )
     # Every remembered file named, in another order (all open calls in order of deadline, a
     # listing after an add): looked at in the remembered order, given back in the one asked.
@@ -233,7 +235,7 @@ def _derived(
         calls_dir,
         [names[k] for k in turn],
         [labels[k] for k in turn],
-        turned,
+        (turned, fs_ns),
         file,
         remembered,
         order,
@@ -267,7 +269,7 @@ def _derived_in_order(
     calls_dir: str,
     names: list[str],
     labels: Sequence[str],
-    sigs: array[int],
+    looked: tuple[array[int], int],
     file: DerivedFile,
     remembered: Remembered,
     order: list[str],
@@ -275,8 +277,10 @@ def _derived_in_order(
     present: Callable[[], Collection[str]],
     clock: Callable[[], int],
 ) -> tuple[list[tuple[str, T | TomlFileError]], array[int]]:
-    """``_derived`` of ``names`` as given, their signatures ``sigs`` taken before any is read,
-    with what ``file`` remembers (``order``: the names of its entries, in their order)."""
+    """``_derived`` of ``names`` as given, with their signatures and the newest ctime among them
+    (``looked``, ``signature.looked_at``) taken before any is read, and what ``file`` remembers
+    (``order``: the names of its entries, in their order)."""
+    sigs, fs_ns = looked
     entries, saved_sigs, racy = remembered
     pruned = False
     made_again = 0  # entries made or stamped again
@@ -317,9 +321,8 @@ def _derived_in_order(
         if not _shaped(entry):
             entry = None  # not one this version writes: made again
         if sig is not None and entry is not None and entry[0].startswith(sig):
-            mtime, _, _, ctime, read_at = _META.unpack_from(entry[0])
             digest = entry[0][_META.size :]
-            if max(mtime, ctime) < read_at - RACY_NS:
+            if not _racy(entry[0]):
                 results[n] = (labels[n], entry[1])
                 continue
             # Changed shortly before it was read: trusted only by its bytes. Checked now,
@@ -328,7 +331,7 @@ def _derived_in_order(
             read_at = clock()
             raw = _bytes(os.path.join(calls_dir, name))
             if raw is not None and content_digest(raw) == digest:
-                kept[name] = (sig + _AT.pack(read_at) + digest, entry[1])
+                kept[name] = (sig + _AT.pack(read_at, fs_ns) + digest, entry[1])
                 results[n] = (labels[n], entry[1])
                 made_again += 1
                 continue
@@ -348,7 +351,7 @@ def _derived_in_order(
                 # Not the file looked at above (no file then, a link to none, replaced since):
                 # its signature vouches for nothing, so the value is given but not kept.
                 sig = _GONE_SIG
-            return (sig + _AT.pack(read_at) + content_digest(raw), make(raw, path))
+            return (sig + _AT.pack(read_at, fs_ns) + content_digest(raw), make(raw, path))
         except FileNotFoundError:  # removed since it was listed: gone, not broken
             return None
         except TomlFileError as exc:
@@ -409,6 +412,12 @@ def _ordered(entries: Entries, first: list[str]) -> Entries:
     if len(ordered) < len(entries):
         ordered.update((name, entry) for name, entry in entries.items() if name not in ordered)
     return ordered
+
+
+def _racy(meta: bytes) -> bool:
+    """Whether the entry whose ``_META`` starts ``meta`` is racy (``signature.Trust``)."""
+    mtime, _, _, ctime, read_at, fs_ns = _META.unpack_from(meta)
+    return mtime == -1 or Trust(read_at - RACY_NS, fs_ns).racy(mtime, ctime)
 
 
 def _shaped(entry: object) -> bool:

@@ -14,7 +14,7 @@ from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.signature import GONE as _GONE
 from clusterctl.store.signature import UNTRUSTED as _UNTRUSTED
-from clusterctl.store.signature import holds
+from clusterctl.store.signature import Trust, holds
 from clusterctl.store.tomlfile import (
     TomlFileError,
     parse_summary,
@@ -66,7 +66,7 @@ def read_changed(
     calls_dir: str,
     changed: dict[str, int],
     sigs: array[int],
-    racy_before: int,
+    trust: Trust,
     digests: dict[str, bytes],
     known: dict[str, Written] | None = None,
 ) -> tuple[dict[str, CallSummary], dict[str, str], set[str]]:
@@ -74,7 +74,7 @@ def read_changed(
     of those that cannot be read, and the names of those that vanished meanwhile (a concurrent
     remove, a git pull), whose signature is then marked as gone.
 
-    Each file racy at ``racy_before`` gets the digest of the bytes its summary was made of in
+    Each file racy by ``trust`` gets the digest of the bytes its summary was made of in
     ``digests``. A file read whose signature is not the one in ``sigs`` (a link to nothing when
     looked at whose target came back, a file replaced since) gives its summary, but its
     signature is marked untrusted: the one in ``sigs`` would vouch for other bytes. So is that
@@ -87,7 +87,7 @@ def read_changed(
     vanished: set[str] = set()
     # Names, not (name, racy) pairs: at 100,000 files with no cache, 7 MB less at the peak.
     todo = list(changed)
-    racy = {name for name, n in changed.items() if max(sigs[4 * n], sigs[4 * n + 3]) >= racy_before}
+    racy = {name for name, n in changed.items() if trust.racy(sigs[4 * n], sigs[4 * n + 3])}
 
     def read(name: str) -> CallSummary | Read | str | Unread | None:
         # Its summary (alone if trusted and not racy: most files, the least a worker hands

@@ -2,6 +2,7 @@
 
 Taken of every file by every listing (as ``git status`` does), so on every core for a large
 store. ctime too: an edit that put the old mtime back (``touch -r``, ``cp -p``) still moves it.
+``Trust`` says which entries a signature alone vouches for, and which are racy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from array import array
 from collections.abc import Callable, Sequence
 
 from clusterctl.errors import StoreError, describe_os_error
+from clusterctl.records import NamedTuple
 from clusterctl.store.forkmap import fork_parts
 
 #: The signature of a file that is not there: it never matches a real one.
@@ -18,6 +20,37 @@ GONE = (-1, -1, -1, -1)
 #: The signature kept for a file that is there but whose bytes came from another file than
 #: the one looked at (a link whose target came back, a file replaced): it never matches either.
 UNTRUSTED = (-2, -2, -2, -2)
+#: What ``looked_at`` gives when no moment of the file system's clock can be vouched for (a
+#: file on another file system, through a link): ``Trust``'s second rule then trusts nothing.
+NO_REFERENCE = -(2**63)
+
+
+class Trust(NamedTuple):
+    """Which entries of a cache their file's signature vouches for; the others are racy, and
+    are checked against the bytes they were made of.
+
+    An entry read from a file could be stale with the same signature only if the file was
+    edited again, in place and to the same size, within the timestamp tick of its ctime. It is
+    trusted if either rule rules that out:
+
+    - ``clock_ns``: its mtime and ctime are older than this moment of this machine's clock, a
+      margin (``cache.RACY_SECONDS``) before it was read: ticks are coarse (2 s on FAT).
+    - ``fs_ns``: its ctime is older than the newest ctime among the store's files when they
+      were looked at, before it was read (``looked_at``). That ctime was stamped by the same
+      clock, the file system's, which stamps any later edit at least as new; so an edit after
+      the read cannot have kept an older ctime. This is git's rule for its index, with the
+      reference taken before reading (an index file written afterwards leaves a gap) and from
+      the store's own file system (the cache lives elsewhere). Right after a bulk write it
+      leaves only the files of the last tick racy, where the first rule left every file written
+      in the last ``RACY_SECONDS``.
+    """
+
+    clock_ns: int
+    fs_ns: int
+
+    def racy(self, mtime: int, ctime: int) -> bool:
+        """True unless a file changed at ``mtime`` and ``ctime`` is trusted by a rule."""
+        return ctime >= self.fs_ns and max(mtime, ctime) >= self.clock_ns
 
 
 def signatures(
@@ -27,11 +60,21 @@ def signatures(
     for a file that is not there. From 10,000 names on every core: at 100,000 a listing's
     0.40-0.44 s of ``stat`` took 0.23 s on two (store/forkmap.py). ``meanwhile`` is called
     while they are taken (``fork_parts``)."""
+    return looked_at(calls_dir, names, meanwhile)[0]
+
+
+def looked_at(
+    calls_dir: str, names: list[str], meanwhile: Callable[[], object] | None = None
+) -> tuple[array[int], int]:
+    """``signatures``, and the newest ctime among them (``Trust.fs_ns``): ``NO_REFERENCE`` if
+    a file is on another file system than calls/, whose clock may be another."""
     sigs = array("q")
+    newest = -1
     parts = fork_parts(lambda part: _stat_all(calls_dir, part), names, 5, meanwhile)
-    for part in parts:
+    for part, part_newest in parts:
         sigs.extend(part)
-    return sigs
+        newest = NO_REFERENCE if NO_REFERENCE in (newest, part_newest) else max(newest, part_newest)
+    return sigs, newest
 
 
 def of(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -46,16 +89,18 @@ def holds(sigs: array[int], place: int, st: os.stat_result) -> bool:
     return tuple(sigs[4 * place : 4 * place + 4]) == of(st)
 
 
-def _stat_all(calls_dir: str, names: Sequence[str]) -> array[int]:
+def _stat_all(calls_dir: str, names: Sequence[str]) -> tuple[array[int], int]:
     sigs = array("q")
     append = sigs.extend
     try:
         dir_fd = os.open(calls_dir, os.O_RDONLY)
     except FileNotFoundError:  # removed since it was listed (a git checkout): no file is there
-        return array("q", [-1] * (4 * len(names)))
+        return array("q", [-1] * (4 * len(names))), -1
     except OSError as exc:
         raise StoreError(f"{calls_dir}: cannot list: {describe_os_error(exc)}") from None
+    foreign = False
     try:
+        device = os.fstat(dir_fd).st_dev
         for name in names:
             try:
                 st = os.stat(name, dir_fd=dir_fd)
@@ -65,10 +110,12 @@ def _stat_all(calls_dir: str, names: Sequence[str]) -> array[int]:
                 except FileNotFoundError:  # removed while we listed: never matches a real file
                     append(GONE)
                     continue
+            if st.st_dev != device:  # a link out of calls/'s file system
+                foreign = True
             append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))  # of(st), inline
     finally:
         os.close(dir_fd)
-    return sigs
+    return sigs, (NO_REFERENCE if foreign else max(sigs[3::4], default=-1))
 
 
 def differing(old: bytes, new: bytes, limit: int) -> list[int] | None:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from clusterctl.store import cache as cache_module
+from clusterctl.store import derived
+from clusterctl.store.signature import NO_REFERENCE
 from tests.conftest import run
 
 
@@ -76,3 +79,14 @@ def patching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     limit = 16 if request.param == "patched" else 0
     monkeypatch.setattr(cache, "patch_limit", lambda files: limit)
     return str(request.param)
+
+
+@pytest.fixture
+def clock_rule_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caches trust by the clock rule alone (``signature.Trust``), as when a call file
+    links to another file system: every file changed within ``RACY_SECONDS`` of the moment it
+    was read is racy, not only those of the newest tick. For the tests of that rule; the file
+    system's rule is tested with the real reference (test_cache_racy.py, test_derived.py)."""
+    real = cache_module.looked_at
+    for module in (cache_module, derived):
+        monkeypatch.setattr(module, "looked_at", lambda *args: (real(*args)[0], NO_REFERENCE))

@@ -145,6 +145,7 @@ def test_a_live_only_listing_gets_a_closed_call_reopened_on_top_of_the_cache(
     assert live["OLD-1"].title == "Reopened" and live["OLD-1"].status(now).value == "open"
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_many_racy_entries_are_checked_once_not_by_every_listing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,6 +189,7 @@ def test_a_file_removed_since_the_cache_was_saved_leaves_the_next_cache(saved: S
     assert cache is not None and len(cache.names) == 19 and "CALL-11.toml" not in cache.names
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_a_cache_stamped_earlier_than_the_last_keeps_digests_of_entries_racy_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,8 @@ one, and writers keep the cache warm: a listing right after a change parses no f
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from array import array
 from collections.abc import Callable
@@ -14,6 +16,7 @@ import pytest
 import clusterctl.store as store_module
 from clusterctl.store import Store, forkmap
 from clusterctl.store import cache as cache_module
+from clusterctl.store.signature import NO_REFERENCE
 from tests.store.helpers import make_call, spy_on_parses
 
 # Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
@@ -29,6 +32,7 @@ def fresh(s: Store) -> Store:
     return Store(s.root, cache_dir=s.cache_dir)
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_racy_entries_are_checked_by_content_not_parsed(tmp_path: Path, parses: list[str]) -> None:
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     for n in (1, 2, 3):
@@ -177,11 +181,12 @@ def bulk_write_then_warm_later(
     return {x.id: x.title for x in fresh(s).summaries()}
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
     tmp_path: Path, parses: list[str]
 ) -> None:
-    # git's rule: racy is what changed within RACY_SECONDS of the moment the files were looked
-    # at, not every file of a long import.
+    # The clock rule: racy is what changed within RACY_SECONDS of the moment the files were
+    # looked at, not every file of a long import.
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
@@ -228,6 +233,7 @@ def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_racy_entries_checked_on_every_core_still_catch_an_edit_that_kept_the_signature(
     tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,3 +258,112 @@ def test_racy_entries_checked_on_every_core_still_catch_an_edit_that_kept_the_si
     monkeypatch.setattr(os, "stat", same_stat)
     titles = {x.id: x.title for x in fresh(s).summaries()}
     assert titles["CALL-042"] == "Title 24X" and parses == ["CALL-042.toml"]
+
+
+def _cache_of(s: Store) -> cache_module._SummaryCache:
+    cache = cache_module.CacheFile.of(os.path.realpath(s.root), s.cache_dir).load()
+    assert cache is not None
+    return cache
+
+
+def _ctimes(s: Store) -> dict[str, int]:
+    return {path.name: path.stat().st_ctime_ns for path in Path(s.calls_dir).glob("*.toml")}
+
+
+def _spy_on_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    checked: list[str] = []
+    real = cache_module.verified
+
+    def spy(calls_dir: str, name: str, digest: bytes | None) -> bool:
+        checked.append(name)
+        return real(calls_dir, name, digest)
+
+    monkeypatch.setattr(cache_module, "verified", spy)
+    return checked
+
+
+def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file system's rule (signature.Trust): an edit after the writer looked gets a ctime at
+    # least as new as the newest it saw, so a file with an older ctime is trusted at once. The
+    # file system's clock is made to tick halfway (an event, waited for, not a sleep).
+    from clusterctl.store import files as files_module
+
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    real_replace = os.replace
+    probe = tmp_path / "probe"
+    probe.touch()
+
+    def replace_then_tick(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        if str(dst).endswith("CALL-049.toml"):
+            written = os.stat(dst).st_ctime_ns
+            while probe.stat().st_ctime_ns <= written:
+                os.utime(probe)  # stamps its ctime with the file system's clock
+
+    monkeypatch.setattr(files_module.os, "replace", replace_then_tick)
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
+    monkeypatch.setattr(files_module.os, "replace", real_replace)
+    ctimes = _ctimes(s)
+    newest = max(ctimes.values())
+    last_tick = {name for name, ctime in ctimes.items() if ctime == newest}
+    cache = _cache_of(s)
+    assert cache.fs_ns == newest and set(cache.digests) == last_tick
+    assert not last_tick & {f"CALL-{n:03d}.toml" for n in range(50)}  # before the tick
+    checked = _spy_on_checks(monkeypatch)
+    parses.clear()
+    assert len(fresh(s).summaries()) == store_module.BULK_WRITE
+    assert parses == [] and sorted(checked) == sorted(last_tick)
+
+
+def test_an_edit_in_the_last_tick_that_kept_the_signature_is_still_seen(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
+    ctimes = _ctimes(s)
+    name = max(ctimes, key=lambda name: ctimes[name])  # a file of the newest tick
+    path = Path(s.calls_dir, name)
+    before = os.stat(path)
+    path.write_text(path.read_text().replace("Title ", "Title!"))  # the same size
+    real_stat = os.stat
+
+    def same_stat(file, *args, **kwargs):  # an edit within the tick: the same signature
+        return before if str(file).endswith(name) else real_stat(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", same_stat)
+    parses.clear()
+    titles = {x.id: x.title for x in fresh(s).summaries()}
+    assert titles[name.removesuffix(".toml")].startswith("Title!") and parses == [name]
+
+
+def test_a_call_file_on_another_file_system_leaves_the_clock_rule_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its ctime comes from another clock: the newest ctime of calls/ vouches for nothing.
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' temporary files")
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("LINKED", title="Linked"))
+    target = Path(tempfile.mkdtemp(dir=elsewhere)) / "LINKED.toml"
+    try:
+        shutil.move(s.call_path("LINKED"), target)
+        Path(s.call_path("LINKED")).symlink_to(target)
+        fresh(s).summaries()  # a cache for the writer to keep warm
+        with s.transaction() as txn:
+            for n in range(store_module.BULK_WRITE):
+                txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
+        cache = _cache_of(s)
+        assert cache.fs_ns == NO_REFERENCE
+        assert len(cache.digests) >= store_module.BULK_WRITE  # all just written: racy
+        checked = _spy_on_checks(monkeypatch)
+        titles = {x.id: x.title for x in fresh(s).summaries()}
+        assert titles["LINKED"] == "Linked" and len(checked) >= store_module.BULK_WRITE
+    finally:
+        shutil.rmtree(target.parent)

@@ -177,13 +177,14 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
         os.replace(path.parent / "pulled.tmp", path)
 
     # The cache read the old signature, then the file changed before its content was read.
-    sigs = cache_module.signatures
+    looked_at = cache_module.looked_at
     monkeypatch.setattr(
         cache_module,
-        "signatures",
-        lambda calls_dir, names: (sigs(calls_dir, names), git_pull(Path(calls_dir, "CALL-2.toml")))[
-            0
-        ],
+        "looked_at",
+        lambda calls_dir, names: (
+            looked_at(calls_dir, names),
+            git_pull(Path(calls_dir, "CALL-2.toml")),
+        )[0],
     )
     titles = {s.id: s.title for s in fresh(store).summaries()}
     assert titles["CALL-2"] == "Pulled title"
@@ -206,7 +207,7 @@ def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     target = tmp_path / "CALL-2-target.toml"
     path.rename(target)
     path.symlink_to(target)
-    real = cache_module.signatures
+    real = cache_module.looked_at
 
     def racing(calls_dir: str, names: list[str]):
         target.rename(tmp_path / "away")
@@ -215,9 +216,9 @@ def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
         finally:
             (tmp_path / "away").rename(target)
 
-    monkeypatch.setattr(cache_module, "signatures", racing)
+    monkeypatch.setattr(cache_module, "looked_at", racing)
     assert lenient(fresh(store)) == (["CALL-1", "CALL-2", "CALL-3"], [])
-    monkeypatch.setattr(cache_module, "signatures", real)
+    monkeypatch.setattr(cache_module, "looked_at", real)
     target.unlink()
     reason = "a symbolic link to a file that does not exist"
     for _ in range(2):  # the cache built or patched then, and the one saved now

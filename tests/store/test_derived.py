@@ -15,6 +15,7 @@ from clusterctl.model import Call
 from clusterctl.store import Store, Unreadable
 from clusterctl.store.cache import CacheFile
 from clusterctl.store.derived import DerivedFile
+from clusterctl.store.signature import NO_REFERENCE
 from clusterctl.store.zonetag import zone_tag
 from tests.store.helpers import make_call
 
@@ -240,6 +241,7 @@ def test_an_entry_made_again_is_let_go_before_the_new_values_are_made(
     assert left_when_made == [0, 0, 0]  # none of the old three is held while the new are made
 
 
+@pytest.mark.usefixtures("clock_rule_only")
 def test_a_racy_entry_is_checked_by_content_even_when_its_signature_is_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -253,18 +255,35 @@ def test_a_racy_entry_is_checked_by_content_even_when_its_signature_is_the_same(
     ids = ["CALL-1", "CALL-2", "CALL-3"]
     derive(s, ids, made)
     assert remembered_file(s).load()[2] == {f"CALL-{k}.toml" for k in (1, 2, 3)}
-    then = derived.signatures(s.calls_dir, [f"{i}.toml" for i in ids])
+    then = derived.looked_at(s.calls_dir, [f"{i}.toml" for i in ids])[0]
     path = Path(s.call_path("CALL-2"))
     path.write_bytes(path.read_bytes().replace(b"Title 2", b"Title 8"))
 
-    def as_then(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
+    def as_then(
+        calls_dir: str, names: list[str], meanwhile: Callable[[], object]
+    ) -> tuple[array, int]:
         meanwhile()  # what is remembered is loaded as ever
-        return then
+        return then, NO_REFERENCE
 
-    monkeypatch.setattr(derived, "signatures", as_then)
+    monkeypatch.setattr(derived, "looked_at", as_then)
     made.clear()
     assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-2: Title 8", "CALL-3: Title 3"]
     assert made == ["CALL-2"]
+
+
+def test_entries_older_than_the_newest_tick_are_not_racy(tmp_path: Path) -> None:
+    # The file system's rule (signature.Trust): a file whose ctime is older than the newest
+    # among those looked at before it was read cannot have been edited since without a newer
+    # one. CALL-3 is written again once the file system's clock has ticked (an event).
+    s = store_with(tmp_path, 3)
+    newest = max(Path(s.call_path(f"CALL-{k}")).stat().st_ctime_ns for k in (1, 2, 3))
+    probe = tmp_path / "probe"
+    probe.touch()
+    while probe.stat().st_ctime_ns <= newest:
+        os.utime(probe)  # stamps its ctime with the file system's clock
+    s.update("CALL-3", lambda c: c.replace(title="Title 3 again"))
+    derive(s, ["CALL-1", "CALL-2", "CALL-3"], [])
+    assert remembered_file(s).load()[2] == {"CALL-3.toml"}
 
 
 def counting_saves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -353,15 +372,17 @@ def test_a_value_made_of_a_file_that_was_not_there_when_looked_at_is_never_trust
 
     s = store_with(tmp_path, 3, clock_ahead=LATER)
     ids = ["CALL-1", "CALL-2", "CALL-3"]
-    real = derived.signatures
+    real = derived.looked_at
 
-    def racing(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
-        sigs = real(calls_dir, names, meanwhile)
+    def racing(
+        calls_dir: str, names: list[str], meanwhile: Callable[[], object]
+    ) -> tuple[array, int]:
+        sigs, newest = real(calls_dir, names, meanwhile)
         n = names.index("CALL-2.toml")
         sigs[4 * n : 4 * n + 4] = array("q", [-1] * 4)
-        return sigs
+        return sigs, newest
 
-    monkeypatch.setattr(derived, "signatures", racing)
+    monkeypatch.setattr(derived, "looked_at", racing)
     assert derive(s, ids, []) == ["CALL-1: Title 1", "CALL-2: Title 2", "CALL-3: Title 3"]
     path = Path(s.call_path("CALL-2"))
     content = path.read_bytes()
@@ -410,18 +431,20 @@ def test_a_value_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     target = tmp_path / "CALL-2-target.toml"
     path.rename(target)
     path.symlink_to(target)
-    real = derived.signatures
+    real = derived.looked_at
 
-    def racing(calls_dir: str, names: list[str], meanwhile: Callable[[], object]) -> array:
+    def racing(
+        calls_dir: str, names: list[str], meanwhile: Callable[[], object]
+    ) -> tuple[array, int]:
         target.rename(tmp_path / "away")
         try:
             return real(calls_dir, names, meanwhile)
         finally:
             (tmp_path / "away").rename(target)
 
-    monkeypatch.setattr(derived, "signatures", racing)
+    monkeypatch.setattr(derived, "looked_at", racing)
     assert derive(s, ids, [])[1] == "CALL-2: Title 2"
-    monkeypatch.setattr(derived, "signatures", real)
+    monkeypatch.setattr(derived, "looked_at", real)
     target.unlink()
     made: list[str] = []
     assert derive(s, ids, made) == ["CALL-1: Title 1", "CALL-3: Title 3"]

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from array import array
+from pathlib import Path
 
 import pytest
 
-from clusterctl.store.signature import Recorded, differing
+from clusterctl.store.signature import (
+    NO_REFERENCE,
+    Recorded,
+    Trust,
+    differing,
+    looked_at,
+    signatures,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +51,44 @@ def test_recorded_signatures_are_found_by_position_or_by_name() -> None:
     assert moved.get(0, "B.toml") == (5, 6, 7, 8) and moved.get(2, "A.toml") == (1, 2, 3, 4)
     assert moved.get(1, "C.toml") is None
     assert Recorded([], b"", ["A.toml"]).get(0, "A.toml") is None
+
+
+@pytest.mark.parametrize(
+    ("mtime", "ctime", "racy"),
+    [
+        (10, 10, False),  # older than both references
+        (10, 60, False),  # changed after the clock's, but older than the newest ctime seen
+        (10, 100, True),  # of the newest tick, within the clock's margin
+        (200, 100, True),
+        (10, 150, True),
+    ],
+)
+def test_an_entry_is_racy_unless_a_rule_trusts_it(mtime: int, ctime: int, racy: bool) -> None:
+    assert Trust(clock_ns=50, fs_ns=100).racy(mtime, ctime) is racy
+
+
+def test_without_a_reference_only_the_clock_rule_trusts() -> None:
+    trust = Trust(clock_ns=50, fs_ns=NO_REFERENCE)
+    assert trust.racy(10, 60) and trust.racy(60, 10) and not trust.racy(10, 49)
+
+
+def test_looked_at_gives_the_newest_ctime_of_the_files_there(tmp_path: Path) -> None:
+    for name in ("a.toml", "b.toml"):
+        (tmp_path / name).write_text(name)
+    names = ["a.toml", "gone.toml", "b.toml"]
+    sigs, newest = looked_at(str(tmp_path), names)
+    assert list(sigs) == list(signatures(str(tmp_path), names))
+    assert list(sigs[4:8]) == [-1, -1, -1, -1]
+    assert newest == max((tmp_path / n).stat().st_ctime_ns for n in ("a.toml", "b.toml"))
+    assert looked_at(str(tmp_path / "none"), names)[1] == -1  # no file: trusts nothing newer
+
+
+def test_a_file_on_another_file_system_gives_no_reference(tmp_path: Path) -> None:
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' temporary files")
+    (tmp_path / "a.toml").write_text("a")
+    with tempfile.NamedTemporaryFile(dir=elsewhere) as target:
+        (tmp_path / "b.toml").symlink_to(target.name)
+        assert looked_at(str(tmp_path), ["a.toml", "b.toml"])[1] == NO_REFERENCE
+        assert looked_at(str(tmp_path), ["a.toml"])[1] != NO_REFERENCE
