@@ -17,20 +17,16 @@ def main() -> None:
         # Answered before the fast route's modules load (~73 ms): scripts call it a lot.
         from clusterctl import __version__
 
-        try:
-            sys.stdout.write(f"clusterctl {__version__}\n")
-            sys.stdout.flush()
-        except OSError as exc:  # a reader gone, a full disk: as for any command's output
-            from clusterctl.cli.handler import guarded  # see --version above
-
-            error = exc
-
-            def failed() -> None:
-                raise error
-
-            sys.exit(guarded(failed))
+        failed = _print(f"clusterctl {__version__}\n")
+        if failed:
+            sys.exit(failed)
         return
     try:
+        from clusterctl.cli.helproute import text_for  # see --version above
+
+        text = text_for(argv)  # help: Typer's text, without Typer
+        if text is not None:
+            sys.exit(_print(text))
         from clusterctl.cli import fast  # see --version above
 
         code = fast.dispatch(argv)  # a plain command line skips Typer
@@ -49,6 +45,24 @@ def main() -> None:
 
         silence_stdout()
     sys.exit(code)
+
+
+def _print(text: str) -> int:
+    """Write ``text`` to stdout; the exit code. A reader gone or a full disk is reported as
+    for any command's output (``handler.guarded``)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        from clusterctl.cli.handler import guarded  # see --version above
+
+        error = exc
+
+        def failed() -> None:
+            raise error
+
+        return guarded(failed)
+    return 0
 
 
 #: Libraries whose objects do work when they are freed, which only the interpreter's teardown

@@ -95,3 +95,8 @@ def test_the_generator_rewrites_and_checks(tmp_path: Any, monkeypatch: pytest.Mo
     target.write_text("stale", encoding="utf-8")
     with pytest.raises(SystemExit, match="stale"):
         specgen.main(["--check"])
+
+
+def test_the_committed_help_is_what_typer_prints() -> None:
+    committed = specgen.HELP_FILE.read_text(encoding="utf-8")
+    assert specgen.generate_help() == committed, "run: python -m clusterctl.cli.argspec --write"
