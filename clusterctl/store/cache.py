@@ -24,18 +24,18 @@ replaced, never written through.
 from __future__ import annotations
 
 import contextlib
-import io
-import math
 import os
 import time
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from clusterctl.fileread import path_text
+from clusterctl.store import cachedata
+from clusterctl.store.cachedata import CacheBuilder, SummaryCache, Unusable
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.reread import Written, read_changed, verified
-from clusterctl.store.signature import NO_REFERENCE, Recorded, Trust, by_name, differing, looked_at
+from clusterctl.store.signature import NO_REFERENCE, Recorded, Trust, differing, looked_at
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
@@ -71,7 +71,7 @@ def scan(
     listed = names
     try:
         summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, cache, open_at, clock)
-    except _Unusable:  # a pickled half that does not load: the files are read instead
+    except Unusable:  # a pickled half that does not load: the files are read instead
         summaries, broken, names, sigs = _scan(calls_dir, names, cache_file, None, open_at, clock)
     there = None if names is listed else [n for k, n in enumerate(names) if sigs[4 * k] != -1]
     # Once a file is gone, its name stays in the cache's until the cache is rebuilt: the names
@@ -83,7 +83,7 @@ def _scan(
     calls_dir: str,
     names: list[str],
     cache_file: CacheFile,
-    cache: _SummaryCache | None,
+    cache: SummaryCache | None,
     open_at: float | None,
     clock: Callable[[], int],
 ) -> tuple[dict[str, list[CallSummary]], dict[str, str], list[str], array[int]]:
@@ -92,7 +92,7 @@ def _scan(
         names = _aligned(cache.names, names)
     sigs, fs_ns = looked_at(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
-        racy = _racy(names, sigs, cache.trust())
+        racy = _racy(names, sigs, _trust_of(cache))
         digests = cache.digests
         # Right after a bulk write most files are racy: read on every core (at 10,000 calls
         # 0.25 s of one, under cProfile, for each listing until a restamp trusts them).
@@ -148,7 +148,7 @@ def _patched(
     calls_dir: str,
     names: list[str],
     sigs: array[int],
-    cache: _SummaryCache,
+    cache: SummaryCache,
     open_at: float | None,
 ) -> tuple[dict[str, list[CallSummary]], dict[str, str]] | None:
     """The summaries when only a few files changed since the cache was saved (``patch_limit``;
@@ -164,7 +164,7 @@ def _patched(
     # a changed file always triggers (0.03 s at 100,000 calls).
     racy = {name for name in cache.digests if name not in todo}
     if cache.broken:
-        trust = cache.trust()
+        trust = _trust_of(cache)
         racy.update(
             name
             for n, name in enumerate(names)
@@ -239,7 +239,7 @@ def record_writes(
             return
         stamp_ns = clock()
         result = _rebuild(calls_dir, names, sigs, cache, stamp_ns, fs_ns, None, known=written)
-    except _Unusable:
+    except Unusable:
         return
     if result is not None:
         cache_file.save(result[0])
@@ -251,6 +251,11 @@ def _trust(stamp_ns: int, fs_ns: int) -> Trust:
     return Trust(stamp_ns - int(RACY_SECONDS * 1e9), fs_ns)
 
 
+def _trust_of(cache: SummaryCache) -> Trust:
+    """Which entries of ``cache`` their file's signature vouches for."""
+    return _trust(cache.built_ns, cache.fs_ns)
+
+
 def _racy(names: list[str], sigs: array[int], trust: Trust) -> list[str]:
     """The names whose file ``trust`` does not vouch for by its signature."""
     ctimes = sigs[3::4]
@@ -260,7 +265,7 @@ def _racy(names: list[str], sigs: array[int], trust: Trust) -> list[str]:
 
 
 def _restamp(
-    cache_file: CacheFile, cache: _SummaryCache, names: list[str], sigs: array[int], now_ns: int
+    cache_file: CacheFile, cache: SummaryCache, names: list[str], sigs: array[int], now_ns: int
 ) -> None:
     """Save ``cache`` stamped ``now_ns`` if that makes some racy entry (just checked by content)
     old: it is then trusted by signature, and only the entries still racy keep a digest."""
@@ -270,7 +275,7 @@ def _restamp(
     if len(still) == len(cache.digests):
         return
     digests = {name: d for name, d in cache.digests.items() if name in still}
-    cache_file.save(_SummaryCache(**{**cache.fields(), "built_ns": now_ns, "digests": digests}))
+    cache_file.save(SummaryCache(**{**cache.fields(), "built_ns": now_ns, "digests": digests}))
 
 
 class CacheFile:
@@ -302,7 +307,7 @@ class CacheFile:
         """The file of another cache of the same store (``kind``), in the same directory."""
         return os.path.join(os.path.dirname(self.path), f"{kind}-{store_key(self.root)}.pickle")
 
-    def load(self) -> _SummaryCache | None:
+    def load(self) -> SummaryCache | None:
         """The cache, or None when it is missing, torn, another store's or not ours alone."""
         from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
 
@@ -316,12 +321,12 @@ class CacheFile:
                 and data.get("root") == self.root
                 and data.get("zones") == zone_tag()  # deadlines as this zone data reads them
             ):
-                return _SummaryCache(**data["fields"])
+                return SummaryCache(**data["fields"])
         except Exception:  # a missing, torn or foreign cache is simply rebuilt
             pass
         return None
 
-    def save(self, cache: _SummaryCache) -> None:
+    def save(self, cache: SummaryCache) -> None:
         """Write the cache file."""
         data = {"format": CACHE_FORMAT, "root": self.root, "zones": zone_tag()}
         data["fields"] = cache.fields()
@@ -334,173 +339,18 @@ class CacheFile:
             write_private(self.path, lambda out: pickling.dump(data, out))
 
 
-class _Unusable(Exception):
-    """A pickled half of the cache does not load (refused, torn): it is rebuilt from the files."""
-
-
-def _load_rows(blob: bytes, names: list[str]) -> list:
-    """The rows pickled in ``blob``, one per name, through ``PlainUnpickler``."""
-    from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
-
-    try:
-        rows = pickling.PlainUnpickler(io.BytesIO(blob)).load()
-    except Exception:  # refused or torn: any failure of unpickling means the same
-        raise _Unusable from None
-    if not isinstance(rows, list) or len(rows) != len(names):
-        raise _Unusable
-    return rows
-
-
-class _SummaryCache:
-    """The derived cache: file names, their signatures and their summaries.
-
-    Summaries are split by whether the call had closed for good when the cache was built, and
-    each half is pickled separately with the names it holds, so a listing of open calls unpickles
-    only the live half, and a change to live calls (the usual add or extend) rebuilds only that
-    half while the closed half is carried over as bytes. ``sigs`` is an array('q') of mtime,
-    size, inode, ctime per name; each ``*_rows`` a pickled list of summary tuples aligned with
-    its names. ``closed_dropped``: names in the closed half whose row is stale (changed or
-    removed since), skipped on load. ``broken``: files that cannot be read, name -> reason, in
-    neither half and not read again unchanged. ``digests``: name -> digest of the bytes its row
-    was read from, for each entry racy (``trust``). ``fs_ns``: the newest ctime of the files
-    when they were looked at, before any was read (``signature.looked_at``).
-    """
-
-    def __init__(
-        self,
-        built_ns: int,
-        names: list[str],
-        sigs: bytes,
-        live_names: list[str],
-        live_rows: bytes,
-        closed_names: list[str],
-        closed_rows: bytes,
-        closed_dropped: list[str] | None = None,
-        broken: dict[str, str] | None = None,
-        digests: dict[str, bytes] | None = None,
-        fs_ns: int = NO_REFERENCE,
-    ) -> None:
-        self.built_ns = built_ns
-        self.fs_ns = fs_ns
-        self.names = names
-        self.sigs = sigs
-        self.live_names = live_names
-        self.live_rows = live_rows
-        self.closed_names = closed_names
-        self.closed_rows = closed_rows
-        self.closed_dropped: list[str] = closed_dropped or []
-        self.broken: dict[str, str] = broken or {}
-        self.digests: dict[str, bytes] = digests or {}
-
-    def fields(self) -> dict:
-        """Plain data for pickling."""
-        return dict(self.__dict__)
-
-    def trust(self) -> Trust:
-        """Which of its entries their file's signature vouches for."""
-        return _trust(self.built_ns, self.fs_ns)
-
-    def rows(self, *, live_only: bool, skip: Collection[str] = ()) -> list[CallSummary]:
-        """The cached summaries: the live ones, or all of them; none of the files ``skip``."""
-        make = CallSummary._make
-        live = _load_rows(self.live_rows, self.live_names)
-        if skip:
-            live = [r for n, r in zip(self.live_names, live, strict=True) if n not in skip]
-        rows = [make(r) for r in live]
-        if not live_only:
-            closed = _load_rows(self.closed_rows, self.closed_names)
-            if self.closed_dropped or skip:
-                dropped = set(self.closed_dropped).union(skip)
-                closed = [
-                    r for n, r in zip(self.closed_names, closed, strict=True) if n not in dropped
-                ]
-            rows.extend(make(r) for r in closed)
-        return rows
-
-    def drop_rows(self) -> None:
-        """Let go of the pickled rows and their names: for a rebuild that needs them no more."""
-        self.live_names, self.live_rows, self.closed_names, self.closed_rows = [], b"", [], b""
-
-    def signatures(self) -> dict[str, tuple[int, ...]]:
-        """name -> (mtime, size, inode, ctime) as cached."""
-        sigs = array("q")
-        sigs.frombytes(self.sigs)
-        return by_name(self.names, sigs)
-
-
-class _CacheBuilder:
-    """Collects rows for a new cache, classifying each as live or closed at ``built_ns``.
-
-    The closed half must only hold calls closed for good when the cache is built; a call may
-    stay in the live half after it closed (listings filter anyway), so a builder that carries an
-    older closed half over (``all_live``) files every new row as live.
-    """
-
-    def __init__(self, built_ns: int, fs_ns: int, *, all_live: bool = False) -> None:
-        self.built_ns = built_ns
-        self.fs_ns = fs_ns
-        # all_live: the closed half is carried over as bytes, so every row added is live. Not
-        # "closed before 1970" (time 0): a deadline before 1970 has a negative time stamp.
-        self.closed_by_s = -math.inf if all_live else built_ns / 1e9
-        self.live: dict[str, tuple] = {}
-        self.closed: dict[str, tuple] = {}
-
-    def add(self, name: str, row: tuple) -> bool:
-        """File ``row`` under live or closed; True if it is live."""
-        summary = row if isinstance(row, CallSummary) else CallSummary._make(row)
-        live = summary.last_deadline()[1] > self.closed_by_s
-        (self.live if live else self.closed)[name] = tuple(row)
-        return live
-
-    def build(
-        self,
-        names: list[str],
-        sigs: array[int],
-        closed_blob: tuple[list[str], bytes, list[str]] | None = None,
-        broken: dict[str, str] | None = None,
-        digests: dict[str, bytes] | None = None,
-    ) -> _SummaryCache:
-        """The cache; ``closed_blob`` (names, rows, dropped) carries an older closed half over
-        without unpickling it; ``broken`` names the files that cannot be read."""
-        from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
-
-        if closed_blob is None:
-            closed_names = list(self.closed)
-            closed_rows = pickling.dumps_without_memo(list(self.closed.values()))
-            dropped: list[str] = []
-        else:
-            closed_names, closed_rows, dropped = closed_blob
-        if -1 in sigs[0::4]:  # files gone since they were listed (_aligned keeps their names)
-            there = [n for n in range(len(names)) if sigs[4 * n] != -1]
-            names = [names[n] for n in there]
-            sigs = array("q", [v for n in there for v in sigs[4 * n : 4 * n + 4]])
-        return _SummaryCache(
-            built_ns=self.built_ns,
-            fs_ns=self.fs_ns,
-            names=names,
-            sigs=sigs.tobytes(),
-            live_names=list(self.live),
-            live_rows=pickling.dumps_without_memo(list(self.live.values())),
-            closed_names=closed_names,
-            closed_rows=closed_rows,
-            closed_dropped=dropped,
-            broken=broken or {},
-            digests=digests or {},
-        )
-
-
 def _rebuild(
     calls_dir: str,
     names: list[str],
     sigs: array[int],
-    cache: _SummaryCache | None,
+    cache: SummaryCache | None,
     started_ns: int,
     fs_ns: int,
     open_at: float | None,
     known: dict[str, Written] | None = None,
-) -> tuple[_SummaryCache, dict[str, list[CallSummary]]] | None:
+) -> tuple[SummaryCache, dict[str, list[CallSummary]]] | None:
     """Re-read the files whose signature changed and build the new cache, stamped
-    ``started_ns`` and ``fs_ns`` (``_SummaryCache``).
+    ``started_ns`` and ``fs_ns`` (``SummaryCache``).
 
     When every change concerns live calls, the closed half is carried over unopened. With
     ``known`` (a writer's files, see ``record_writes``) those are not read, and no summaries are
@@ -509,7 +359,7 @@ def _rebuild(
     """
     cached = Recorded([], b"", names) if cache is None else Recorded(cache.names, cache.sigs, names)
     old_digests = cache.digests if cache is not None else {}
-    trusted = cache.trust() if cache is not None else Trust(0, NO_REFERENCE)
+    trusted = _trust_of(cache) if cache is not None else Trust(0, NO_REFERENCE)
     trust = _trust(started_ns, fs_ns)  # racy in the cache built now
     digests: dict[str, bytes] = {}
     present: list[str] = []
@@ -553,10 +403,10 @@ def _rebuild(
             # Only the live half is rebuilt; the closed half is carried over as bytes and
             # its stale rows are skipped by name (a changed closed call is now in the live
             # half, which may hold closed calls: listings filter anyway).
-            builder = _CacheBuilder(started_ns, fs_ns, all_live=True)
+            builder = CacheBuilder(started_ns, fs_ns, all_live=True)
             still_there = set(present)
             if any(n not in changed and n in still_there for n in cache.live_names):
-                live_rows = _load_rows(cache.live_rows, cache.live_names)
+                live_rows = cachedata.load_rows(cache.live_rows, cache.live_names)
                 for name, row in zip(cache.live_names, live_rows, strict=True):
                     if name not in changed and name in still_there:
                         builder.add(name, row)
@@ -570,7 +420,7 @@ def _rebuild(
             if live_only:  # the rows at hand, not unpickled again: 35 MB less at 100,000 calls
                 return fresh, {"live": [CallSummary._make(r) for r in builder.live.values()]}
             return fresh, {"all": fresh.rows(live_only=False)}
-    builder = _CacheBuilder(started_ns, fs_ns)
+    builder = CacheBuilder(started_ns, fs_ns)
     old_rows: dict[str, tuple] = {}
     # Only rows of files not read again: none if all changed (a checkout; 298 MB at 100,000).
     unread = {n for n in present if n not in fresh_rows and n not in broken}
@@ -580,7 +430,7 @@ def _rebuild(
             (cache.closed_names, cache.closed_rows),
             (cache.live_names, cache.live_rows),
         ):
-            rows = zip(blob_names, _load_rows(blob, blob_names), strict=True)
+            rows = zip(blob_names, cachedata.load_rows(blob, blob_names), strict=True)
             old_rows.update((n, r) for n, r in rows if n in unread)
     if cache is not None:
         cache.drop_rows()  # read again or in old_rows (peak 212 -> 196 MB at 100,000, one run)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from clusterctl.model import Stage
-from clusterctl.store import Store, Unreadable, tomlfile
+from clusterctl.store import Store, Unreadable, cachedata, tomlfile
 from clusterctl.store import cache as cache_module
 from clusterctl.store.idindex import IdIndex, signature
 from tests.store.helpers import make_call, spy_on_parses
@@ -299,7 +299,7 @@ def test_when_every_file_changed_the_old_rows_are_not_loaded(
         monkeypatch.setattr(cache_module, "MAX_DROPPED", -1)
     old: list = []
     old_rows_loaded: list[str] = []  # which half of the old cache was unpickled
-    real_load, real_rows = cache_module.CacheFile.load, cache_module._load_rows
+    real_load, real_rows = cache_module.CacheFile.load, cachedata.load_rows
 
     def load(self: cache_module.CacheFile):
         old.append(real_load(self))
@@ -312,7 +312,7 @@ def test_when_every_file_changed_the_old_rows_are_not_loaded(
         return real_rows(blob, names)
 
     monkeypatch.setattr(cache_module.CacheFile, "load", load)
-    monkeypatch.setattr(cache_module, "_load_rows", rows)
+    monkeypatch.setattr(cachedata, "load_rows", rows)
     _touched(saved, sorted(os.listdir(saved.calls_dir)))
     assert titles(saved) == {f"CALL-{n:02d}": f"Title {n}" for n in range(20)}
     assert len(parses) == 20 and old

@@ -16,6 +16,7 @@ import pytest
 import clusterctl.store as store_module
 from clusterctl.store import Store, forkmap
 from clusterctl.store import cache as cache_module
+from clusterctl.store.cachedata import SummaryCache
 from clusterctl.store.signature import NO_REFERENCE
 from tests.store.helpers import make_call, spy_on_parses
 
@@ -260,7 +261,7 @@ def test_racy_entries_checked_on_every_core_still_catch_an_edit_that_kept_the_si
     assert titles["CALL-042"] == "Title 24X" and parses == ["CALL-042.toml"]
 
 
-def _cache_of(s: Store) -> cache_module._SummaryCache:
+def _cache_of(s: Store) -> SummaryCache:
     cache = cache_module.CacheFile.of(os.path.realpath(s.root), s.cache_dir).load()
     assert cache is not None
     return cache
