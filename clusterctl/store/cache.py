@@ -35,7 +35,14 @@ from clusterctl.store.cachedata import CacheBuilder, SummaryCache, Unusable
 from clusterctl.store.files import read_private, store_key, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.reread import Written, read_changed, verified
-from clusterctl.store.signature import NO_REFERENCE, Recorded, Trust, differing, looked_at
+from clusterctl.store.signature import (
+    NO_REFERENCE,
+    Recorded,
+    Trust,
+    differing,
+    looked_at,
+    reference,
+)
 from clusterctl.store.zonetag import zone_tag
 from clusterctl.summary import CallSummary
 
@@ -90,7 +97,7 @@ def _scan(
     started_ns = clock()
     if cache is not None:
         names = _aligned(cache.names, names)
-    sigs, fs_ns = looked_at(calls_dir, names)
+    sigs, newest = looked_at(calls_dir, names)
     if cache is not None and cache.names == names and cache.sigs == sigs.tobytes():
         racy = _racy(names, sigs, _trust_of(cache))
         digests = cache.digests
@@ -108,6 +115,7 @@ def _scan(
         patched = _patched(calls_dir, names, sigs, cache, open_at)
         if patched is not None:
             return (*patched, names, sigs)
+    fs_ns = reference(calls_dir, newest, started_ns)
     result = _rebuild(calls_dir, names, sigs, cache, started_ns, fs_ns, open_at)
     assert result is not None  # only record_writes gives up
     fresh, summaries = result
@@ -228,7 +236,9 @@ def record_writes(
     else:
         return
     try:
-        sigs, fs_ns = looked_at(calls_dir, names)
+        looked_ns = clock()
+        sigs, newest = looked_at(calls_dir, names)
+        fs_ns = reference(calls_dir, newest, looked_ns)
         mine = [(n, name) for n, name in enumerate(names) if name in written]
         if any(sigs[4 * n : 4 * n + 4].tobytes() != written[name][2] for n, name in mine):
             return  # changed by someone else since it took its place: left to the next reader

@@ -34,7 +34,7 @@ from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
-from clusterctl.store.signature import Trust, differing, looked_at
+from clusterctl.store.signature import Trust, differing, looked_at, reference
 from clusterctl.store.signature import of as signature_of
 from clusterctl.store.tomlfile import (
     TomlFileError,
@@ -218,7 +218,9 @@ def _derived(
     # Mostly taken by a worker while this process loads what is remembered (0.17 s at 100,000
     # calls): an export's remembered templates took 0.44 s instead of 0.58 (phases.py --export,
     # medians of 15 interleaved rounds).
-    sigs, fs_ns = looked_at(calls_dir, names, lambda: loaded.append(file.load()))
+    looked_ns = clock()
+    sigs, newest = looked_at(calls_dir, names, lambda: loaded.append(file.load()))
+    fs_ns = reference(calls_dir, newest, looked_ns)
     remembered = loaded[0]
     order = list(remembered[0])  # the remembered names, in their order
     turn = _saved_order(names, order)

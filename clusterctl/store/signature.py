@@ -23,6 +23,10 @@ UNTRUSTED = (-2, -2, -2, -2)
 #: What ``looked_at`` gives when no moment of the file system's clock can be vouched for (a
 #: file on another file system, through a link): ``Trust``'s second rule then trusts nothing.
 NO_REFERENCE = -(2**63)
+#: File systems on which this kernel's one clock stamps every ctime, which nobody can set: not
+#: a server's or another client's clock (NFS, CephFS, FUSE), not a creation time or an mtime
+#: (FAT, exFAT). ``Trust``'s second rule holds on these alone.
+ONE_CLOCK = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs", "zfs", "bcachefs"})
 
 
 class Trust(NamedTuple):
@@ -42,7 +46,8 @@ class Trust(NamedTuple):
       reference taken before reading (an index file written afterwards leaves a gap) and from
       the store's own file system (the cache lives elsewhere). Right after a bulk write it
       leaves only the files of the last tick racy, where the first rule left every file written
-      in the last ``RACY_SECONDS``.
+      in the last ``RACY_SECONDS``. It holds only where one clock stamps every ctime and that
+      ctime is of the past (``reference``).
     """
 
     clock_ns: int
@@ -51,6 +56,32 @@ class Trust(NamedTuple):
     def racy(self, mtime: int, ctime: int) -> bool:
         """True unless a file changed at ``mtime`` and ``ctime`` is trusted by a rule."""
         return ctime >= self.fs_ns and max(mtime, ctime) >= self.clock_ns
+
+
+def reference(calls_dir: str, newest: int, before_ns: int) -> int:
+    """``newest`` (``looked_at``'s) as ``Trust.fs_ns`` where it vouches for the files older than
+    it: not after ``before_ns``, this machine's clock before the look (a ctime from the future,
+    left by a clock set back, would vouch for edits not yet made), and calls/ on a file system
+    ``ONE_CLOCK`` names; else ``NO_REFERENCE``."""
+    if newest == NO_REFERENCE or newest > before_ns:
+        return NO_REFERENCE
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
+            kind = fs_type(mounts.read(), os.stat(calls_dir).st_dev)
+    except OSError:  # not Linux, or calls/ gone: no reference
+        return NO_REFERENCE
+    return newest if kind in ONE_CLOCK else NO_REFERENCE
+
+
+def fs_type(mountinfo: str, device: int) -> str | None:
+    """The type of the file system mounted from ``device`` in ``mountinfo`` (the text of
+    /proc/self/mountinfo), or None."""
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    for line in mountinfo.splitlines():
+        fields = line.split(" ")
+        if len(fields) > 2 and fields[2] == wanted and " - " in line:
+            return line.split(" - ", 1)[1].split(" ", 1)[0]
+    return None
 
 
 def signatures(
@@ -66,8 +97,9 @@ def signatures(
 def looked_at(
     calls_dir: str, names: list[str], meanwhile: Callable[[], object] | None = None
 ) -> tuple[array[int], int]:
-    """``signatures``, and the newest ctime among them (``Trust.fs_ns``): ``NO_REFERENCE`` if
-    a file is on another file system than calls/, whose clock may be another."""
+    """``signatures``, and the newest ctime among them (for ``Trust.fs_ns``, see ``reference``):
+    ``NO_REFERENCE`` if a file is on another file system than calls/, whose clock may be
+    another."""
     sigs = array("q")
     newest = -1
     parts = fork_parts(lambda part: _stat_all(calls_dir, part), names, 5, meanwhile)

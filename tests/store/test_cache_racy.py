@@ -368,3 +368,33 @@ def test_a_call_file_on_another_file_system_leaves_the_clock_rule_alone(
         assert titles["LINKED"] == "Linked" and len(checked) >= store_module.BULK_WRITE
     finally:
         shutil.rmtree(target.parent)
+
+
+def test_a_ctime_from_the_future_vouches_for_nothing(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One file stamped while the clock was an hour ahead (set back since): the newest ctime
+    # is then no moment of the past, and an edit of another file in its own tick, after it
+    # was read, must still be seen.
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    s.add(make_call("AHEAD", title="Ahead"))
+    s.add(make_call("X", title="Title 1"))
+    future = time.time_ns() + 3600 * 10**9
+    real_stat = os.stat
+    kept: dict[str, os.stat_result] = {}
+
+    def stat(file, *args, **kwargs):  # the forked workers see it too
+        st = real_stat(file, *args, **kwargs)
+        name = str(file)
+        if name.endswith("AHEAD.toml"):
+            fields = list(st)
+            fields[9] = future // 10**9  # st_ctime
+            return os.stat_result(fields, {"st_ctime_ns": future, "st_mtime_ns": st.st_mtime_ns})
+        return kept.get("X", st) if name.endswith("X.toml") else st
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert {x.id: x.title for x in fresh(s).summaries()}["X"] == "Title 1"
+    path = Path(s.call_path("X"))
+    kept["X"] = real_stat(path)  # the edit keeps X's signature, as within its tick
+    path.write_text(path.read_text().replace("Title 1", "Title 2"))
+    assert {x.id: x.title for x in fresh(s).summaries()}["X"] == "Title 2"

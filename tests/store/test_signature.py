@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from array import array
 from pathlib import Path
 
 import pytest
 
+from clusterctl.store import signature
 from clusterctl.store.signature import (
     NO_REFERENCE,
+    ONE_CLOCK,
     Recorded,
     Trust,
     differing,
+    fs_type,
     looked_at,
+    reference,
     signatures,
 )
 
@@ -92,3 +97,38 @@ def test_a_file_on_another_file_system_gives_no_reference(tmp_path: Path) -> Non
         (tmp_path / "b.toml").symlink_to(target.name)
         assert looked_at(str(tmp_path), ["a.toml", "b.toml"])[1] == NO_REFERENCE
         assert looked_at(str(tmp_path), ["a.toml"])[1] != NO_REFERENCE
+
+
+MOUNTINFO = (
+    "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+    "27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+    "40 27 0:45 / /mnt/team\\040share rw,relatime - nfs4 server:/export rw,vers=4.2\n"
+    "41 27 0:46 / /mnt/a\\040-\\040b rw - tmpfs tmpfs rw\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("device", "kind"),
+    [(os.makedev(254, 0), "ext4"), (os.makedev(0, 45), "nfs4"), (os.makedev(0, 46), "tmpfs")],
+)
+def test_the_file_system_type_is_read_from_mountinfo(device: int, kind: str) -> None:
+    assert fs_type(MOUNTINFO, device) == kind
+    assert fs_type(MOUNTINFO, os.makedev(9, 9)) is None
+
+
+def test_the_newest_ctime_vouches_only_from_the_past_on_a_file_system_of_one_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.toml").write_text("a")
+    newest = looked_at(str(tmp_path), ["a.toml"])[1]
+    now = time.time_ns()
+    with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+        kind = fs_type(mounts.read(), tmp_path.stat().st_dev)
+    if kind not in ONE_CLOCK:
+        pytest.skip(f"the tests' temporary files are on {kind}, not a file system of one clock")
+    assert reference(str(tmp_path), newest, now) == newest
+    # A ctime later than the clock before the look (a clock set back since): no reference.
+    assert reference(str(tmp_path), newest, newest - 1) == NO_REFERENCE
+    assert reference(str(tmp_path), NO_REFERENCE, now) == NO_REFERENCE
+    monkeypatch.setattr(signature, "ONE_CLOCK", frozenset({"nfs4"}))  # as on a server's clock
+    assert reference(str(tmp_path), newest, now) == NO_REFERENCE
