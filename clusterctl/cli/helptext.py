@@ -7,6 +7,8 @@ by the command's words ("" for clusterctl itself): cli/helproute.py prints it wi
 from __future__ import annotations
 
 COLUMNS = 80
+#: The Typer whose help this is: another prints its own.
+TYPER = "0.28.0"
 
 HELP: dict[str, str] = {
     "": (

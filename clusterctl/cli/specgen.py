@@ -284,7 +284,9 @@ def render_help(texts: dict[str, str]) -> str:
     return (
         HELP_HEADER
         + "from __future__ import annotations\n\n"
-        + f"COLUMNS = {HELP_COLUMNS}\n\n"
+        + f"COLUMNS = {HELP_COLUMNS}\n"
+        + "#: The Typer whose help this is: another prints its own.\n"
+        + f"TYPER = {_inline(typer.__version__)}\n\n"
         + "HELP: dict[str, str] = {\n"
         + "".join(rows)
         + "}\n"

@@ -141,3 +141,19 @@ def test_a_full_disk_is_one_line_and_exit_1_on_both_routes() -> None:
 
     fast, typer = to_full_disk("100"), to_full_disk("70")  # 70: Typer's route
     assert fast[:2] == typer[:2] == (1, "error: cannot write the output: No space left on device\n")
+
+
+def test_the_typer_found_is_the_one_imported() -> None:
+    import typer
+
+    assert helproute._typer_version() == typer.__version__
+
+
+def test_another_typer_prints_its_own_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helptext, "TYPER", "0.25.0")  # the help was made with another Typer
+    assert helproute.text_for(["--help"], {"COLUMNS": "120"}) is None
+
+
+def test_typers_own_settings_are_left_to_typer() -> None:
+    env = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    assert helproute.text_for(["--help"], env) is None
