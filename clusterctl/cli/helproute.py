@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-#: What asks for help (the app's ``help_option_names``, cli/typer_app.py).
+#: What asks for help (the app's ``help_option_names``, cli/typer_app.py); ``__main__`` looks
+#: for them before importing this module.
 HELP_FLAGS = ("--help", "-h")
 
 
