@@ -39,6 +39,22 @@ def spy_on_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return spy_on_files(monkeypatch, tomlfile, "parse_call")
 
 
+def spy_on_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files whose racy entry the summary cache checks by content from now
+    on, in order."""
+    from clusterctl.store import cache as cache_module
+
+    checked: list[str] = []
+    real = cache_module.verified
+
+    def spy(calls_dir: str, name: str, digest: bytes | None) -> bool:
+        checked.append(name)
+        return real(calls_dir, name, digest)
+
+    monkeypatch.setattr(cache_module, "verified", spy)
+    return checked
+
+
 def spy_on_files(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]:
     """The names of the files that ``owner.name(raw, path)`` is called for from now on, in
     order (the store's paths are strings)."""

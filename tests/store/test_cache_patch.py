@@ -15,7 +15,7 @@ from clusterctl.model import Stage
 from clusterctl.store import Store, Unreadable, cachedata, tomlfile
 from clusterctl.store import cache as cache_module
 from clusterctl.store.idindex import IdIndex, signature
-from tests.store.helpers import make_call, spy_on_parses
+from tests.store.helpers import make_call, spy_on_checks, spy_on_parses
 
 
 @pytest.fixture
@@ -149,8 +149,8 @@ def test_a_live_only_listing_gets_a_closed_call_reopened_on_top_of_the_cache(
 def test_many_racy_entries_are_checked_once_not_by_every_listing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The real racy window: a bulk writer stamps the cache right after writing, so every file it
-    # wrote is racy, kept with its digest. One edit after it must not leave them all to be
+    # The clock rule's racy window: a bulk writer stamps the cache right after writing, so every
+    # file it wrote is racy, kept with its digest. One edit after it must not leave them all to be
     # checked by content by every listing (at 100,000 calls, 1 s each time).
     monkeypatch.setattr(cache_module, "patch_limit", lambda files: 16)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
@@ -158,14 +158,7 @@ def test_many_racy_entries_are_checked_once_not_by_every_listing(
         for n in range(100):
             txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n}"))
     s.update("CALL-007", lambda c: c.replace(title="Changed"))
-    checked: list[str] = []
-    real = cache_module.verified
-
-    def spy(calls_dir: str, name: str, digest: bytes | None) -> bool:
-        checked.append(name)
-        return real(calls_dir, name, digest)
-
-    monkeypatch.setattr(cache_module, "verified", spy)
+    checked = spy_on_checks(monkeypatch)
     later = Store(s.root, cache_dir=s.cache_dir, clock=lambda: time.time_ns() + 10 * 10**9)
     assert {x.id: x.title for x in later.summaries()}["CALL-007"] == "Changed"
     assert len(checked) == 99  # once, by the rebuild that then saves them as trusted

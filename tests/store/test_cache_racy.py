@@ -18,7 +18,7 @@ from clusterctl.store import Store, forkmap
 from clusterctl.store import cache as cache_module
 from clusterctl.store.cachedata import SummaryCache
 from clusterctl.store.signature import NO_REFERENCE
-from tests.store.helpers import make_call, spy_on_parses
+from tests.store.helpers import make_call, spy_on_checks, spy_on_parses
 
 # Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
 pytestmark = pytest.mark.usefixtures("patching")
@@ -271,18 +271,6 @@ def _ctimes(s: Store) -> dict[str, int]:
     return {path.name: path.stat().st_ctime_ns for path in Path(s.calls_dir).glob("*.toml")}
 
 
-def _spy_on_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    checked: list[str] = []
-    real = cache_module.verified
-
-    def spy(calls_dir: str, name: str, digest: bytes | None) -> bool:
-        checked.append(name)
-        return real(calls_dir, name, digest)
-
-    monkeypatch.setattr(cache_module, "verified", spy)
-    return checked
-
-
 def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
     tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -314,7 +302,7 @@ def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
     cache = _cache_of(s)
     assert cache.fs_ns == newest and set(cache.digests) == last_tick
     assert not last_tick & {f"CALL-{n:03d}.toml" for n in range(50)}  # before the tick
-    checked = _spy_on_checks(monkeypatch)
+    checked = spy_on_checks(monkeypatch)
     parses.clear()
     assert len(fresh(s).summaries()) == store_module.BULK_WRITE
     assert parses == [] and sorted(checked) == sorted(last_tick)
@@ -363,7 +351,7 @@ def test_a_call_file_on_another_file_system_leaves_the_clock_rule_alone(
         cache = _cache_of(s)
         assert cache.fs_ns == NO_REFERENCE
         assert len(cache.digests) >= store_module.BULK_WRITE  # all just written: racy
-        checked = _spy_on_checks(monkeypatch)
+        checked = spy_on_checks(monkeypatch)
         titles = {x.id: x.title for x in fresh(s).summaries()}
         assert titles["LINKED"] == "Linked" and len(checked) >= store_module.BULK_WRITE
     finally:
