@@ -34,7 +34,7 @@ from clusterctl.store.files import read_private, write_private
 from clusterctl.store.forkmap import fork_map
 from clusterctl.store.readahead import advise
 from clusterctl.store.reread import content_digest
-from clusterctl.store.signature import Trust, differing, looked_at, reference
+from clusterctl.store.signature import differing, looked_at, racy, reference
 from clusterctl.store.signature import of as signature_of
 from clusterctl.store.tomlfile import (
     TomlFileError,
@@ -419,7 +419,7 @@ def _ordered(entries: Entries, first: list[str]) -> Entries:
 def _racy(meta: bytes) -> bool:
     """Whether the entry whose ``_META`` starts ``meta`` is racy (``signature.Trust``)."""
     mtime, _, _, ctime, read_at, fs_ns = _META.unpack_from(meta)
-    return mtime == -1 or Trust(read_at - RACY_NS, fs_ns).racy(mtime, ctime)
+    return mtime == -1 or racy(mtime, ctime, read_at - RACY_NS, fs_ns)
 
 
 def _shaped(entry: object) -> bool:
