@@ -122,6 +122,8 @@ def test_the_newest_ctime_vouches_only_from_the_past_on_a_file_system_of_one_clo
     (tmp_path / "a.toml").write_text("a")
     newest = looked_at(str(tmp_path), ["a.toml"])[1]
     now = time.time_ns()
+    if not os.path.exists("/proc/self/mountinfo"):
+        pytest.skip("no /proc/self/mountinfo (not Linux): the rule is off, tested below")
     with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
         kind = fs_type(mounts.read(), tmp_path.stat().st_dev)
     if kind not in ONE_CLOCK:
@@ -132,3 +134,17 @@ def test_the_newest_ctime_vouches_only_from_the_past_on_a_file_system_of_one_clo
     assert reference(str(tmp_path), NO_REFERENCE, now) == NO_REFERENCE
     monkeypatch.setattr(signature, "ONE_CLOCK", frozenset({"nfs4"}))  # as on a server's clock
     assert reference(str(tmp_path), newest, now) == NO_REFERENCE
+
+
+def test_without_mountinfo_there_is_no_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = open
+
+    def no_proc(path, *args, **kwargs):  # as on macOS
+        if str(path).startswith("/proc/"):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_proc)
+    assert reference(str(tmp_path), 5, time.time_ns()) == NO_REFERENCE
