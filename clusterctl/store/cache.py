@@ -115,7 +115,7 @@ def _scan(
         patched = _patched(calls_dir, names, sigs, cache, open_at)
         if patched is not None:
             return (*patched, names, sigs)
-    fs_ns = reference(calls_dir, newest, started_ns)
+    fs_ns = reference(calls_dir, newest)
     result = _rebuild(calls_dir, names, sigs, cache, started_ns, fs_ns, open_at)
     assert result is not None  # only record_writes gives up
     fresh, summaries = result
@@ -236,9 +236,8 @@ def record_writes(
     else:
         return
     try:
-        looked_ns = clock()
         sigs, newest = looked_at(calls_dir, names)
-        fs_ns = reference(calls_dir, newest, looked_ns)
+        fs_ns = reference(calls_dir, newest)
         mine = [(n, name) for n, name in enumerate(names) if name in written]
         if any(sigs[4 * n : 4 * n + 4].tobytes() != written[name][2] for n, name in mine):
             return  # changed by someone else since it took its place: left to the next reader

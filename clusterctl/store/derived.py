@@ -117,7 +117,7 @@ class DerivedFile:
     def save(self, entries: Entries) -> None:
         """Write ``entries`` in their order, with what ``load`` gives beside them."""
         sigs = bytearray()
-        racy = []
+        racy_names = []
         for name, entry in entries.items():
             if _shaped(entry):
                 sigs += entry[0][: _SIG.size]
@@ -125,7 +125,7 @@ class DerivedFile:
                     continue
             else:  # not one this version writes (a test, a bug): looked at on its own
                 sigs += bytes(_SIG.size)
-            racy.append(name)
+            racy_names.append(name)
         data = {
             "format": DERIVED_FORMAT,
             "root": self.root,
@@ -133,7 +133,7 @@ class DerivedFile:
             "tag": self.tag,
             "entries": entries,
             "sigs": bytes(sigs),
-            "racy": racy,
+            "racy": racy_names,
         }
         from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
 
@@ -218,9 +218,8 @@ def _derived(
     # Mostly taken by a worker while this process loads what is remembered (0.17 s at 100,000
     # calls): an export's remembered templates took 0.44 s instead of 0.58 (phases.py --export,
     # medians of 15 interleaved rounds).
-    looked_ns = clock()
     sigs, newest = looked_at(calls_dir, names, lambda: loaded.append(file.load()))
-    fs_ns = reference(calls_dir, newest, looked_ns)
+    fs_ns = reference(calls_dir, newest)
     remembered = loaded[0]
     order = list(remembered[0])  # the remembered names, in their order
     turn = _saved_order(names, order)
@@ -283,7 +282,7 @@ def _derived_in_order(
     (``looked``, ``signature.looked_at``) taken before any is read, and what ``file`` remembers
     (``order``: the names of its entries, in their order)."""
     sigs, fs_ns = looked
-    entries, saved_sigs, racy = remembered
+    entries, saved_sigs, racy_names = remembered
     pruned = False
     made_again = 0  # entries made or stamped again
     # Entries of other files too (more of them, or as many with one not named, as after a
@@ -307,8 +306,8 @@ def _derived_in_order(
         # looking at each took 0.2 s of every warm export.
         differ = differing(saved_sigs, packed, len(names))
         assert differ is not None  # no limit: every place may differ
-        if racy:
-            differ.extend(n for n, name in enumerate(order) if name in racy)
+        if racy_names:
+            differ.extend(n for n, name in enumerate(order) if name in racy_names)
         suspects = sorted(set(differ))
     else:
         results = [(label, GONE) for label in labels]

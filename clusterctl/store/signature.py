@@ -8,6 +8,7 @@ store. ctime too: an edit that put the old mtime back (``touch -r``, ``cp -p``) 
 from __future__ import annotations
 
 import os
+import time
 from array import array
 from collections.abc import Callable, Sequence
 
@@ -20,8 +21,8 @@ GONE = (-1, -1, -1, -1)
 #: The signature kept for a file that is there but whose bytes came from another file than
 #: the one looked at (a link whose target came back, a file replaced): it never matches either.
 UNTRUSTED = (-2, -2, -2, -2)
-#: What ``looked_at`` gives when no moment of the file system's clock can be vouched for (a
-#: file on another file system, through a link): ``Trust``'s second rule then trusts nothing.
+#: What ``looked_at`` and ``reference`` give when no moment of the file system's clock can be
+#: vouched for: ``Trust``'s second rule then trusts nothing.
 NO_REFERENCE = -(2**63)
 #: File systems on which this kernel's one clock stamps every ctime, which nobody can set: not
 #: a server's or another client's clock (NFS, CephFS, FUSE), not a creation time or an mtime
@@ -64,28 +65,37 @@ def racy(mtime: int, ctime: int, clock_ns: int, fs_ns: int) -> bool:
     return ctime >= fs_ns and max(mtime, ctime) >= clock_ns
 
 
-def reference(calls_dir: str, newest: int, before_ns: int) -> int:
-    """``newest`` (``looked_at``'s) as ``Trust.fs_ns`` where it vouches for the files older than
-    it: not after ``before_ns``, this machine's clock before the look (a ctime from the future,
-    left by a clock set back, would vouch for edits not yet made), and calls/ on a file system
-    ``ONE_CLOCK`` names; else ``NO_REFERENCE``."""
-    if newest == NO_REFERENCE or newest > before_ns:
+def reference(calls_dir: str, newest: int) -> int:
+    """``newest`` (``looked_at``'s, asked after the look and before any read) as ``Trust.fs_ns``
+    where it vouches for the files older than it: a moment of the past by this machine's clock
+    (a ctime from the future, left by a clock set back, would vouch for edits not yet made), on
+    a file system ``ONE_CLOCK`` names; else ``NO_REFERENCE``."""
+    if newest == NO_REFERENCE or newest > time.time_ns():
         return NO_REFERENCE
+    return newest if _fs_type(calls_dir) in ONE_CLOCK else NO_REFERENCE
+
+
+def _fs_type(calls_dir: str) -> str | None:
+    """The type of the file system calls/ is on, by the mount it is opened through (its
+    ``mnt_id``: a btrfs subvolume's device is listed nowhere); None off Linux."""
     try:
+        fd = os.open(calls_dir, os.O_RDONLY)
+        try:
+            with open(f"/proc/self/fdinfo/{fd}", encoding="ascii", errors="replace") as info:
+                mount = next((ln.split()[1] for ln in info if ln.startswith("mnt_id:")), None)
+        finally:
+            os.close(fd)
         with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
-            kind = fs_type(mounts.read(), os.stat(calls_dir).st_dev)
-    except OSError:  # not Linux, or calls/ gone: no reference
-        return NO_REFERENCE
-    return newest if kind in ONE_CLOCK else NO_REFERENCE
+            return fs_type(mounts.read(), mount)
+    except OSError:  # not Linux, or calls/ gone
+        return None
 
 
-def fs_type(mountinfo: str, device: int) -> str | None:
-    """The type of the file system mounted from ``device`` in ``mountinfo`` (the text of
+def fs_type(mountinfo: str, mount_id: str | None) -> str | None:
+    """The type of the file system of mount ``mount_id`` in ``mountinfo`` (the text of
     /proc/self/mountinfo), or None."""
-    wanted = f"{os.major(device)}:{os.minor(device)}"
     for line in mountinfo.splitlines():
-        fields = line.split(" ")
-        if len(fields) > 2 and fields[2] == wanted and " - " in line:
+        if line.split(" ", 1)[0] == mount_id and " - " in line:
             return line.split(" - ", 1)[1].split(" ", 1)[0]
     return None
 

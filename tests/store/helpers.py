@@ -39,6 +39,15 @@ def spy_on_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return spy_on_files(monkeypatch, tomlfile, "parse_call")
 
 
+def skip_unless_one_clock(path: str | Path) -> None:
+    """Skip a test of ``signature.Trust``'s file-system rule where it is off for ``path``: off
+    Linux, or on a file system whose ctimes are not all this kernel's (``ONE_CLOCK``)."""
+    from clusterctl.store.signature import NO_REFERENCE, reference
+
+    if reference(str(path), 0) == NO_REFERENCE:
+        pytest.skip(f"{path}: not on a file system of one clock; the file system's rule is off")
+
+
 def spy_on_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files whose racy entry the summary cache checks by content from now
     on, in order."""

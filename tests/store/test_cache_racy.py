@@ -18,7 +18,7 @@ from clusterctl.store import Store, forkmap
 from clusterctl.store import cache as cache_module
 from clusterctl.store.cachedata import SummaryCache
 from clusterctl.store.signature import NO_REFERENCE
-from tests.store.helpers import make_call, spy_on_checks, spy_on_parses
+from tests.store.helpers import make_call, skip_unless_one_clock, spy_on_checks, spy_on_parses
 
 # Every test here both ways a listing takes in a few changed files (tests/store/conftest.py).
 pytestmark = pytest.mark.usefixtures("patching")
@@ -279,6 +279,7 @@ def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
     # file system's clock is made to tick halfway (an event, waited for, not a sleep).
     from clusterctl.store import files as files_module
 
+    skip_unless_one_clock(tmp_path)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
     real_replace = os.replace
     probe = tmp_path / "probe"

@@ -13,7 +13,6 @@ import pytest
 from clusterctl.store import signature
 from clusterctl.store.signature import (
     NO_REFERENCE,
-    ONE_CLOCK,
     Recorded,
     Trust,
     differing,
@@ -22,6 +21,7 @@ from clusterctl.store.signature import (
     reference,
     signatures,
 )
+from tests.store.helpers import skip_unless_one_clock
 
 
 @pytest.mark.parametrize(
@@ -104,16 +104,16 @@ MOUNTINFO = (
     "27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
     "40 27 0:45 / /mnt/team\\040share rw,relatime - nfs4 server:/export rw,vers=4.2\n"
     "41 27 0:46 / /mnt/a\\040-\\040b rw - tmpfs tmpfs rw\n"
+    "52 27 0:47 /@home /home rw,relatime shared:5 - btrfs /dev/vda2 rw,subvol=/@home\n"
 )
 
 
 @pytest.mark.parametrize(
-    ("device", "kind"),
-    [(os.makedev(254, 0), "ext4"), (os.makedev(0, 45), "nfs4"), (os.makedev(0, 46), "tmpfs")],
+    ("mount", "kind"), [("27", "ext4"), ("40", "nfs4"), ("41", "tmpfs"), ("52", "btrfs")]
 )
-def test_the_file_system_type_is_read_from_mountinfo(device: int, kind: str) -> None:
-    assert fs_type(MOUNTINFO, device) == kind
-    assert fs_type(MOUNTINFO, os.makedev(9, 9)) is None
+def test_the_file_system_type_is_read_from_mountinfo(mount: str, kind: str) -> None:
+    assert fs_type(MOUNTINFO, mount) == kind
+    assert fs_type(MOUNTINFO, "99") is None and fs_type(MOUNTINFO, None) is None
 
 
 def test_the_newest_ctime_vouches_only_from_the_past_on_a_file_system_of_one_clock(
@@ -121,22 +121,16 @@ def test_the_newest_ctime_vouches_only_from_the_past_on_a_file_system_of_one_clo
 ) -> None:
     (tmp_path / "a.toml").write_text("a")
     newest = looked_at(str(tmp_path), ["a.toml"])[1]
-    now = time.time_ns()
-    if not os.path.exists("/proc/self/mountinfo"):
-        pytest.skip("no /proc/self/mountinfo (not Linux): the rule is off, tested below")
-    with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
-        kind = fs_type(mounts.read(), tmp_path.stat().st_dev)
-    if kind not in ONE_CLOCK:
-        pytest.skip(f"the tests' temporary files are on {kind}, not a file system of one clock")
-    assert reference(str(tmp_path), newest, now) == newest
-    # A ctime later than the clock before the look (a clock set back since): no reference.
-    assert reference(str(tmp_path), newest, newest - 1) == NO_REFERENCE
-    assert reference(str(tmp_path), NO_REFERENCE, now) == NO_REFERENCE
+    skip_unless_one_clock(tmp_path)
+    assert reference(str(tmp_path), newest) == newest
+    # A ctime from the future (a clock set back since): no reference.
+    assert reference(str(tmp_path), time.time_ns() + 10**12) == NO_REFERENCE
+    assert reference(str(tmp_path), NO_REFERENCE) == NO_REFERENCE
     monkeypatch.setattr(signature, "ONE_CLOCK", frozenset({"nfs4"}))  # as on a server's clock
-    assert reference(str(tmp_path), newest, now) == NO_REFERENCE
+    assert reference(str(tmp_path), newest) == NO_REFERENCE
 
 
-def test_without_mountinfo_there_is_no_reference(
+def test_without_proc_there_is_no_reference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_open = open
@@ -147,4 +141,4 @@ def test_without_mountinfo_there_is_no_reference(
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", no_proc)
-    assert reference(str(tmp_path), 5, time.time_ns()) == NO_REFERENCE
+    assert reference(str(tmp_path), 5) == NO_REFERENCE
