@@ -9,7 +9,9 @@ import os
 import pty
 import struct
 import subprocess
+import sys
 import termios
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +160,14 @@ def test_another_typer_prints_its_own_help(monkeypatch: pytest.MonkeyPatch) -> N
 def test_typers_own_settings_are_left_to_typer() -> None:
     env = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     assert helproute.text_for(["--help"], env) is None
+
+
+def test_a_stale_copy_of_typers_metadata_leaves_help_to_typer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "typer").mkdir()
+    (tmp_path / "typer-0.28.0.dist-info").mkdir()
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])
+    assert helproute._typer_version() == "0.28.0"
+    (tmp_path / "typer-0.29.1.dist-info").mkdir()  # left beside the one in use
+    assert helproute._typer_version() is None
