@@ -119,11 +119,13 @@ class CacheBuilder:
         self.closed_by_s = -math.inf if all_live else built_ns / 1e9
         self.live: dict[str, tuple] = {}
         self.closed: dict[str, tuple] = {}
+        self.last: dict[str, float] = {}  # each row's last deadline: its half, its place in it
 
     def add(self, name: str, row: tuple) -> bool:
         """File ``row`` under live or closed; True if it is live."""
         summary = row if isinstance(row, CallSummary) else CallSummary._make(row)
-        live = summary.last_deadline()[1] > self.closed_by_s
+        last = self.last[name] = summary.last_deadline()[1]
+        live = last > self.closed_by_s
         (self.live if live else self.closed)[name] = tuple(row)
         return live
 
@@ -140,13 +142,13 @@ class CacheBuilder:
         from clusterctl.store import pickling  # ~1.5 ms, see store/pickling.py
 
         if closed_blob is None:
-            closed = in_listing_order(self.closed, closed=True)
+            closed = in_listing_order(self.closed, self.last, closed=True)
             closed_names = list(closed)
             closed_rows = pickling.dumps_without_memo(list(closed.values()))
             dropped: list[str] = []
         else:
             closed_names, closed_rows, dropped = closed_blob
-        live = in_listing_order(self.live, closed=False)
+        live = in_listing_order(self.live, self.last, closed=False)
         if -1 in sigs[0::4]:  # files gone since they were listed (_aligned keeps their names)
             there = [n for n in range(len(names)) if sigs[4 * n] != -1]
             names = [names[n] for n in there]
@@ -166,14 +168,11 @@ class CacheBuilder:
         )
 
 
-def in_listing_order(rows: dict[str, tuple], *, closed: bool) -> dict[str, tuple]:
-    """``rows`` (name -> summary row) by last deadline, the closed ones latest first, then by
-    id: nearly the order a listing shows them in, which its sort then only checks (``query.
-    select``: 56,883 live calls of 100,000 sorted in 0.01 s instead of 0.055)."""
+def in_listing_order(
+    rows: dict[str, tuple], last: dict[str, float], *, closed: bool
+) -> dict[str, tuple]:
+    """``rows`` (name -> summary row) by ``last`` deadline (name -> it), the closed ones latest
+    first, then by id: nearly the order a listing shows them in, which its sort then only checks
+    (``query.select``: 56,883 live calls of 100,000 sorted in 0.01 s instead of 0.055)."""
     sign = -1.0 if closed else 1.0
-
-    def key(item: tuple[str, tuple]) -> tuple[float, str]:
-        row = item[1]
-        return sign * max(stage[1] for stage in row[6]), row[0]
-
-    return dict(sorted(rows.items(), key=key))
+    return dict(sorted(rows.items(), key=lambda item: (sign * last[item[0]], item[1][0])))

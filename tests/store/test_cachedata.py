@@ -9,7 +9,8 @@ from pathlib import Path
 from clusterctl.model import Stage
 from clusterctl.store import Store
 from clusterctl.store.cache import CacheFile
-from clusterctl.store.cachedata import in_listing_order
+from clusterctl.store.cachedata import CacheBuilder, in_listing_order
+from clusterctl.store.signature import NO_REFERENCE
 from tests.store.helpers import make_call
 
 
@@ -25,8 +26,22 @@ def test_rows_go_by_last_deadline_then_id_and_the_closed_latest_first() -> None:
         "C.toml": _row("C", 50.0, 10.0),  # its last deadline counts
         "D.toml": _row("D", 20.0),
     }
-    assert list(in_listing_order(rows, closed=False)) == ["D.toml", "A.toml", "B.toml", "C.toml"]
-    assert list(in_listing_order(rows, closed=True)) == ["C.toml", "A.toml", "B.toml", "D.toml"]
+    builder = CacheBuilder(0, NO_REFERENCE, all_live=True)  # the builder finds each last deadline
+    for name, row in rows.items():
+        builder.add(name, row)
+    rows, last = builder.live, builder.last
+    assert list(in_listing_order(rows, last, closed=False)) == [
+        "D.toml",
+        "A.toml",
+        "B.toml",
+        "C.toml",
+    ]
+    assert list(in_listing_order(rows, last, closed=True)) == [
+        "C.toml",
+        "A.toml",
+        "B.toml",
+        "D.toml",
+    ]
 
 
 def test_a_built_cache_keeps_each_half_in_that_order(tmp_path: Path) -> None:
