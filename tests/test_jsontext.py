@@ -13,6 +13,7 @@ import pytest
 
 from clusterctl import jsontext, query
 from clusterctl.codec import call_to_json
+from clusterctl.errors import StoreError
 from clusterctl.model import Call, Stage
 from clusterctl.query import ALL_STATUSES, CallFilter
 from clusterctl.store import Store
@@ -69,6 +70,26 @@ def opens_later() -> Call:
     )
 
 
+def sharing_deadlines() -> list[Call]:
+    """Calls of several stages, some at one deadline: the first of them is the one shown."""
+    early, late = datetime(2026, 4, 1, 17, tzinfo=BRU), datetime(2026, 9, 1, 17, tzinfo=BRU)
+    plans = {
+        "TIED-FIRST": (("A", early), ("B", early), ("C", late)),
+        "TIED-LAST": (("A", late), ("B", early), ("C", late)),
+        "ALL-TIED": (("Z", early), ("Y", early)),
+    }
+    return [
+        Call(
+            id=call_id,
+            title=call_id,
+            timezone="Europe/Brussels",
+            stages=tuple(Stage(label, deadline) for label, deadline in plan),
+            opens=datetime(2026, 2, 1, 9, tzinfo=BRU) if call_id == "ALL-TIED" else None,
+        )
+        for call_id, plan in plans.items()
+    ]
+
+
 def moments(calls) -> list[datetime]:
     """Before, between and after every deadline and opening of ``calls``."""
     found = {datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC)}
@@ -81,7 +102,7 @@ def moments(calls) -> list[datetime]:
 
 
 def test_templates_give_exactly_the_json_of_the_calls_at_every_moment() -> None:
-    calls = [*varied_calls(), opens_later()]
+    calls = [*varied_calls(), opens_later(), *sharing_deadlines()]
     templates = [jsontext.call_template(c) for c in calls]
     for now in moments(calls):
         expected = json.dumps([call_to_json(c, now) for c in calls], indent=2, ensure_ascii=False)
@@ -95,19 +116,39 @@ def test_a_listing_written_in_chunks_is_the_same_text(monkeypatch: pytest.Monkey
     for chunk in (1, 2, len(calls) - 1, len(calls), 1000):
         monkeypatch.setattr(jsontext, "CHUNK", chunk)
         out = io.StringIO()
-        jsontext.write_listing([jsontext.call_template(c) for c in calls], now.timestamp(), out)
+        templates = [jsontext.call_template(c) for c in calls]
+        jsontext.write_listing(jsontext.in_order(templates, now.timestamp()), out)
         assert out.getvalue() == expected, chunk
 
 
-def test_labels_and_text_with_control_characters_keep_their_place() -> None:
-    # A template is one string cut by NUL, \x01 and \x02: text holding them must not cut it.
+@pytest.mark.parametrize("stages", [1, 2])
+def test_labels_and_text_with_control_characters_keep_their_place(stages: int) -> None:
+    # A template is one string cut by NUL and \x01-\x04 (and marked by \x05): text holding
+    # them must not cut it.
     call = next(c for c in varied_calls() if len(c.stages) == 2).replace(extensions=())
-    odd = '\x00\x01\x02 \u2028 "quoted" \\'
-    stages = tuple(s.replace(label=f"{odd}{n}") for n, s in enumerate(call.stages))
-    call = call.replace(title=odd, note=odd, stages=stages)
+    odd = '\x00\x01\x02\x03\x04\x05 \u2028 "quoted" \\'
+    labelled = tuple(s.replace(label=f"{odd}{n}") for n, s in enumerate(call.stages))
+    call = call.replace(title=odd, note=odd, stages=labelled[:stages])
     for now in moments([call]):
         expected = json.dumps([call_to_json(call, now)], indent=2, ensure_ascii=False)
         assert jsontext.listing_text([jsontext.call_template(call)], now.timestamp()) == expected
+
+
+@pytest.mark.parametrize("stages", [1, 2])
+def test_a_call_json_cannot_hold_stops_a_listing_that_selects_it(stages: int) -> None:
+    call = next(c for c in varied_calls() if len(c.stages) == 2)
+    broken = call.replace(id="NAN", stages=call.stages[:stages], extra={"yy": float("nan")})
+    named = [(c.id, jsontext.call_template(c)) for c in (call, broken)]
+    now = AT.timestamp()
+    chosen = jsontext.select(named, CallFilter(statuses=ALL_STATUSES), now)
+    out = io.StringIO()
+    with pytest.raises(StoreError, match=r"^call NAN: key 'yy' holds nan, which JSON cannot"):
+        jsontext.write_listing(chosen, out)
+    assert out.getvalue() == ""  # nothing written
+    # A listing that leaves it out is not stopped by it.
+    only = [item for item in chosen if item[0] == named[0][1]]
+    jsontext.write_listing(only, out)
+    assert json.loads(out.getvalue()) == [call_to_json(call, AT)]
 
 
 def test_an_empty_listing_is_an_empty_array() -> None:
@@ -135,14 +176,16 @@ def test_keys_the_program_does_not_know_are_in_the_template_too(extra: dict) -> 
     ],
 )
 def test_templates_select_and_order_as_the_calls_summaries_do(flt: CallFilter) -> None:
-    calls = [*varied_calls(), opens_later()]
+    calls = [*varied_calls(), opens_later(), *sharing_deadlines()]
     named = [(c.id, jsontext.call_template(c)) for c in calls]
     by_id = dict(named)
     for now in moments(calls):
         expected = [
             by_id[s.id] for s in query.select([c.summary() for c in calls], flt, now.timestamp())
         ]
-        assert jsontext.select(named, flt, now.timestamp()) == expected, now
+        chosen = jsontext.select(named, flt, now.timestamp())
+        assert [template for template, _, _ in chosen] == expected, now
+        assert chosen == jsontext.in_order(expected, now.timestamp()), now
 
 
 @pytest.mark.parametrize(
@@ -161,6 +204,7 @@ JSON_DIGESTS = {
     "json1": "d1d80b09f78f8e50",
     "json2": "d1d80b09f78f8e50",
     "json3": "d1d80b09f78f8e50",
+    "json4": "d1d80b09f78f8e50",
 }
 
 

@@ -106,21 +106,24 @@ def _write_json(
         # 1.39 s, --within 14d 0.93 -> 0.80 s, --forthcoming 1.03 -> 0.92 s (100,000 calls,
         # half of them open, nine interleaved rounds).
         named = store.derive_every(jsontext.KIND, jsontext.call_template, unreadable=unreadable)
-        templates = jsontext.select(named, flt, now_ts)
+        chosen = jsontext.select(named, flt, now_ts)
         del named
     else:
-        chosen = query.select(store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts)
+        summaries = query.select(
+            store.summaries(open_at=open_at, unreadable=unreadable), flt, now_ts
+        )
         # The summaries are done with once their ids are known: at 100,000 calls, freeing them
         # before the templates load took the export's peak from 280 MB to 160. The ids are
         # copied out through one string: kept, the summaries' own id strings would keep the
         # memory of all the others from being released (they are scattered through it).
-        joined = "\n".join(s.id for s in chosen)
-        del chosen
+        joined = "\n".join(s.id for s in summaries)
+        del summaries
         store.forget_summaries()
         ids = joined.split("\n") if joined else []
         del joined
         templates = store.derive(ids, jsontext.KIND, jsontext.call_template, unreadable=unreadable)
-    jsontext.write_listing(templates, now_ts, sys.stdout)
+        chosen = jsontext.in_order(templates, now_ts)
+    jsontext.write_listing(chosen, sys.stdout)
     sys.stdout.write("\n")
 
 
