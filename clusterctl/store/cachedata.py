@@ -77,20 +77,23 @@ class SummaryCache:
 
     def rows(self, *, live_only: bool, skip: Collection[str] = ()) -> list[CallSummary]:
         """The cached summaries: the live ones, or all of them; none of the files ``skip``."""
+        return _without(*self.named_rows(live_only=live_only), skip)
+
+    def named_rows(self, *, live_only: bool) -> tuple[list[str], list[CallSummary]]:
+        """``rows`` (live only, or all), and the name of each row's file beside them."""
         make = CallSummary._make
-        live = load_rows(self.live_rows, self.live_names)
-        if skip:
-            live = [r for n, r in zip(self.live_names, live, strict=True) if n not in skip]
-        rows = [make(r) for r in live]
+        names = self.live_names
+        rows = [make(r) for r in load_rows(self.live_rows, names)]
         if not live_only:
-            closed = load_rows(self.closed_rows, self.closed_names)
-            if self.closed_dropped or skip:
-                dropped = set(self.closed_dropped).union(skip)
-                closed = [
-                    r for n, r in zip(self.closed_names, closed, strict=True) if n not in dropped
-                ]
+            closed_names = self.closed_names
+            closed = load_rows(self.closed_rows, closed_names)
+            if self.closed_dropped:  # stale rows of the closed half (only): skipped
+                dropped = set(self.closed_dropped)
+                kept = [n for n, name in enumerate(closed_names) if name not in dropped]
+                closed_names, closed = [closed_names[n] for n in kept], [closed[n] for n in kept]
+            names = names + closed_names
             rows.extend(make(r) for r in closed)
-        return rows
+        return names, rows
 
     def drop_rows(self) -> None:
         """Let go of the pickled rows and their names: for a rebuild that needs them no more."""
@@ -101,6 +104,45 @@ class SummaryCache:
         sigs = array("q")
         sigs.frombytes(self.sigs)
         return by_name(self.names, sigs)
+
+
+def _without(names: list[str], rows: list[CallSummary], skip: Collection[str]) -> list[CallSummary]:
+    """``rows`` but those of the files ``skip`` (``names``: each row's file)."""
+    if not skip:
+        return rows
+    return [row for name, row in zip(names, rows, strict=True) if name not in skip]
+
+
+class RowsAhead:
+    """A cache's rows (``SummaryCache.named_rows``) unpickled while this process waits on
+    workers of its own (``fork_parts``' meanwhile: the ``stat`` of every file), then handed out
+    once by ``rows``, as ``SummaryCache.rows`` gives them; made then if they were not."""
+
+    __slots__ = ("cache", "live_only", "loaded")
+
+    def __init__(self, cache: SummaryCache, live_only: bool) -> None:
+        self.cache = cache
+        self.live_only = live_only
+        self.loaded: tuple[list[str], list[CallSummary]] | Unusable | None = None
+
+    def __call__(self) -> None:
+        try:
+            self.loaded = self.cache.named_rows(live_only=self.live_only)
+        except Unusable as exc:  # raised where the rows are asked for
+            self.loaded = exc
+
+    def rows(self, skip: Collection[str] = ()) -> list[CallSummary]:
+        """The rows but those of the files ``skip``; Unusable if a half does not load."""
+        loaded, self.loaded = self.loaded, None
+        if loaded is None:
+            loaded = self.cache.named_rows(live_only=self.live_only)
+        if isinstance(loaded, Unusable):
+            raise loaded
+        return _without(*loaded, skip)
+
+    def drop(self) -> None:
+        """Let go of the rows loaded: a rebuild does not use them."""
+        self.loaded = None
 
 
 class CacheBuilder:

@@ -40,7 +40,8 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-#: This process's part of a ``fork_parts`` with ``meanwhile``, against a worker's: with two
+#: This process's part of a ``fork_parts`` with ``meanwhile``, against a worker's, unless the
+#: caller gives its own (``cache.ROWS_SHARE``): with two
 #: cores an export of 100,000 calls loads its remembered templates (0.17 s) while a worker
 #: takes the ``stat`` of four files in five (all of them: 0.31 s on two cores, on the slower VM
 #: of 2026-12-03; 0.23 s in signature.py's figure), then the rest.
@@ -85,14 +86,15 @@ def fork_parts(
     items: Sequence[X],
     weight: int = 1,
     meanwhile: Callable[[], object] | None = None,
+    share: float = MEANWHILE_SHARE,
 ) -> list[R]:
     """``func`` of each part of ``items``, in order: one part per core, the first done by this
     process while forked workers do the others. Under ``FORK_MINIMUM * weight`` items (a
     ``weight`` for work cheaper per item than parsing a file), one part, done here.
 
     ``meanwhile`` (if given) is called here once the workers are on their way, before this
-    process's own part, which is then smaller (``MEANWHILE_SHARE``): work of this process that
-    does not need the results (loading what it remembers of the files) overlaps theirs.
+    process's own part, which is then smaller (``share`` of a worker's): work of this process
+    that does not need the results (loading what it remembers of the files) overlaps theirs.
 
     ``func`` must not change anything its result does not carry back (a worker's other
     changes stay in the worker), and its results must pickle.
@@ -111,7 +113,7 @@ def fork_parts(
     if meanwhile is None:
         first = size = -(-len(items) // count)
     else:
-        first = int(len(items) * MEANWHILE_SHARE / (count - 1 + MEANWHILE_SHARE))
+        first = int(len(items) * share / (count - 1 + share))
         size = -(-(len(items) - first) // (count - 1))
     parts = [items[:first]] + [items[i : i + size] for i in range(first, len(items), size)]
     forked: list[tuple[int, int] | None] = []  # per later part: (pid, read end), or None

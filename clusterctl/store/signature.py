@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.records import NamedTuple
-from clusterctl.store.forkmap import fork_parts
+from clusterctl.store.forkmap import MEANWHILE_SHARE, fork_parts
 
 #: The signature of a file that is not there: it never matches a real one.
 GONE = (-1, -1, -1, -1)
@@ -111,14 +111,17 @@ def signatures(
 
 
 def looked_at(
-    calls_dir: str, names: list[str], meanwhile: Callable[[], object] | None = None
+    calls_dir: str,
+    names: list[str],
+    meanwhile: Callable[[], object] | None = None,
+    share: float = MEANWHILE_SHARE,
 ) -> tuple[array[int], int]:
     """``signatures``, and the newest ctime among them (for ``Trust.fs_ns``, see ``reference``):
     ``NO_REFERENCE`` if a file is on another file system than calls/, whose clock may be
-    another."""
+    another. ``meanwhile`` and ``share`` as ``fork_parts`` takes them."""
     sigs = array("q")
     newest = -1
-    parts = fork_parts(lambda part: _stat_all(calls_dir, part), names, 5, meanwhile)
+    parts = fork_parts(lambda part: _stat_all(calls_dir, part), names, 5, meanwhile, share)
     for part, part_newest in parts:
         sigs.extend(part)
         newest = NO_REFERENCE if NO_REFERENCE in (newest, part_newest) else max(newest, part_newest)

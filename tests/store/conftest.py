@@ -89,4 +89,6 @@ def clock_rule_only(monkeypatch: pytest.MonkeyPatch) -> None:
     system's rule is tested with the real reference (test_cache_racy.py, test_derived.py)."""
     real = cache_module.looked_at
     for module in (cache_module, derived):
-        monkeypatch.setattr(module, "looked_at", lambda *args: (real(*args)[0], NO_REFERENCE))
+        monkeypatch.setattr(
+            module, "looked_at", lambda *args, **kw: (real(*args, **kw)[0], NO_REFERENCE)
+        )

@@ -181,8 +181,8 @@ def test_a_file_replaced_while_it_is_read_is_read_as_it_is_now(
     monkeypatch.setattr(
         cache_module,
         "looked_at",
-        lambda calls_dir, names: (
-            looked_at(calls_dir, names),
+        lambda calls_dir, names, *rest, **kw: (
+            looked_at(calls_dir, names, *rest, **kw),
             git_pull(Path(calls_dir, "CALL-2.toml")),
         )[0],
     )
@@ -209,10 +209,10 @@ def test_a_summary_made_of_a_file_other_than_the_one_looked_at_is_never_trusted(
     path.symlink_to(target)
     real = cache_module.looked_at
 
-    def racing(calls_dir: str, names: list[str]):
+    def racing(calls_dir: str, names: list[str], *rest, **kw):
         target.rename(tmp_path / "away")
         try:
-            return real(calls_dir, names)
+            return real(calls_dir, names, *rest, **kw)
         finally:
             (tmp_path / "away").rename(target)
 
