@@ -89,7 +89,7 @@ class IdIndex:
             return
         fields = (FORMAT, *(str(n).encode() for n in (*sig, listed_ns)))
         head = b" ".join(fields) + b"\n" + os.fsencode(self.root) + b"\0\n"
-        body = os.fsencode("".join(n + "\n" for n in names))
+        body = os.fsencode("\n".join(names) + "\n" if names else "")
         with contextlib.suppress(OSError):  # only an accelerator, as the cache
             write_private(self.path, head + body)
 
