@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from functools import cache
+from operator import itemgetter
 
 from clusterctl import query
 from clusterctl.errors import StoreError
@@ -135,10 +136,9 @@ def select(
     statuses = flt.statuses
     within = None if flt.within is None else flt.within.total_seconds()
     # (next deadline, id, chosen) of each call with one ahead, then (-last deadline, id,
-    # chosen) of the others: the order of query.select's sort_key, sorted as plain tuples
-    # (ids are unique, so the rest is never compared). Without a CallSummary and a key
-    # function per call, 100,000 calls took 0.35 s instead of 0.65 s (phases.py --export);
-    # with the two apart, each sorted on a float first, 0.46 s instead of 0.57 (in-process).
+    # chosen) of the others, each sorted by (deadline, id): the order of query.select's
+    # sort_key. Without a CallSummary and a key function per call, 100,000 calls took 0.35 s
+    # instead of 0.65 s (phases.py --export); with the two apart, 0.46 s instead of 0.57.
     ahead: list[tuple[float, str, Chosen]] = []
     past: list[tuple[float, str, Chosen]] = []
     for call_id, template in named:
@@ -151,9 +151,15 @@ def select(
                 ahead.append((upcoming, call_id, (template, status, place)))
         elif within is None:  # --within asks for a deadline ahead
             past.append((-last, call_id, (template, status, place)))
-    ahead.sort()
-    past.sort()
+    for chosen in (ahead, past):
+        # By id, then (stably) by deadline alone: two sorts on one key each took 100,000 calls
+        # 0.067 s instead of 0.106 for one on (deadline, id) (16,926 distinct deadlines).
+        chosen.sort(key=_ID)
+        chosen.sort(key=_DEADLINE)
     return [item[2] for item in ahead] + [item[2] for item in past]
+
+
+_DEADLINE, _ID = itemgetter(0), itemgetter(1)
 
 
 def in_order(templates: list[Template], now: float) -> list[Chosen]:
