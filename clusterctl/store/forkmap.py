@@ -41,10 +41,10 @@ def workers() -> int:
 
 
 #: This process's part of a ``fork_parts`` with ``meanwhile``, against a worker's, unless the
-#: caller gives its own (``cache.ROWS_SHARE``): with two
-#: cores an export of 100,000 calls loads its remembered templates (0.17 s) while a worker
-#: takes the ``stat`` of four files in five (all of them: 0.31 s on two cores, on the slower VM
-#: of 2026-12-03; 0.23 s in signature.py's figure), then the rest.
+#: caller gives its own (``cache.ROWS_SHARE``): with two cores an export of 100,000 calls
+#: loads its remembered templates (0.17 s) while a worker takes the ``stat`` of four files in
+#: five (all of them: 0.31 s on two cores, on the slower VM of 2026-12-03; 0.23 s in
+#: signature.py's figure), then the rest.
 MEANWHILE_SHARE = 0.25
 
 #: How many items ``fork_map`` hands its ``ahead`` at a time.

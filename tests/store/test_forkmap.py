@@ -72,9 +72,10 @@ def test_an_error_is_raised_here_as_without_workers(forking: None) -> None:
     assert not _children()  # every worker was reaped
 
 
+@pytest.mark.parametrize("share", [None, 0.55])
 @pytest.mark.parametrize("count", [1, 2, 3])
 def test_work_done_meanwhile_comes_before_a_smaller_part_here(
-    monkeypatch: pytest.MonkeyPatch, count: int
+    monkeypatch: pytest.MonkeyPatch, count: int, share: float | None
 ) -> None:
     monkeypatch.setattr(forkmap, "FORK_MINIMUM", 1)
     monkeypatch.setattr(forkmap, "workers", lambda: count)
@@ -85,13 +86,18 @@ def test_work_done_meanwhile_comes_before_a_smaller_part_here(
             done.append("part")
         return [x * x for x in items], os.getpid()
 
-    parts = forkmap.fork_parts(part, list(range(100)), meanwhile=lambda: done.append("meanwhile"))
+    meanwhile = lambda: done.append("meanwhile")  # noqa: E731
+    if share is None:
+        parts = forkmap.fork_parts(part, list(range(100)), meanwhile=meanwhile)
+    else:
+        parts = forkmap.fork_parts(part, list(range(100)), meanwhile=meanwhile, share=share)
     assert [x for squares, _ in parts for x in squares] == [x * x for x in range(100)]
     assert done == ["meanwhile", "part"]  # called once, here, before this process's part
     assert parts[0][1] == PARENT and len({pid for _, pid in parts}) == count
-    if count > 1:  # this process's part is MEANWHILE_SHARE of a worker's
-        share = forkmap.MEANWHILE_SHARE
+    if count > 1:  # this process's part is the share (MEANWHILE_SHARE unless given) of a worker's
+        share = forkmap.MEANWHILE_SHARE if share is None else share
         assert len(parts[0][0]) == int(100 * share / (count - 1 + share))
+        assert len({len(squares) for squares, _ in parts[1:-1]}) <= 1  # the workers' alike
 
 
 def test_work_done_meanwhile_that_fails_ends_the_workers(forking: None) -> None:
