@@ -16,7 +16,7 @@ from operator import itemgetter
 
 from clusterctl import query
 from clusterctl.errors import StoreError
-from clusterctl.summary import Status, one_stage_status
+from clusterctl.summary import Status, status_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _standing(moments: str, now: float) -> tuple[Status, int, float | None, floa
     opens, _, stages = moments.partition("\x02")
     if "\x03" not in stages:  # most calls: one stage
         last = float(stages)
-        status = one_stage_status(float(opens) if opens else None, last, now)
+        status = status_at(float(opens) if opens else None, last, now)
         return status, ONE_STAGE, (last if last > now else None), last
     return _several(opens, stages, now)
 
@@ -121,9 +121,7 @@ def _several(opens: str, stages: str, now: float) -> tuple[Status, int, float | 
     ahead = [deadline for deadline in deadlines if deadline > now]
     upcoming = min(ahead) if ahead else None
     place = deadlines.index(last if upcoming is None else upcoming)
-    if opens and now < float(opens):
-        return Status.FORTHCOMING, place, upcoming, last
-    return (Status.OPEN if last > now else Status.CLOSED), place, upcoming, last
+    return status_at(float(opens) if opens else None, last, now), place, upcoming, last
 
 
 def select(

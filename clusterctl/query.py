@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from clusterctl.errors import UsageError
 from clusterctl.records import NamedTuple
-from clusterctl.summary import CallSummary, Status, one_stage_status
+from clusterctl.summary import CallSummary, Status, status_at
 
 DEFAULT_STATUSES = frozenset({Status.OPEN, Status.FORTHCOMING})
 ALL_STATUSES = frozenset(Status)
@@ -86,7 +86,7 @@ def select(summaries: Iterable[CallSummary], flt: CallFilter, now: float) -> lis
         stages = s.stages
         if len(stages) == 1 and by_status:
             last = stages[0][1]
-            if one_stage_status(s.opens, last, now) not in statuses:
+            if status_at(s.opens, last, now) not in statuses:
                 continue
             upcoming = last if last > now else None
         else:

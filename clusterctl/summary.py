@@ -61,22 +61,19 @@ class CallSummary(NamedTuple):
         if len(stages) != 1:
             return self.status(now), self.relevant_deadline(now)
         stage = stages[0]
-        return one_stage_status(self.opens, stage[1], now), stage
+        return status_at(self.opens, stage[1], now), stage
 
     def status(self, now: float) -> Status:
         """Forthcoming before ``opens``; open until the last deadline; closed at and after it."""
-        if self.opens is not None and now < self.opens:
-            return Status.FORTHCOMING
-        if self.last_deadline()[1] > now:
-            return Status.OPEN
-        return Status.CLOSED
+        return status_at(self.opens, self.last_deadline()[1], now)
 
 
-def one_stage_status(opens: float | None, deadline: float, now: float) -> Status:
-    """``CallSummary.status`` of a call of one stage, from its opening and deadline alone."""
+def status_at(opens: float | None, last_deadline: float, now: float) -> Status:
+    """``CallSummary.status`` from the call's opening and last deadline alone (of a call of one
+    stage, its deadline): what a listing needs without a summary's method call."""
     if opens is not None and now < opens:
         return Status.FORTHCOMING
-    return Status.OPEN if deadline > now else Status.CLOSED
+    return Status.OPEN if last_deadline > now else Status.CLOSED
 
 
 def _deadline(stage: tuple[str, float, bool]) -> float:
