@@ -41,7 +41,15 @@ from clusterctl.limits import MAX_CALL_FILE_BYTES
 from clusterctl.model import Call, CallSummary, validate_id
 from clusterctl.store.files import atomic_write
 from clusterctl.store.journal import recover, settle
-from clusterctl.store.layout import GITIGNORE, SUFFIX, WARN_LOCK, Layout, call_name, id_of
+from clusterctl.store.layout import (
+    GITIGNORE,
+    SUFFIX,
+    WARN_LOCK,
+    Layout,
+    call_name,
+    has_entries,
+    id_of,
+)
 from clusterctl.store.lock import flock
 from clusterctl.store.schema import (
     MIGRATIONS,
@@ -371,7 +379,7 @@ class Store:
         The first change creates the store; nothing is created or locked for a store that this
         program cannot read (missing marker beside calls/, newer or older schema).
         """
-        from clusterctl.store.transaction import Transaction, has_entries  # see the docstring
+        from clusterctl.store.transaction import Transaction  # see the docstring
 
         check_root(self.root)
         if self.exists():

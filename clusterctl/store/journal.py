@@ -6,6 +6,8 @@ in between leaves the journal, and the next process that sees it (under the lock
 renames, so a crash leaves the state before or after the whole change, never a mix. A killed
 writer can also leave temporary files; ``.state/writing`` says so, and only then does the next
 change list ``calls/`` to remove them (listing 100,000 names would cost a write 60 ms).
+Into an empty calls/, a change of many files needs no journal: it fills a fresh directory that
+then takes calls/'s place (fill.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable
 
 from clusterctl.errors import StoreError, describe_os_error
 from clusterctl.fileread import exists, path_text
+from clusterctl.store import fill
 from clusterctl.store.files import (
     PendingWrite,
     apply_writes,
@@ -53,27 +56,30 @@ def commit_files(
     another process makes ahead (forkmap.fork_ahead), the writing overlaps that process anyway,
     and a thread's unbounded queue would only let the bytes pile up where the disk is slower
     (an import of 100,000 calls peaked at 300 MB instead of 275)."""
+    removed = list(removals)
+    if count:
+        try:
+            # Before the first new file: a writer killed from here on leaves the marker, and
+            # the next change sweeps. Not fsynced; see maintenance.survey_store.
+            arm_sweep(layout)
+        except OSError as exc:
+            raise _unchanged(layout.writing_marker, exc) from None
+        staging = fill.prepare(layout, count, removed)
+        if staging is not None:  # into an empty calls/: no temporary twins, no journal
+            _commit_filled(layout, staging, contents, count, progress, signatures, writer_thread)
+            return
     writes: list[PendingWrite] = []
     where: StrPath = layout.calls_dir
     journaled = False
     try:
-        if count:
-            # Before the first temporary file: a writer killed from here on leaves the
-            # marker, and the next change sweeps. Not fsynced; see maintenance.survey_store.
-            where = layout.writing_marker
-            arm_sweep(layout)
-        if count < THREADED_WRITES or not writer_thread:
-            for done, (path, data) in enumerate(contents, start=1):
-                where = path
-                writes.append(write_temp(path, data))
-                if progress is not None and (done % 100 == 0 or done == count):
-                    progress(done, count)
-        else:
-            failed_at = _write_in_thread(contents, count, progress, writes)
-            if failed_at is not None:
-                where, error = failed_at
-                raise error
-        removed = list(removals)
+
+        def write(path: StrPath, data: bytes) -> None:
+            writes.append(write_temp(path, data))
+
+        failed_at = _write_each(contents, count, progress, write, writer_thread)
+        if failed_at is not None:
+            where, error = failed_at
+            raise error
         if len(writes) + len(removed) <= 1:
             commit_writes(writes, removed, signatures)
             _disarm_sweep(layout)
@@ -92,9 +98,7 @@ def commit_files(
         # look for it (still under the lock). A failed change is rare; this listing is too.
         _sweep_temps(layout)
         if isinstance(exc, OSError):
-            raise StoreError(
-                f"{where}: cannot write: {describe_os_error(exc)}; the store is unchanged"
-            ) from None
+            raise _unchanged(where, exc) from None
         raise
     try:
         apply_writes(((w.temp, w.target) for w in writes), removed, signatures=signatures)
@@ -108,19 +112,80 @@ def commit_files(
         ) from None
 
 
+def _unchanged(where: StrPath, exc: OSError) -> StoreError:
+    return StoreError(f"{where}: cannot write: {describe_os_error(exc)}; the store is unchanged")
+
+
+def _commit_filled(
+    layout: Layout,
+    staging: str,
+    contents: Iterable[tuple[StrPath, bytes]],
+    count: int,
+    progress: Callable[[int, int], None] | None,
+    signatures: array[int] | None,
+    writer_thread: bool,
+) -> None:
+    """``commit_files`` into an empty calls/, by the fresh directory ``staging`` (fill.py)."""
+    where: StrPath = staging
+    try:
+        create = fill.creator(staging, signatures)
+        failed_at = _write_each(contents, count, progress, create, writer_thread)
+        if failed_at is not None:
+            where, error = failed_at
+            raise error
+        os.sync()  # one flush for them all, as sync_temps does for temporary files
+        where = layout.calls_dir
+        os.rename(staging, layout.calls_dir)  # the commit point: atomic over an empty one
+    except BaseException as exc:
+        _sweep_temps(layout)  # the fresh directory, and the marker once it is gone
+        if isinstance(exc, OSError):
+            raise _unchanged(where, exc) from None
+        raise
+    try:
+        fsync_dir(layout.root)
+        fsync_dir(layout.state_dir)
+    except OSError as exc:
+        raise StoreError(
+            f"{layout.calls_dir}: the calls were written, but the system could not confirm "
+            f"they are safe on the disk ({describe_os_error(exc)}); run clusterctl check"
+        ) from None
+    _disarm_sweep(layout)
+
+
 #: From how many files on a thread writes the temporary files while this one encodes the next.
 THREADED_WRITES = 100
+
+
+def _write_each(
+    contents: Iterable[tuple[StrPath, bytes]],
+    count: int,
+    progress: Callable[[int, int], None] | None,
+    write: Callable[[StrPath, bytes], None],
+    writer_thread: bool,
+) -> tuple[StrPath, BaseException] | None:
+    """``write(path, data)`` each of the ``count`` files of ``contents`` in order, telling
+    ``progress`` every 100 files and after the last; from ``THREADED_WRITES`` files on a thread
+    of its own (unless not ``writer_thread``). Return the path whose write failed and the
+    error, else None. Errors of ``contents`` itself (a call too large) are raised here."""
+    if count >= THREADED_WRITES and writer_thread:
+        return _write_in_thread(contents, count, progress, write)
+    for done, (path, data) in enumerate(contents, start=1):
+        try:
+            write(path, data)
+        except OSError as exc:
+            return path, exc
+        if progress is not None and (done % 100 == 0 or done == count):
+            progress(done, count)
+    return None
 
 
 def _write_in_thread(
     contents: Iterable[tuple[StrPath, bytes]],
     count: int,
     progress: Callable[[int, int], None] | None,
-    writes: list[PendingWrite],
+    write: Callable[[StrPath, bytes], None],
 ) -> tuple[StrPath, BaseException] | None:
-    """Write a temporary file for each of ``contents`` on a thread of its own, appending each
-    to ``writes`` in order (and telling ``progress``); return the path whose write failed and
-    the error, else None. Errors of ``contents`` itself (a call too large) are raised here.
+    """``_write_each`` with ``write`` on a thread of its own.
 
     Creating a file on a disk is mostly the kernel's work, done without the GIL: on its own
     thread it overlaps the encoding of the next calls (an import of 100,000 calls on this
@@ -142,7 +207,7 @@ def _write_in_thread(
             if failed:  # only empty the queue
                 continue
             try:
-                writes.append(write_temp(*item))
+                write(*item)
             except BaseException as exc:  # handed to the caller's thread
                 failed.append((item[0], exc))
                 continue
@@ -290,7 +355,7 @@ def _sweep_temps(layout: Layout) -> None:
         names = []
     except OSError:
         return
-    swept = True
+    swept = fill.remove_staging(layout)
     for name in names:
         if name.startswith(".") and TEMP_NAME.fullmatch(name):
             try:

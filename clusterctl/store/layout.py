@@ -11,6 +11,7 @@ Layout of a store directory (everything but ``.state/`` is meant to be kept in g
     .state/sync-history.json    when each portal search last ran, and what it brought
     .state/commit.json      journal of a multi-file change, present only while it is applied
     .state/writing          present while a change writes temporary files in calls/
+    .state/calls.new/       a first import's calls, until the directory takes calls/'s place
 """
 
 from __future__ import annotations
@@ -117,3 +118,14 @@ def id_mismatch(call_id: str, name: str) -> str | None:
     if call_id == expected:
         return None
     return f"declares id {call_id!r} but the file name says {expected!r}"
+
+
+def has_entries(directory: str) -> bool:
+    """True unless ``directory`` is missing or empty (one entry is read, not the listing)."""
+    try:
+        with os.scandir(directory) as entries:
+            return next(entries, None) is not None
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True

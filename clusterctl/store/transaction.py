@@ -11,7 +11,7 @@ from clusterctl.limits import check_limits
 from clusterctl.model import Call, validate_id
 from clusterctl.store.forkmap import fork_ahead
 from clusterctl.store.journal import commit_files
-from clusterctl.store.layout import SUFFIX, Layout
+from clusterctl.store.layout import SUFFIX, Layout, has_entries
 from clusterctl.store.reread import Written, content_digest
 from clusterctl.store.schema import ensure_store, undo_create
 from clusterctl.store.tomlfile import checked_call_bytes, read_call
@@ -166,14 +166,3 @@ def _encoded(call: Call) -> tuple[bytes, bytes]:
     """The bytes of the file of ``call``, already within the limits, and their digest."""
     data = checked_call_bytes(call)
     return data, content_digest(data)
-
-
-def has_entries(directory: str) -> bool:
-    """True unless ``directory`` is missing or empty (one entry is read, not the listing)."""
-    try:
-        with os.scandir(directory) as entries:
-            return next(entries, None) is not None
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True

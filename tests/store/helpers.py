@@ -302,3 +302,51 @@ def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int
         assert temp_files(root / "calls") == []
         shutil.rmtree(root)
     return outcomes
+
+
+# --- real crashes: a forked child stopped with os._exit at a chosen step ---------------------
+
+CRASHED = 99  # exit status of a child stopped at the injected crash point
+
+
+def view(root: Path) -> dict[str, tuple[str, list[str]]]:
+    """What a reader sees: id -> (title, effective deadlines), through summaries and files."""
+    store = Store(root)
+    seen = {
+        c.id: (c.title, [v.deadline.isoformat() for v in c.stage_views()])
+        for c in store.all_calls()
+    }
+    assert sorted(seen) == store.ids()
+    return seen
+
+
+def in_child(action: Callable[[], None]) -> int:
+    """Run ``action`` in a forked child; its exit status (0 ok, 70 exception, else its own)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            action()
+        except BaseException:
+            code = 70
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def crash_on_call(module: object, name: str, after: int) -> None:
+    """In a child: replace ``module.name`` so that its call number ``after`` kills the process."""
+    real = getattr(module, name)
+    done = 0
+
+    def crashing(*args: object, **kwargs: object) -> object:
+        nonlocal done
+        if done == after:
+            os._exit(CRASHED)
+        done += 1
+        return real(*args, **kwargs)
+
+    setattr(module, name, crashing)

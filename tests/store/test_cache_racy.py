@@ -210,26 +210,32 @@ def test_a_writer_stamps_the_cache_when_it_looks_so_older_files_are_not_racy(
     assert parses == []
 
 
+@pytest.mark.parametrize("route", ["journal", "fill"])
 def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, route: str
 ) -> None:
     # The edit lands between the rename and the writer's look at the file, so the signature the
     # writer keeps is the edited file's; and the writer looks again long after (not racy). Only
-    # reading the bytes back tells the writer the file is not what it wrote.
+    # reading the bytes back tells the writer the file is not what it wrote. Into an empty
+    # calls/ (the fill route) the rename is the fresh directory's, over calls/.
     from clusterctl.store import files as files_module
+    from clusterctl.store import fill, journal
 
+    if route == "journal":
+        monkeypatch.setattr(fill, "FILL_MINIMUM", 10**9)
+    module, name = (files_module.os, "replace") if route == "journal" else (journal.os, "rename")
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
-    real_replace = os.replace
+    real = getattr(os, name)
 
-    def replace_then_edit(src: str, dst: str) -> None:
-        real_replace(src, dst)
-        if str(dst).endswith("CALL-7.toml"):
-            path = Path(dst)
-            path.write_text(path.read_text().replace("Title 7", "Hand 7"))  # same size
+    def rename_then_edit(src: str, dst: str) -> None:
+        real(src, dst)
+        edited = Path(dst) / "CALL-7.toml" if route == "fill" else Path(dst)
+        if edited.name == "CALL-7.toml":
+            edited.write_text(edited.read_text().replace("Title 7", "Hand 7"))  # same size
 
-    monkeypatch.setattr(files_module.os, "replace", replace_then_edit)
+    monkeypatch.setattr(module, name, rename_then_edit)
     titles = bulk_write_then_warm_later(
-        s, monkeypatch, lambda: monkeypatch.setattr(files_module.os, "replace", real_replace)
+        s, monkeypatch, lambda: monkeypatch.setattr(module, name, real)
     )
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
 
@@ -271,32 +277,54 @@ def _ctimes(s: Store) -> dict[str, int]:
     return {path.name: path.stat().st_ctime_ns for path in Path(s.calls_dir).glob("*.toml")}
 
 
+@pytest.mark.parametrize("route", ["journal", "fill"])
 def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
-    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch, route: str
 ) -> None:
     # The file system's rule (signature.Trust): an edit after the writer looked gets a ctime at
     # least as new as the newest it saw, so a file with an older ctime is trusted at once. The
-    # file system's clock is made to tick halfway (an event, waited for, not a sleep).
+    # file system's clock is made to tick halfway (an event, waited for, not a sleep): after a
+    # file's rename into place, or its creation in the fresh directory of the fill route.
     from clusterctl.store import files as files_module
+    from clusterctl.store import fill
 
     skip_unless_one_clock(tmp_path)
     s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
-    real_replace = os.replace
+    real_replace, real_creator = os.replace, fill.creator
     probe = tmp_path / "probe"
     probe.touch()
 
-    def replace_then_tick(src: str, dst: str) -> None:
-        real_replace(src, dst)
-        if str(dst).endswith("CALL-049.toml"):
-            written = os.stat(dst).st_ctime_ns
+    def tick_after(path: str) -> None:
+        if str(path).endswith("CALL-049.toml"):
+            written = os.stat(path).st_ctime_ns
             while probe.stat().st_ctime_ns <= written:
                 os.utime(probe)  # stamps its ctime with the file system's clock
 
-    monkeypatch.setattr(files_module.os, "replace", replace_then_tick)
+    if route == "journal":
+        monkeypatch.setattr(fill, "FILL_MINIMUM", 10**9)
+
+        def replace_then_tick(src: str, dst: str) -> None:
+            real_replace(src, dst)
+            tick_after(dst)
+
+        monkeypatch.setattr(files_module.os, "replace", replace_then_tick)
+    else:
+
+        def creator(staging: str, signatures: array[int] | None) -> Callable[[str, bytes], None]:
+            create = real_creator(staging, signatures)
+
+            def create_then_tick(path: str, data: bytes) -> None:
+                create(path, data)
+                tick_after(os.path.join(staging, os.path.basename(path)))
+
+            return create_then_tick
+
+        monkeypatch.setattr(fill, "creator", creator)
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
     monkeypatch.setattr(files_module.os, "replace", real_replace)
+    monkeypatch.setattr(fill, "creator", real_creator)
     ctimes = _ctimes(s)
     newest = max(ctimes.values())
     last_tick = {name for name, ctime in ctimes.items() if ctime == newest}
