@@ -41,7 +41,8 @@ from collections.abc import Sequence
 import tools
 
 
-def _create(directory: str, name: str, data: bytes) -> None:
+def create(directory: str, name: str, data: bytes) -> None:
+    """Create the file ``name`` in ``directory`` holding ``data``: no temporary name, no sync."""
     fd = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     os.write(fd, data)
     os.close(fd)
@@ -57,11 +58,11 @@ def one_round(base: str, files: int, size: int) -> dict[str, float]:
     try:
         start = time.perf_counter()
         for name in names:
-            _create(directory, name, data)
+            create(directory, name, data)
         created = time.perf_counter()
         for name in names:
             temp = f".{name}.tmp"
-            _create(renamed, temp, data)
+            create(renamed, temp, data)
             os.rename(os.path.join(renamed, temp), os.path.join(renamed, name))
         by_rename = time.perf_counter()
         dir_fd = os.open(directory, os.O_RDONLY)
