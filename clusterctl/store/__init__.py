@@ -423,7 +423,8 @@ class Store:
             def clock() -> int:
                 return min(self.clock(), time.time_ns())
 
-            record_writes(self.calls_dir, cache_file, written, deleted, clock, listing)
+            unseen = txn.signed_unseen
+            record_writes(self.calls_dir, cache_file, written, deleted, clock, listing, unseen)
 
     def _require_existing(self, call_id: str) -> None:
         validate_id(call_id)  # before taking the lock: a bad id changes nothing, not even it

@@ -47,10 +47,12 @@ def commit_files(
     signatures: array[int] | None = None,
     *,
     writer_thread: bool = True,
-) -> None:
+) -> bool:
     """Under the lock: write the ``count`` files of ``contents``, then remove ``removals``, as one
     change; ``progress(done, count)`` is told every 100 files and after the last. Each file's
-    signature right after it took its place is appended to ``signatures``, in order.
+    signature right after it took its place is appended to ``signatures``, in order. True when
+    each signature was taken before its file was in calls/ (fill.py): then an edit made there
+    since changed it, unless made within the clock tick of the file's own writing.
 
     Without ``writer_thread`` the files are written on this thread: for ``contents`` that
     another process makes ahead (forkmap.fork_ahead), the writing overlaps that process anyway,
@@ -67,7 +69,7 @@ def commit_files(
         staging = fill.prepare(layout, count, removed)
         if staging is not None:  # into an empty calls/: no temporary twins, no journal
             _commit_filled(layout, staging, contents, count, progress, signatures, writer_thread)
-            return
+            return True
     writes: list[PendingWrite] = []
     where: StrPath = layout.calls_dir
     journaled = False
@@ -83,7 +85,7 @@ def commit_files(
         if len(writes) + len(removed) <= 1:
             commit_writes(writes, removed, signatures)
             _disarm_sweep(layout)
-            return
+            return False
         where = layout.calls_dir
         sync_temps(writes)
         where = layout.journal
@@ -110,6 +112,7 @@ def commit_files(
             f"{layout.journal}: the change was recorded but not fully applied "
             f"({describe_os_error(exc)}); the next clusterctl command completes it"
         ) from None
+    return False
 
 
 def _unchanged(where: StrPath, exc: OSError) -> StoreError:

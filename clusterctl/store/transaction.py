@@ -32,6 +32,8 @@ class Transaction:
         self._digests: dict[str, bytes] = {}  # of each file written, once committed
         self._signatures: dict[str, bytes] = {}  # of each file written, once in place
         self._none_yet: bool | None = None  # calls/ held no file at the first call not found
+        #: Whether the files written were signed before they were in calls/ (commit_files).
+        self.signed_unseen = False
 
     def get(self, call_id: str) -> Call:
         """The call as it is now (staged changes included); NotFoundError if absent."""
@@ -114,7 +116,7 @@ class Transaction:
             # Encoding is pure CPU work: a forked worker does it ahead of the writing, on the
             # other core (forkmap.fork_ahead). Forked before commit_files starts any thread.
             with fork_ahead(_encoded, [puts[i] for i in ids]) as (encoded, ahead):
-                commit_files(
+                self.signed_unseen = commit_files(
                     layout,
                     self._contents(ids, encoded),
                     len(ids),

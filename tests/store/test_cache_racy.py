@@ -176,9 +176,11 @@ def bulk_write_then_warm_later(
             txn.put(make_call(f"CALL-{n}", title=f"Title {n}"))
     between()
     (args,) = held
-    calls_dir, cache_file, written, deleted, _, listing = args
+    calls_dir, cache_file, written, deleted, _, listing, unseen = args
     later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
-    cache_module.record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing)
+    cache_module.record_writes(
+        calls_dir, cache_file, written, deleted, lambda: later, listing, unseen
+    )
     return {x.id: x.title for x in fresh(s).summaries()}
 
 
@@ -320,6 +322,7 @@ def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
             return create_then_tick
 
         monkeypatch.setattr(fill, "creator", creator)
+    read_back = spy_on_checks(monkeypatch)
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
             txn.put(make_call(f"CALL-{n:03d}", title=f"Title {n:03d}"))
@@ -328,6 +331,9 @@ def test_right_after_a_bulk_write_only_the_files_of_its_last_tick_are_racy(
     ctimes = _ctimes(s)
     newest = max(ctimes.values())
     last_tick = {name for name, ctime in ctimes.items() if ctime == newest}
+    # The writer reads back what it wrote. Files it signed before they were in calls/ (the fill
+    # route) an edit there could only have left unchanged within the newest tick.
+    assert sorted(read_back) == sorted(ctimes if route == "journal" else last_tick)
     cache = _cache_of(s)
     assert cache.fs_ns == newest and set(cache.digests) == last_tick
     assert not last_tick & {f"CALL-{n:03d}.toml" for n in range(50)}  # before the tick
@@ -415,3 +421,25 @@ def test_a_ctime_from_the_future_vouches_for_nothing(
     kept["X"] = real_stat(path)  # the edit keeps X's signature, as within its tick
     path.write_text(path.read_text().replace("Title 1", "Title 2"))
     assert {x.id: x.title for x in fresh(s).summaries()}["X"] == "Title 2"
+
+
+def test_a_first_import_reads_back_all_it_wrote_where_the_clocks_may_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where signature.reference cannot vouch for the file system's clock, the newest tick of
+    # the files tells nothing about an edit's: every file is read back.
+    from clusterctl.store import fill
+
+    monkeypatch.setattr(cache_module, "reference", lambda calls_dir, newest: NO_REFERENCE)
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    prepared: list[str | None] = []
+    real_prepare = fill.prepare
+    monkeypatch.setattr(
+        fill, "prepare", lambda *a: prepared.append(real_prepare(*a)) or prepared[-1]
+    )
+    read_back = spy_on_checks(monkeypatch)
+    with s.transaction() as txn:
+        for n in range(store_module.BULK_WRITE):
+            txn.put(make_call(f"CALL-{n:03d}"))
+    assert prepared[0] is not None  # the fill route
+    assert sorted(read_back) == sorted(_ctimes(s))
