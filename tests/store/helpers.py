@@ -272,6 +272,7 @@ def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int
     rng.shuffle(delays)
     seen_before, seen_after = listing(base, "--all"), listing(done, "--all")
     outcomes = {"before": 0, "after": 0, "mixed-on-disk": 0, "temp-left": 0, "finished": 0}
+    outcomes["staging-left"] = 0  # a first import's half-filled directory (store/fill.py)
     outcomes["window-ms"] = round(window * 1000)
     for n in range(runs):
         root = tmp_path / f"run-{seed}-{n}"
@@ -291,6 +292,10 @@ def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int
         assert journal or not mixed, f"run {n}: a mixed state without a journal"
         outcomes["mixed-on-disk"] += mixed
         outcomes["temp-left"] += bool(temp_files(root / "calls"))
+        staging = root / ".state" / "calls.new"
+        outcomes["staging-left"] += staging.exists()
+        if staging.exists():
+            assert (root / ".state" / "writing").exists(), f"run {n} (seed {seed})"
         if temp_files(root / "calls"):  # what the kill left, the next change is told to sweep
             assert (root / ".state" / "writing").exists(), f"run {n} (seed {seed})"
         seen = listing(root, "--all")  # a reader finishes a journalled change first
@@ -299,7 +304,7 @@ def crash_many(tmp_path: Path, base: Path, argv: list[str], runs: int, seed: int
         assert call_files(root) in (before, after)
         assert ok(invoke(root, "check")).startswith("ok: ")
         add(root, "LATER-1")  # the next change sweeps temporary files
-        assert temp_files(root / "calls") == []
+        assert temp_files(root / "calls") == [] and not staging.exists()
         shutil.rmtree(root)
     return outcomes
 

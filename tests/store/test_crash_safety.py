@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from clusterctl.store import fill
 from tests.store.helpers import AT, add, call_text, crash_many, invoke, ok
 
 
@@ -55,6 +56,29 @@ def test_sigkill_during_a_bulk_import_leaves_before_or_after(
     # Some kills stopped the writer, some of them between its first temporary file and the end.
     assert outcomes["before"] > 0 and outcomes["finished"] < 30, outcomes
     assert outcomes["temp-left"] + outcomes["mixed-on-disk"] > 0, outcomes
+
+
+def test_sigkill_during_a_first_import_leaves_nothing_or_everything(
+    tmp_path: Path, warm_cli: None
+) -> None:
+    # Into an empty calls/ the import fills a fresh directory and renames it over calls/.
+    base = tmp_path / "base"
+    (base / "calls").mkdir(parents=True)
+    (base / "clusterctl.toml").write_text("schema_version = 1\n")
+    records = [
+        {
+            "id": f"NEW-{n:03d}",
+            "title": f"imported {n} " + "x" * 300,
+            "timezone": "Europe/Brussels",
+            "deadlines": [{"label": "", "deadline": "2032-01-01T17:00:00+01:00"}],
+        }
+        for n in range(fill.FILL_MINIMUM + 50)
+    ]
+    source = tmp_path / "import.json"
+    source.write_text(json.dumps(records))
+    outcomes = crash_many(tmp_path, base, ["import", str(source)], runs=20, seed=20261204)
+    assert outcomes["before"] > 0 and outcomes["finished"] < 20, outcomes
+    assert outcomes["staging-left"] > 0 and outcomes["mixed-on-disk"] == 0, outcomes
 
 
 def test_sigkill_during_an_extend_leaves_before_or_after(tmp_path: Path, warm_cli: None) -> None:
