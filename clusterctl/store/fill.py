@@ -8,8 +8,8 @@ point: no journal, and a reader sees the empty store or the whole import, never 
 A writer killed before it leaves the store as it was, and ``.state/writing``: the next change
 removes the half-filled directory (``remove_staging``).
 
-Creating 100,000 files on this project's VM took 6.3 s, and each under a temporary name renamed
-into place 11.0 s (benchmarks/floor.py, one round, 2026-12-04 13:05 UTC).
+Creating 100,000 files on this project's VM took 4.1-5.1 s, and each under a temporary name
+renamed into place 8.1-8.6 s (benchmarks/imports.py --floor, three rounds, 2026-12-04 13:48 UTC).
 """
 
 from __future__ import annotations
