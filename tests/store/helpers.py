@@ -355,3 +355,12 @@ def crash_on_call(module: object, name: str, after: int) -> None:
         return real(*args, **kwargs)
 
     setattr(module, name, crashing)
+
+
+#: What a full disk raises (tests/store/test_journal.py, test_fill.py).
+FULL_DISK = OSError(28, "No space left on device")
+
+
+def full_disk_refusal(path: Path) -> str:
+    """The one line a change that hit a full disk at ``path`` fails with."""
+    return f"{path}: cannot write: No space left on device; the store is unchanged"

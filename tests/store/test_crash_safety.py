@@ -31,6 +31,22 @@ def warm_cli(tmp_path: Path) -> None:
     shutil.rmtree(scratch)
 
 
+def import_file(tmp_path: Path, ids: list[str]) -> Path:
+    """A JSON file to import: a call for each of ``ids``, "imported N" with a long title."""
+    records = [
+        {
+            "id": call_id,
+            "title": f"imported {n} " + "x" * 300,
+            "timezone": "Europe/Brussels",
+            "deadlines": [{"label": "", "deadline": "2032-01-01T17:00:00+01:00"}],
+        }
+        for n, call_id in enumerate(ids)
+    ]
+    source = tmp_path / "import.json"
+    source.write_text(json.dumps(records))
+    return source
+
+
 def test_sigkill_during_a_bulk_import_leaves_before_or_after(
     tmp_path: Path, warm_cli: None
 ) -> None:
@@ -39,17 +55,7 @@ def test_sigkill_during_a_bulk_import_leaves_before_or_after(
         (base / "calls").mkdir(parents=True, exist_ok=True)
         (base / "calls" / f"OLD-{n:03d}.toml").write_text(call_text(f"OLD-{n:03d}", f"old {n}"))
     (base / "clusterctl.toml").write_text("schema_version = 1\n")
-    records = [
-        {
-            "id": f"{'OLD' if n < 30 else 'NEW'}-{n:03d}",
-            "title": f"imported {n} " + "x" * 300,
-            "timezone": "Europe/Brussels",
-            "deadlines": [{"label": "", "deadline": "2032-01-01T17:00:00+01:00"}],
-        }
-        for n in range(90)
-    ]
-    source = tmp_path / "import.json"
-    source.write_text(json.dumps(records))
+    source = import_file(tmp_path, [f"{'OLD' if n < 30 else 'NEW'}-{n:03d}" for n in range(90)])
     outcomes = crash_many(
         tmp_path, base, ["import", str(source), "--replace"], runs=30, seed=20300115
     )
@@ -65,17 +71,7 @@ def test_sigkill_during_a_first_import_leaves_nothing_or_everything(
     base = tmp_path / "base"
     (base / "calls").mkdir(parents=True)
     (base / "clusterctl.toml").write_text("schema_version = 1\n")
-    records = [
-        {
-            "id": f"NEW-{n:03d}",
-            "title": f"imported {n} " + "x" * 300,
-            "timezone": "Europe/Brussels",
-            "deadlines": [{"label": "", "deadline": "2032-01-01T17:00:00+01:00"}],
-        }
-        for n in range(fill.FILL_MINIMUM + 50)
-    ]
-    source = tmp_path / "import.json"
-    source.write_text(json.dumps(records))
+    source = import_file(tmp_path, [f"NEW-{n:03d}" for n in range(fill.FILL_MINIMUM + 50)])
     outcomes = crash_many(tmp_path, base, ["import", str(source)], runs=20, seed=20261204)
     assert outcomes["before"] > 0 and outcomes["finished"] < 20, outcomes
     assert outcomes["staging-left"] > 0 and outcomes["mixed-on-disk"] == 0, outcomes

@@ -19,7 +19,9 @@ from clusterctl.errors import StoreError
 from clusterctl.store import Store, fill, journal, transaction
 from tests.store.helpers import (
     CRASHED,
+    FULL_DISK,
     crash_on_call,
+    full_disk_refusal,
     in_child,
     make_call,
     temp_files,
@@ -187,7 +189,7 @@ def test_a_failed_create_names_the_file_and_changes_nothing(
 
         def failing(path: str, data: bytes) -> None:
             if path.endswith("NEW-069.toml"):
-                raise OSError(28, "No space left on device")
+                raise FULL_DISK
             create(path, data)
 
         return failing
@@ -195,10 +197,7 @@ def test_a_failed_create_names_the_file_and_changes_nothing(
     monkeypatch.setattr(fill, "creator", creator)
     with pytest.raises(StoreError) as caught:
         first_import(root)
-    assert str(caught.value) == (
-        f"{root / 'calls' / 'NEW-069.toml'}: cannot write: No space left on device; "
-        "the store is unchanged"
-    )
+    assert str(caught.value) == full_disk_refusal(root / "calls" / "NEW-069.toml")
     assert tree(root) == before
 
 

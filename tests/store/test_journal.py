@@ -22,8 +22,10 @@ from clusterctl.model import Call
 from clusterctl.store import Store, journal
 from tests.store.helpers import (
     CRASHED,
+    FULL_DISK,
     call_text,
     crash_on_call,
+    full_disk_refusal,
     in_child,
     listing,
     make_call,
@@ -225,14 +227,10 @@ def test_a_failed_write_of_many_files_names_the_file_and_changes_nothing(
 ) -> None:
     root, before_view, _ = crash_store(tmp_path)
     before = tree(root)
-    full_disk = OSError(28, "No space left on device")
-    monkeypatch.setattr(journal, "write_temp", fail_on_call(journal.write_temp, 120, full_disk))
+    monkeypatch.setattr(journal, "write_temp", fail_on_call(journal.write_temp, 120, FULL_DISK))
     with pytest.raises(StoreError) as caught:
         many_change(root)
-    assert str(caught.value) == (
-        f"{root / 'calls' / 'MANY-119.toml'}: cannot write: No space left on device; "
-        "the store is unchanged"
-    )
+    assert str(caught.value) == full_disk_refusal(root / "calls" / "MANY-119.toml")
     assert tree(root) == before
     assert view(root) == before_view
 
