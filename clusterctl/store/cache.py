@@ -264,7 +264,7 @@ def record_writes(
         # about 1 s of one core, so on every core; of files signed before they were in calls/,
         # only those an edit could have kept the signature of (2.3 s of an import's 20).
         if unseen:
-            mine = _last_tick(calls_dir, mine, written)
+            mine = _last_tick(mine, sigs, fs_ns)
         if not all(fork_map(lambda m: verified(calls_dir, m[1], written[m[1]][1]), mine)):
             return
         stamp_ns = clock()
@@ -275,17 +275,15 @@ def record_writes(
         cache_file.save(result[0])
 
 
-def _last_tick(
-    calls_dir: str, mine: list[tuple[int, str]], written: dict[str, Written]
-) -> list[tuple[int, str]]:
-    """Of ``mine``, files each signed before it was in calls/, those that an edit made once it
-    was there could have left with the signature it was written with: those of the newest
-    ctime among them, as an edit since has a ctime no older; all of them on a file system
-    whose clock may be another (``signature.reference``)."""
-    ctimes = [array("q", written[name][2])[3] for _, name in mine]
-    newest = max(ctimes, default=NO_REFERENCE)
-    if reference(calls_dir, newest) == NO_REFERENCE:
+def _last_tick(mine: list[tuple[int, str]], sigs: array[int], fs_ns: int) -> list[tuple[int, str]]:
+    """Of ``mine`` (places in ``sigs`` and names), files each signed before it was in calls/,
+    those that an edit made once it was there could have left with the signature it was
+    written with: those of the newest ctime among them, as an edit since has a ctime no older;
+    all of them where ``fs_ns`` (``signature.reference``) vouches for no clock."""
+    if fs_ns == NO_REFERENCE:
         return mine
+    ctimes = [sigs[4 * n + 3] for n, _ in mine]
+    newest = max(ctimes, default=NO_REFERENCE)
     return [m for m, ctime in zip(mine, ctimes, strict=True) if ctime >= newest]
 
 

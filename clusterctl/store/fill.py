@@ -5,6 +5,8 @@ twin per file renamed into place after a journal (two directory entries made a f
 is created under its own name in ``.state/calls.new/``; all are synced; and that directory is
 renamed over the empty calls/, which rename(2) does atomically. That rename is the commit
 point: no journal, and a reader sees the empty store or the whole import, never a part of it.
+calls/ is then another directory (inode) with the same name, mode and owner: a shell whose
+working directory was the empty calls/ must enter it again.
 A writer killed before it leaves the store as it was, and ``.state/writing``: the next change
 removes the half-filled directory (``remove_staging``).
 
@@ -20,6 +22,7 @@ from array import array
 from collections.abc import Callable
 
 from clusterctl.store.layout import Layout, has_entries
+from clusterctl.store.signature import mount_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,32 +44,49 @@ def staging_dir(layout: Layout) -> str:
 def prepare(layout: Layout, count: int, removals: list[StrPath]) -> str | None:
     """Under the lock, once ``.state/writing`` is there: the fresh directory for a change of
     ``count`` new files and ``removals`` into calls/, made with calls/'s mode and owner; None
-    when the change cannot fill one (calls/ holds anything or is a link, a removal, another
-    file system than .state/, an owner this process cannot give it, not POSIX).
-
-    Only POSIX renames a directory over an empty one."""
-    if os.name != "posix" or count < FILL_MINIMUM or removals:
+    when the change cannot fill one and keeps the journal's route: fewer files, a removal, not
+    Linux, calls/ holding anything or being a link, a mount point or on another mount than
+    .state/, calls/ with extended attributes (an ACL, a security label: a new directory would
+    not have them), or a mode or owner this process cannot give the new one."""
+    if count < FILL_MINIMUM or removals or not hasattr(os, "listxattr"):
         return None
     calls = layout.calls_dir
     try:
         here = os.lstat(calls)
     except FileNotFoundError:
         here = None
-    if here is not None and (not stat.S_ISDIR(here.st_mode) or has_entries(calls)):
+    except OSError:
+        return None
+    try:
+        if here is not None and (
+            not stat.S_ISDIR(here.st_mode)
+            or has_entries(calls)
+            or os.listxattr(calls, follow_symlinks=False)
+        ):
+            return None
+        mount = mount_id(layout.state_dir)
+        if mount is None or mount_id(calls if here is not None else layout.root) != mount:
+            return None
+    except OSError:
+        return None
+    if not remove_staging(layout):  # what a killed first import left, unless already swept
         return None
     staging = staging_dir(layout)
-    remove_staging(layout)  # what a killed first import left, if the sweep has not yet
     try:
-        where = here or os.stat(layout.root)
-        if os.stat(layout.state_dir).st_dev != where.st_dev:
-            return None
         os.mkdir(staging, 0o777)
         if here is not None:
-            made = os.stat(staging)
+            made = os.lstat(staging)
             if (made.st_uid, made.st_gid) != (here.st_uid, here.st_gid):
                 os.chown(staging, here.st_uid, here.st_gid)
-            # After the owner: chown clears the set-group-ID bit that new files inherit.
+            # After the owner: POSIX lets chown clear the set-group-ID bit.
             os.chmod(staging, stat.S_IMODE(here.st_mode))
+            made = os.lstat(staging)
+            if (made.st_mode, made.st_uid, made.st_gid) != (
+                here.st_mode,
+                here.st_uid,
+                here.st_gid,
+            ):  # the kernel dropped a bit, such as set-group-ID for a group not ours
+                raise PermissionError
     except OSError:
         remove_staging(layout)
         return None
@@ -95,19 +115,25 @@ def creator(staging: str, signatures: array[int] | None) -> Callable[[StrPath, b
 
 
 def remove_staging(layout: Layout) -> bool:
-    """Under the lock: remove a half-filled directory of a first import; False if it is still
-    there (the next change tries again)."""
+    """Under the lock: remove what a killed first import left at ``.state/calls.new``; False
+    if it is still there (the next change tries again). A link there is removed, never
+    followed."""
     staging = staging_dir(layout)
     try:
-        names = os.listdir(staging)
+        info = os.lstat(staging)
     except FileNotFoundError:
         return True
     except OSError:
         return False
     try:
-        for name in names:
-            os.unlink(os.path.join(staging, name))
-        os.rmdir(staging)
+        if stat.S_ISDIR(info.st_mode):
+            # Not at the top: shutil costs 16 ms to import, and only a killed first import
+            # leaves a directory to remove.
+            import shutil
+
+            shutil.rmtree(staging)  # by descriptors where the system allows: links not followed
+        else:
+            os.unlink(staging)
     except FileNotFoundError:
         pass
     except OSError:

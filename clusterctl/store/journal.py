@@ -13,6 +13,7 @@ then takes calls/'s place (fill.py).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from array import array
 from collections.abc import Callable, Iterable
@@ -137,13 +138,21 @@ def _commit_filled(
             where, error = failed_at
             raise error
         os.sync()  # one flush for them all, as sync_temps does for temporary files
-        where = layout.calls_dir
-        os.rename(staging, layout.calls_dir)  # the commit point: atomic over an empty one
     except BaseException as exc:
         _sweep_temps(layout)  # the fresh directory, and the marker once it is gone
         if isinstance(exc, OSError):
             raise _unchanged(where, exc) from None
         raise
+    try:
+        os.rename(staging, layout.calls_dir)  # the commit point: atomic over an empty one
+    except OSError as exc:
+        _sweep_temps(layout)
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):  # only a program taking no lock
+            raise StoreError(
+                f"{layout.calls_dir}: another program put files there during the import; "
+                "nothing was imported, run it again"
+            ) from None
+        raise _unchanged(layout.calls_dir, exc) from None
     try:
         fsync_dir(layout.root)
         fsync_dir(layout.state_dir)
@@ -352,13 +361,13 @@ def _sweep_temps(layout: Layout) -> None:
     Under the lock no other writer is between writing a temporary file and renaming it. The
     marker stays if anything could not be removed, so that the next change tries again.
     """
+    swept = fill.remove_staging(layout)
     try:
         names = os.listdir(layout.calls_dir)
     except FileNotFoundError:
         names = []
     except OSError:
         return
-    swept = fill.remove_staging(layout)
     for name in names:
         if name.startswith(".") and TEMP_NAME.fullmatch(name):
             try:

@@ -26,7 +26,8 @@ from clusterctl.summary import CallSummary
 _DANGLING = "a symbolic link to a file that does not exist"
 
 #: What a writer knows of a file it wrote (``record_writes``): the summary of its call, the
-#: digest of its bytes and its signature right after it took its place (as in ``sigs``).
+#: digest of its bytes and its signature right after it took its place (as in ``sigs``), or,
+#: in a first import's fresh directory (fill.py), right after it was written there.
 Written = tuple[CallSummary, bytes, bytes]
 
 

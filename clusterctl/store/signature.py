@@ -78,16 +78,27 @@ def reference(calls_dir: str, newest: int) -> int:
 def _fs_type(calls_dir: str) -> str | None:
     """The type of the file system calls/ is on, by the mount it is opened through (its
     ``mnt_id``: a btrfs subvolume's device is listed nowhere); None off Linux."""
+    mount = mount_id(calls_dir)
+    if mount is None:
+        return None
     try:
-        fd = os.open(calls_dir, os.O_RDONLY)
-        try:
-            with open(f"/proc/self/fdinfo/{fd}", encoding="ascii", errors="replace") as info:
-                mount = next((ln.split()[1] for ln in info if ln.startswith("mnt_id:")), None)
-        finally:
-            os.close(fd)
         with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as mounts:
             return fs_type(mounts.read(), mount)
-    except OSError:  # not Linux, or calls/ gone
+    except OSError:
+        return None
+
+
+def mount_id(path: str) -> str | None:
+    """The id of the mount ``path`` is reached through (``mnt_id``); None off Linux, or if
+    ``path`` is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with open(f"/proc/self/fdinfo/{fd}", encoding="ascii", errors="replace") as info:
+                return next((ln.split()[1] for ln in info if ln.startswith("mnt_id:")), None)
+        finally:
+            os.close(fd)
+    except OSError:
         return None
 
 

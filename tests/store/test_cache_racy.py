@@ -159,17 +159,32 @@ def test_a_file_changed_between_a_writers_rename_and_its_cache_update_is_seen(
         path.write_text(path.read_text().replace("Title 7", "Hand 7"))
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
-    titles = bulk_write_then_warm_later(s, monkeypatch, edit)
+    titles = bulk_write_then_warm_later(s, monkeypatch, edit, warmed=False)
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
 
 
+@pytest.mark.parametrize("route", ["journal", "fill"])
+def test_a_writer_that_finds_its_files_as_it_wrote_them_warms_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parses: list[str], route: str
+) -> None:
+    # What the tests below compare with: nothing changed, the cache is made, and trusted.
+    from clusterctl.store import fill
+
+    if route == "journal":
+        monkeypatch.setattr(fill, "FILL_MINIMUM", 10**9)
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    titles = bulk_write_then_warm_later(s, monkeypatch, lambda: parses.clear(), warmed=True)
+    assert titles["CALL-7"] == "Title 7" and parses == []
+
+
 def bulk_write_then_warm_later(
-    s: Store, monkeypatch: pytest.MonkeyPatch, between: Callable[[], None]
+    s: Store, monkeypatch: pytest.MonkeyPatch, between: Callable[[], None], warmed: bool
 ) -> dict[str, str]:
     """Write BULK_WRITE calls CALL-n titled "Title n"; run ``between``; then let the writer warm
-    the cache as if long after (nothing it wrote is racy any more). The titles a fresh listing
-    then gives, by id."""
+    the cache as if long after (nothing it wrote is racy any more), which it does or gives up
+    as ``warmed`` says. The titles a fresh listing then gives, by id."""
     held: list[tuple[object, ...]] = []
+    record_writes = cache_module.record_writes
     monkeypatch.setattr(cache_module, "record_writes", lambda *args: held.append(args))
     with s.transaction() as txn:
         for n in range(store_module.BULK_WRITE):
@@ -178,9 +193,8 @@ def bulk_write_then_warm_later(
     (args,) = held
     calls_dir, cache_file, written, deleted, _, listing, unseen = args
     later = time.time_ns() + int(cache_module.RACY_SECONDS * 2e9)
-    cache_module.record_writes(
-        calls_dir, cache_file, written, deleted, lambda: later, listing, unseen
-    )
+    record_writes(calls_dir, cache_file, written, deleted, lambda: later, listing, unseen)
+    assert os.path.exists(cache_file.path) == warmed  # type: ignore[attr-defined]
     return {x.id: x.title for x in fresh(s).summaries()}
 
 
@@ -237,7 +251,7 @@ def test_a_file_changed_right_after_its_rename_is_not_vouched_for(
 
     monkeypatch.setattr(module, name, rename_then_edit)
     titles = bulk_write_then_warm_later(
-        s, monkeypatch, lambda: monkeypatch.setattr(module, name, real)
+        s, monkeypatch, lambda: monkeypatch.setattr(module, name, real), warmed=False
     )
     assert titles["CALL-7"] == "Hand 7" and titles["CALL-8"] == "Title 8"
 
@@ -443,3 +457,33 @@ def test_a_first_import_reads_back_all_it_wrote_where_the_clocks_may_differ(
             txn.put(make_call(f"CALL-{n:03d}"))
     assert prepared[0] is not None  # the fill route
     assert sorted(read_back) == sorted(_ctimes(s))
+
+
+def test_a_first_import_reads_back_a_file_of_its_newest_tick_whose_edit_kept_the_signature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fill route signs each file before it is in calls/. CALL-99, made last, is of the
+    # newest tick: an edit right after the directory's rename, within that tick and of the
+    # same size, keeps its signature (stat is made to say so), and the writer looks long after
+    # (not racy). Only reading it back shows the writer the file is not what it wrote.
+    from clusterctl.store import journal
+
+    s = Store(tmp_path / "store", cache_dir=tmp_path / "cache")
+    real_rename, real_stat = os.rename, os.stat
+    kept: dict[str, os.stat_result] = {}
+
+    def rename_then_edit(src: str, dst: str) -> None:
+        real_rename(src, dst)
+        path = Path(dst) / "CALL-99.toml"
+        if path.exists():
+            kept[path.name] = real_stat(path)
+            path.write_text(path.read_text().replace("Title 99", "Hand  99"))  # same size
+
+    def stat(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return kept.get(os.path.basename(str(file))) or real_stat(file, *args, **kwargs)
+
+    monkeypatch.setattr(journal.os, "rename", rename_then_edit)
+    monkeypatch.setattr(os, "stat", stat)
+    titles = bulk_write_then_warm_later(s, monkeypatch, lambda: None, warmed=False)
+    assert kept  # the fill route renamed the directory
+    assert titles["CALL-99"] == "Hand  99" and titles["CALL-98"] == "Title 98"

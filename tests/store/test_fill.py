@@ -222,14 +222,91 @@ def test_an_interrupt_while_encoding_a_first_import_leaves_nothing(
     assert tree(root) == before
 
 
-def test_a_first_import_keeps_the_mode_of_calls(tmp_path: Path) -> None:
-    root = empty_store(tmp_path)
+def test_a_first_import_keeps_the_mode_of_calls(tmp_path: Path, filled: list[str | None]) -> None:
+    root = spied(filled, empty_store(tmp_path))
     os.chmod(root / "calls", 0o2750)  # set-group-ID: new files take the directory's group
     group = os.stat(root / "calls").st_gid
     first_import(root)
+    assert filled[0] is not None
     assert stat.S_IMODE(os.stat(root / "calls").st_mode) == 0o2750
     assert os.stat(root / "calls").st_gid == group
     assert {p.stat().st_gid for p in (root / "calls").iterdir()} == {group}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving calls/ another group needs root")
+def test_a_first_import_keeps_the_owner_and_group_of_calls(
+    tmp_path: Path, filled: list[str | None]
+) -> None:
+    root = spied(filled, empty_store(tmp_path))
+    os.chown(root / "calls", 4321, 4242)
+    os.chmod(root / "calls", 0o2770)
+    first_import(root)
+    assert filled[0] is not None  # the fresh directory was given them
+    made = os.stat(root / "calls")
+    assert (made.st_uid, made.st_gid, stat.S_IMODE(made.st_mode)) == (4321, 4242, 0o2770)
+    assert {p.stat().st_gid for p in (root / "calls").iterdir()} == {4242}
+
+
+def test_files_put_in_calls_by_another_program_during_a_first_import_stop_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Something that takes no lock (a git pull) writes into calls/ while the files are made:
+    # the fresh directory cannot take calls/'s place, and nothing is imported.
+    root = empty_store(tmp_path)
+    real_creator = fill.creator
+
+    def creator(staging: str, signatures: array[int] | None) -> Callable[[str, bytes], None]:
+        create = real_creator(staging, signatures)
+
+        def create_and_pull(path: str, data: bytes) -> None:
+            create(path, data)
+            if path.endswith("NEW-050.toml"):
+                (root / "calls" / "PULLED.toml").write_text("pulled")
+
+        return create_and_pull
+
+    monkeypatch.setattr(fill, "creator", creator)
+    with pytest.raises(StoreError) as caught:
+        first_import(root)
+    assert str(caught.value) == (
+        f"{root / 'calls'}: another program put files there during the import; nothing was "
+        "imported, run it again"
+    )
+    assert os.listdir(root / "calls") == ["PULLED.toml"]
+    assert sorted(os.listdir(root / ".state")) == ["lock"]
+
+
+def test_what_a_killed_first_import_left_is_removed_even_without_the_marker(
+    tmp_path: Path, filled: list[str | None]
+) -> None:
+    root = spied(filled, empty_store(tmp_path))
+    left = root / ".state" / fill.STAGING
+    (left / "deeper").mkdir(parents=True)
+    (left / "NEW-000.toml").write_text("half")
+    first_import(root)
+    assert filled[0] is not None and len(view(root)) == COUNT
+    assert sorted(os.listdir(root / ".state")) == ["lock"]
+
+
+def test_a_link_where_the_fresh_directory_goes_is_removed_not_followed(
+    tmp_path: Path, filled: list[str | None]
+) -> None:
+    root = spied(filled, empty_store(tmp_path))
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    (root / ".state" / fill.STAGING).symlink_to(victim)
+    (root / ".state" / "writing").touch()  # as a killed import leaves it: the sweep runs first
+    first_import(root)
+    assert filled[0] is not None and len(view(root)) == COUNT
+    assert (victim / "keep.txt").read_text() == "mine" and os.listdir(victim) == ["keep.txt"]
+
+
+def _extended_attribute(calls: Path) -> None:
+    try:
+        os.setxattr(calls, "user.clusterctl-test", b"1")
+    except OSError as exc:
+        pytest.skip(f"no user extended attributes on {calls}: {exc}")
 
 
 def _hidden_file(calls: Path) -> None:
@@ -248,6 +325,7 @@ def _linked(calls: Path) -> None:
     [
         pytest.param(_hidden_file, COUNT, id="calls holds a hidden file"),
         pytest.param(_linked, COUNT, id="calls is a link"),
+        pytest.param(_extended_attribute, COUNT, id="calls has an extended attribute"),
         pytest.param(None, fill.FILL_MINIMUM - 1, id="fewer files"),
     ],
 )
