@@ -13,6 +13,7 @@ from clusterctl.fileread import exists
 from clusterctl.model import consistency_problems
 from clusterctl.store.derived import GONE, DerivedFile, derive_from_bytes
 from clusterctl.store.files import atomic_write
+from clusterctl.store.fill import staging_dir
 from clusterctl.store.journal import arm_sweep, settle
 from clusterctl.store.layout import STATE_DIR, SUFFIX, TEMP_NAME, Layout, id_mismatch
 from clusterctl.store.lock import flock
@@ -88,6 +89,9 @@ def survey_store(
         # 100,000 calls 0.2 s slower (0.86 -> 0.66 s in-process).
         return os.path.join(layout.calls_dir, name)
 
+    if os.path.lexists(staging_dir(layout)):  # a killed first import's, the marker lost too
+        with contextlib.suppress(OSError):
+            arm_sweep(layout)
     for name in listing:
         result = found.get(name, _NOT_LISTED)
         if result is _NOT_LISTED:  # not in calls: a writer's temporary file, or no call file

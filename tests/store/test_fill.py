@@ -288,6 +288,23 @@ def test_what_a_killed_first_import_left_is_removed_even_without_the_marker(
     assert sorted(os.listdir(root / ".state")) == ["lock"]
 
 
+def test_check_asks_the_next_change_to_remove_a_fresh_directory_whose_marker_was_lost(
+    tmp_path: Path,
+) -> None:
+    # After a power failure the (unsynced) marker may be gone while the directory is not.
+    root = tmp_path / "store"
+    Store(root).add(make_call("CALL-1"))
+    left = root / ".state" / fill.STAGING
+    left.mkdir()
+    (left / "NEW-000.toml").write_text("half")
+    Store(root).add(make_call("CALL-2"))  # one file: the journal's route, which never looks
+    assert left.exists()
+    assert Store(root).check() == []
+    assert (root / ".state" / "writing").exists()
+    Store(root).add(make_call("CALL-3"))
+    assert not left.exists() and sorted(Store(root).ids()) == ["CALL-1", "CALL-2", "CALL-3"]
+
+
 def test_a_link_where_the_fresh_directory_goes_is_removed_not_followed(
     tmp_path: Path, filled: list[str | None]
 ) -> None:
