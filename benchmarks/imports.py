@@ -50,10 +50,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _settle() -> None:
-    os.sync()
-
-
 def one_import(spawner: tools.Spawner, data: Path, target: Path, exe: str) -> tools.Run:
     """Import ``data`` into a new store in ``target``, and check it."""
     argv, env = tools.clusterctl_import(data, target, [exe])
@@ -63,7 +59,7 @@ def one_import(spawner: tools.Spawner, data: Path, target: Path, exe: str) -> to
     if found != expected:
         raise tools.CommandFailed(f"{exe}: {found} call files after the import, not {expected}")
     tools.capture([exe, "--store", str(target / "store"), "check"], env)
-    _settle()
+    os.sync()
     return run
 
 
@@ -98,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     floors: dict[str, list[float]] = {"create": [], "rename": []}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     try:
-        _settle()
+        os.sync()
         for n in range(args.rounds):
             line = []
             for name, exe in builds if n % 2 == 0 else builds[::-1]:
@@ -109,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 line.append(f"{name} {run.seconds:.1f} s")
             if args.floor:
                 times = _floor(args.dir, count)
-                _settle()
+                os.sync()
                 for key in floors:
                     floors[key].append(times[key])
                 line.append(f"floor create {times['create']:.1f} s, rename {times['rename']:.1f} s")
