@@ -85,7 +85,7 @@ def _floor(base: Path, count: int) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     args.data, args.dir = args.data.resolve(), args.dir.resolve()  # the spawner runs elsewhere
-    builds = [(text.split("=", 1)[0], text.split("=", 1)[1]) for text in args.build]
+    builds = [(name, str(exe)) for name, exe in tools.trees(args.build)]
     args.dir.mkdir(parents=True, exist_ok=True)
     count = json.loads((args.data / "manifest.json").read_text(encoding="utf-8"))["key"]["calls"]
     spawner = tools.Spawner()

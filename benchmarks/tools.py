@@ -279,8 +279,9 @@ def trees_parser(
 
 
 def trees(texts: Sequence[str]) -> list[tuple[str, Path]]:
-    """The ``--build NAME=DIR`` values as (name, directory)."""
-    return [(text.split("=", 1)[0], Path(text.split("=", 1)[1])) for text in texts]
+    """The ``--build NAME=PATH`` values (a source tree, an executable) as (name, absolute path)."""
+    # Absolute: the spawner and the children run in other directories than the caller's.
+    return [(text.split("=", 1)[0], Path(text.split("=", 1)[1]).absolute()) for text in texts]
 
 
 def tree_env(session: Path, source: Path, cache: Path) -> dict[str, str]:
